@@ -53,6 +53,8 @@ def main() -> None:
         requirements.update(data.get("requirements", []))  # type: ignore[arg-type]
         pending.extend(data.get("dependencies", []))  # type: ignore[arg-type]
         pending.extend(data.get("after_dependencies", []))  # type: ignore[arg-type]
+    # Confidant's own requirements, so the tests run what users install.
+    requirements.update(ours.get("requirements", []))
     wanted = sorted(r for r in requirements if not r.lower().startswith(SKIP))
     sys.stdout.write(" ".join(wanted) + "\n")
 

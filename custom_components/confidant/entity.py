@@ -1,0 +1,203 @@
+"""The shared base of Confidant's agent entities: one turn = stream + tool loop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import probatio
+from homeassistant.components import conversation
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import CONF_MODEL
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import llm
+from homeassistant.helpers.entity import Entity
+
+from .const import (
+    CONF_MAX_TOKENS,
+    CONF_TEMPERATURE,
+    CONF_TIMEOUT,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TIMEOUT,
+    DOMAIN,
+    FALLBACK_MODEL,
+    MAX_TOOL_ITERATIONS,
+)
+from .providers import (
+    AssistantMessage,
+    Delta,
+    ImagePart,
+    Message,
+    ProviderRequest,
+    ReasoningDelta,
+    SystemMessage,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+    ToolResultMessage,
+    ToolSpec,
+    UserMessage,
+)
+
+if TYPE_CHECKING:
+    from . import ConfidantConfigEntry
+
+
+class ToolLoopLimitError(Exception):
+    """The model kept calling tools past the iteration cap."""
+
+    translation_key = "tool_loop_limit"
+
+
+def tool_spec(tool: llm.Tool, custom_serializer: Any) -> ToolSpec:
+    """Describe a Home Assistant LLM tool for a provider."""
+    return ToolSpec(
+        name=tool.name,
+        description=tool.description,
+        parameters=probatio.to_openapi(
+            tool.parameters,
+            custom_serializer=custom_serializer,
+            openapi_version="3.1.0",
+        ),
+    )
+
+
+def _read_images(paths: list[tuple[Path, str]]) -> tuple[ImagePart, ...]:
+    """Read attachment files; runs in the executor."""
+    return tuple(ImagePart(mime, path.read_bytes()) for path, mime in paths)
+
+
+async def _chat_log_messages(entity: Entity, chat_log: conversation.ChatLog) -> list[Message]:
+    """Convert the chat log into provider messages."""
+    messages: list[Message] = []
+    for content in chat_log.content:
+        match content:
+            case conversation.SystemContent():
+                messages.append(SystemMessage(content.content))
+            case conversation.UserContent():
+                images: tuple[ImagePart, ...] = ()
+                if content.attachments:
+                    images = await entity.hass.async_add_executor_job(
+                        _read_images,
+                        [(a.path, a.mime_type) for a in content.attachments],
+                    )
+                messages.append(UserMessage(content.content, images))
+            case conversation.AssistantContent():
+                messages.append(
+                    AssistantMessage(
+                        content.content or "",
+                        tuple(
+                            ToolCall(call.id, call.tool_name, call.tool_args)
+                            for call in content.tool_calls or ()
+                        ),
+                    )
+                )
+            case conversation.ToolResultContent():
+                messages.append(
+                    ToolResultMessage(
+                        content.tool_call_id,
+                        content.tool_name,
+                        content.result.data,
+                        content.result.error,
+                    )
+                )
+    return messages
+
+
+async def _chat_log_deltas(
+    stream: AsyncIterator[Delta],
+) -> AsyncIterator[conversation.AssistantContentDeltaDict | conversation.ToolResultContentDeltaDict]:
+    """Turn provider deltas into chat log deltas, as they arrive.
+
+    A tool call whose arguments could not be repaired is not executed: it is
+    marked external and answered with a tool error, so the model sees what
+    went wrong and can call the tool again.
+    """
+    yield {"role": "assistant"}
+    unusable: list[ToolCall] = []
+    async for delta in stream:
+        match delta:
+            case TextDelta(text=text):
+                yield {"content": text}
+            case ReasoningDelta(text=text):
+                yield {"thinking_content": text}
+            case ToolCallDelta(call=call):
+                if call.invalid_arguments is not None:
+                    unusable.append(call)
+                yield {
+                    "tool_calls": [
+                        llm.ToolInput(
+                            id=call.id,
+                            tool_name=call.name,
+                            tool_args=call.arguments,
+                            external=call.invalid_arguments is not None,
+                        )
+                    ]
+                }
+    for call in unusable:
+        yield {
+            "role": "tool_result",
+            "tool_call_id": call.id,
+            "tool_name": call.name,
+            "result": llm.ToolResult(
+                data={"error": "InvalidArguments", "error_text": call.invalid_arguments or ""},
+                error=True,
+            ),
+        }
+
+
+class ConfidantLLMEntity(Entity):
+    """Base of the agent entities of one subentry."""
+
+    _attr_has_entity_name = True
+    _attr_name = None
+
+    def __init__(self, entry: ConfidantConfigEntry, subentry: ConfigSubentry) -> None:
+        """Describe the agent as a service device of its own."""
+        self.entry = entry
+        self.subentry = subentry
+        self._attr_unique_id = subentry.subentry_id
+        self._attr_device_info = dr.DeviceInfo(
+            identifiers={(DOMAIN, subentry.subentry_id)},
+            name=subentry.title,
+            manufacturer="Confidant",
+            model=subentry.data.get(CONF_MODEL),
+            entry_type=dr.DeviceEntryType.SERVICE,
+        )
+
+    def _request(self, chat_log: conversation.ChatLog, messages: list[Message]) -> ProviderRequest:
+        options = self.subentry.data
+        tools: list[ToolSpec] = []
+        if chat_log.llm_api:
+            tools = [
+                tool_spec(tool, chat_log.llm_api.custom_serializer)
+                for tool in chat_log.llm_api.tools
+            ]
+        return ProviderRequest(
+            model=options.get(CONF_MODEL) or FALLBACK_MODEL,
+            messages=messages,
+            tools=tools,
+            max_tokens=int(options.get(CONF_MAX_TOKENS, DEFAULT_MAX_TOKENS)),
+            temperature=float(options.get(CONF_TEMPERATURE, DEFAULT_TEMPERATURE)),
+            timeout=float(options.get(CONF_TIMEOUT, DEFAULT_TIMEOUT)),
+            user=chat_log.conversation_id,
+        )
+
+    async def _async_run_turn(self, chat_log: conversation.ChatLog) -> None:
+        """Stream answers into the chat log and run tools until the model is done.
+
+        Raises a ProviderError when the provider fails and ToolLoopLimitError
+        when the model keeps calling tools.
+        """
+        provider = self.entry.runtime_data.provider
+        for _ in range(MAX_TOOL_ITERATIONS):
+            request = self._request(chat_log, await _chat_log_messages(self, chat_log))
+            async for _content in chat_log.async_add_delta_content_stream(
+                self.entity_id, _chat_log_deltas(provider.async_stream(request))
+            ):
+                pass
+            if not chat_log.unresponded_tool_results:
+                return
+        raise ToolLoopLimitError

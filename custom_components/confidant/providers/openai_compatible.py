@@ -1,0 +1,244 @@
+"""Chat Completions, as spoken by local servers and OpenAI-compatible clouds.
+
+llama.cpp, vLLM, LM Studio, LocalAI, Ollama's /v1 and OpenRouter all speak
+this protocol, each with its own quirks. The official openai SDK parses the
+bytes; this module assembles tool calls from whatever order and shape of
+deltas a server sends, and tolerates:
+
+- tool-call arguments as JSON string fragments or as a whole object,
+- missing or repeated tool-call ids and indexes,
+- empty deltas, `choices: []` usage chunks and usage on every chunk,
+- reasoning text in `reasoning_content` or `reasoning`,
+- a last chunk without `finish_reason`, or a trailing chunk after it,
+- tool-call markup leaking into the text (llama.cpp).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import openai
+
+from . import (
+    AssistantMessage,
+    Delta,
+    Message,
+    ProviderRequest,
+    ReasoningDelta,
+    SystemMessage,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+    ToolResultMessage,
+    ToolSpec,
+    UserMessage,
+)
+from .markup_filter import MarkupFilter
+from .network import is_local_url
+from .openai_errors import map_openai_error
+from .tool_arguments import parse_tool_arguments
+
+# Local servers accept any key, but the SDK insists on one.
+_PLACEHOLDER_KEY = "no-key"
+
+
+def _message(message: Message) -> dict[str, Any]:
+    match message:
+        case SystemMessage(text=text):
+            return {"role": "system", "content": text}
+        case UserMessage(text=text, images=()):
+            return {"role": "user", "content": text}
+        case UserMessage(text=text, images=images):
+            parts: list[dict[str, Any]] = [{"type": "text", "text": text}]
+            parts.extend(
+                {
+                    "type": "image_url",
+                    "image_url": {
+                        "url": f"data:{image.mime_type};base64,"
+                        + base64.b64encode(image.data).decode()
+                    },
+                }
+                for image in images
+            )
+            return {"role": "user", "content": parts}
+        case AssistantMessage(text=text, tool_calls=tool_calls):
+            result: dict[str, Any] = {"role": "assistant", "content": text or None}
+            if tool_calls:
+                result["tool_calls"] = [
+                    {
+                        "id": call.id,
+                        "type": "function",
+                        "function": {
+                            "name": call.name,
+                            "arguments": json.dumps(call.arguments),
+                        },
+                    }
+                    for call in tool_calls
+                ]
+            return result
+        case ToolResultMessage(call_id=call_id, result=content):
+            return {
+                "role": "tool",
+                "tool_call_id": call_id,
+                "content": json.dumps(content, default=str),
+            }
+
+
+def _tool(spec: ToolSpec) -> dict[str, Any]:
+    function: dict[str, Any] = {"name": spec.name, "parameters": dict(spec.parameters)}
+    if spec.description:
+        function["description"] = spec.description
+    return {"type": "function", "function": function}
+
+
+def build_chat_completions_body(request: ProviderRequest) -> dict[str, Any]:
+    """Return the JSON body of a streamed Chat Completions request."""
+    body: dict[str, Any] = {
+        "model": request.model,
+        "messages": [_message(message) for message in request.messages],
+        "max_tokens": request.max_tokens,
+        "stream": True,
+    }
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    if request.tools:
+        body["tools"] = [_tool(spec) for spec in request.tools]
+    return body
+
+
+@dataclass(slots=True)
+class _PartialCall:
+    id: str
+    name: str = ""
+    arguments: str | dict[str, Any] = ""
+
+
+class ToolCallAssembler:
+    """Assembles streamed tool-call fragments into complete calls."""
+
+    def __init__(self) -> None:
+        """Start with no calls."""
+        self._calls: dict[int, _PartialCall] = {}
+        self._by_id: dict[str, int] = {}
+        self._last: int | None = None
+
+    def _slot(self, index: int | None, call_id: str | None) -> int:
+        if call_id and call_id in self._by_id:
+            # A repeated id continues its call, whatever index came with it.
+            return self._by_id[call_id]
+        if index is not None and (index not in self._calls or not call_id):
+            return index
+        if index is None and not call_id and self._last is not None:
+            return self._last
+        # A new call: a new id on an index that is taken, or no index at all.
+        return max(self._calls, default=-1) + 1
+
+    def add(self, index: int | None, call_id: str | None, name: str | None, arguments: Any) -> None:
+        """Add one fragment of a tool call."""
+        slot = self._slot(index, call_id)
+        call = self._calls.get(slot)
+        if call is None:
+            call = self._calls[slot] = _PartialCall(id=call_id or f"call_{uuid.uuid4().hex[:24]}")
+            self._by_id[call.id] = slot
+        self._last = slot
+        if name and not call.name:
+            call.name = name
+        if isinstance(arguments, dict):
+            call.arguments = arguments
+        elif isinstance(arguments, str) and arguments and isinstance(call.arguments, str):
+            call.arguments += arguments
+
+    def complete(self) -> list[ToolCall]:
+        """Return the assembled calls in order, and forget them."""
+        calls = []
+        for slot in sorted(self._calls):
+            partial = self._calls[slot]
+            if not partial.name:
+                continue
+            arguments, problem = parse_tool_arguments(partial.arguments)
+            calls.append(ToolCall(partial.id, partial.name, arguments, problem))
+        self._calls.clear()
+        self._by_id.clear()
+        self._last = None
+        return calls
+
+
+def _extra(model: Any, *names: str) -> Any:
+    """Read a field the SDK does not know, kept by pydantic as an extra."""
+    extra = getattr(model, "model_extra", None) or {}
+    for name in names:
+        if (value := extra.get(name)) is not None:
+            return value
+    return None
+
+
+class OpenAICompatibleProvider:
+    """A provider for any server speaking OpenAI's Chat Completions."""
+
+    def __init__(self, http_client: httpx.AsyncClient, base_url: str, api_key: str | None) -> None:
+        """Create the SDK client; does blocking I/O, so run it in an executor."""
+        self._base_url = base_url
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key or _PLACEHOLDER_KEY,
+            base_url=base_url,
+            http_client=http_client,
+            # Retries with back-off would leave a person waiting in silence;
+            # a failed turn is answered at once and can be asked again.
+            max_retries=0,
+        )
+        # The SDK reads platform details from disk on first use; do it now,
+        # while still in the executor.
+        self._client.platform_headers()
+
+    @property
+    def is_local(self) -> bool:
+        """Whether the server is on the local network."""
+        return is_local_url(self._base_url)
+
+    async def async_list_models(self) -> list[str]:
+        """Return the ids the server lists under /models."""
+        try:
+            page = await self._client.with_options(timeout=10.0).models.list()
+            return sorted({model.id async for model in page if model.id})
+        except Exception as err:  # noqa: BLE001 - every failure maps to a provider error
+            raise map_openai_error(err) from err
+
+    async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
+        """Stream the answer to a Chat Completions request."""
+        body = build_chat_completions_body(request)
+        client = self._client.with_options(timeout=request.timeout)
+        started = False
+        try:
+            stream = await client.chat.completions.create(**body)
+            started = True
+            tool_calls = ToolCallAssembler()
+            markup = MarkupFilter()
+            async for chunk in stream:
+                for choice in chunk.choices or ():
+                    delta = choice.delta
+                    if delta is None:
+                        continue
+                    if reasoning := _extra(delta, "reasoning_content", "reasoning"):
+                        yield ReasoningDelta(str(reasoning))
+                    if delta.content and (text := markup.feed(delta.content)):
+                        yield TextDelta(text)
+                    for fragment in delta.tool_calls or ():
+                        function = fragment.function
+                        tool_calls.add(
+                            fragment.index,
+                            fragment.id,
+                            function.name if function else None,
+                            function.arguments if function else None,
+                        )
+            if text := markup.flush():
+                yield TextDelta(text)
+            for call in tool_calls.complete():
+                yield ToolCallDelta(call)
+        except Exception as err:  # noqa: BLE001 - every failure maps to a provider error
+            raise map_openai_error(err, streaming=started) from err

@@ -1,0 +1,65 @@
+"""Mapping of the openai SDK's and httpx's exceptions to provider errors.
+
+Shared by the OpenAI (Responses) and OpenAI-compatible (Chat Completions)
+providers. The detail kept is the HTTP status and the provider's error code:
+never the provider's message, which can echo part of the API key.
+"""
+
+from __future__ import annotations
+
+import httpx
+import openai
+
+from . import (
+    AuthenticationError,
+    BadRequestError,
+    ConnectionFailedError,
+    ModelNotFoundError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimitError,
+    ServerError,
+    StreamInterruptedError,
+)
+
+
+def _status_detail(err: openai.APIStatusError) -> str:
+    code = None
+    if isinstance(err.body, dict):
+        error = err.body.get("error", err.body)
+        if isinstance(error, dict):
+            code = error.get("code") or error.get("type")
+    return f"HTTP {err.status_code}" + (f" ({code})" if isinstance(code, str) else "")
+
+
+def map_openai_error(err: Exception, *, streaming: bool = False) -> ProviderError:
+    """Return the provider error for an exception raised by the SDK or httpx."""
+    if isinstance(err, ProviderError):
+        return err
+    if isinstance(err, (openai.APITimeoutError, httpx.TimeoutException)):
+        return ProviderTimeoutError("no answer in time")
+    if isinstance(err, (openai.AuthenticationError, openai.PermissionDeniedError)):
+        return AuthenticationError(_status_detail(err))
+    if isinstance(err, openai.NotFoundError):
+        return ModelNotFoundError(_status_detail(err))
+    if isinstance(err, openai.RateLimitError):
+        return RateLimitError(_status_detail(err))
+    if isinstance(err, openai.InternalServerError):
+        return ServerError(_status_detail(err))
+    if isinstance(err, (openai.BadRequestError, openai.UnprocessableEntityError)):
+        return BadRequestError(_status_detail(err))
+    if isinstance(err, openai.APIStatusError):
+        if err.status_code >= 500:  # noqa: PLR2004
+            return ServerError(_status_detail(err))
+        return BadRequestError(_status_detail(err))
+    if isinstance(err, openai.APIConnectionError):
+        return ConnectionFailedError(type(err.__cause__ or err).__name__)
+    if isinstance(err, httpx.HTTPError):
+        # An error of the transport after the answer began is a cut stream.
+        if streaming:
+            return StreamInterruptedError(type(err).__name__)
+        return ConnectionFailedError(type(err).__name__)
+    if isinstance(err, openai.APIError):
+        # An "error" event inside the stream.
+        return ServerError("error event in stream")
+    return ProviderError(type(err).__name__)

@@ -1,0 +1,111 @@
+"""Fixtures shared by Confidant's tests."""
+
+# Confidant's package must be imported before Home Assistant's test harness
+# mounts its own testing config dir; otherwise HA finds the harness's sample
+# custom integrations instead of ours.
+import custom_components.confidant  # noqa: F401, I001
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.const import CONF_URL
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry, setup_test_component_platform
+
+from custom_components.confidant.config_flow import default_agent_options
+from custom_components.confidant.const import CONF_PROVIDER, DOMAIN, PROVIDER_OPENAI_COMPATIBLE
+
+from .entities import TestLight
+from .llm_server import LLMServer
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load Confidant from custom_components."""
+
+
+@pytest.fixture
+async def llm_server(socket_enabled: None) -> AsyncIterator[LLMServer]:
+    """A scripted LLM server on 127.0.0.1 (connections stay on loopback)."""
+    server = LLMServer()
+    await server.start()
+    yield server
+    await server.stop()
+    # The openai SDK leaves its inner SSE generator suspended after "[DONE]";
+    # when it is collected, asyncio schedules its aclose() as a task. Give the
+    # loop a few turns so that task finishes inside the test, not after it.
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+@dataclass
+class Home:
+    """The test home: two lights, only the kitchen's exposed to Assist."""
+
+    kitchen: str
+    hallway: str
+
+
+@pytest.fixture
+async def home(hass: HomeAssistant) -> Home:
+    """Set up Home Assistant with the conversation stack and two lights."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    setup_test_component_platform(
+        hass,
+        "light",
+        [TestLight("Kitchen lights", "kitchen-lights"), TestLight("Hallway light", "hallway-light")],
+    )
+    assert await async_setup_component(hass, "light", {"light": {"platform": "test"}})
+    assert await async_setup_component(hass, "conversation", {})
+    await hass.async_block_till_done()
+
+    registry = er.async_get(hass)
+    kitchen = registry.async_get_entity_id("light", "test", "kitchen-lights")
+    hallway = registry.async_get_entity_id("light", "test", "hallway-light")
+    assert kitchen and hallway
+    area = ar.async_get(hass).async_create("Kitchen")
+    registry.async_update_entity(kitchen, area_id=area.id)
+    async_expose_entity(hass, "conversation", kitchen, True)
+    async_expose_entity(hass, "conversation", hallway, False)
+    return Home(kitchen=kitchen, hallway=hallway)
+
+
+def agent_subentry(model: str = "llama-3.2-3b-instruct", title: str = "Confidant", **options: object) -> ConfigSubentryData:
+    """A conversation subentry with the default options."""
+    return ConfigSubentryData(
+        data={**default_agent_options(model), **options},
+        subentry_type="conversation",
+        title=title,
+        unique_id=None,
+    )
+
+
+@pytest.fixture
+def agent_options() -> dict[str, object]:
+    """Options of the test agent; override in a test module to change them."""
+    return {}
+
+
+@pytest.fixture
+async def config_entry(hass: HomeAssistant, home: Home, llm_server: LLMServer, agent_options: dict[str, object]) -> MockConfigEntry:
+    """A loaded Confidant entry pointed at the scripted server."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="OpenAI-compatible server",
+        data={CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: llm_server.url},
+        subentries_data=[agent_subentry(**agent_options)],  # type: ignore[arg-type]
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+AGENT_ID = "conversation.confidant"

@@ -8,6 +8,7 @@ import custom_components.confidant  # noqa: F401, I001
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
@@ -109,3 +110,10 @@ async def config_entry(hass: HomeAssistant, home: Home, llm_server: LLMServer, a
 
 
 AGENT_ID = "conversation.confidant"
+
+WIRE_SAMPLES = Path(__file__).parent / "wire_samples"
+
+
+def wire_sample(name: str) -> bytes:
+    """A captured provider stream or error body (provenance in wire_samples/SOURCES.md)."""
+    return (WIRE_SAMPLES / name).read_bytes()

@@ -4,18 +4,23 @@ Tests declare a script of replies; the server plays them in order, whatever
 protocol the request arrived on, and records every request it received (raw
 bytes and parsed JSON) so tests can assert on what left Home Assistant.
 
-Protocols (one renderer each, modelled event for event on the published API
-references and on the captures in ../shared/wire-samples):
-- Chat Completions (`POST /v1/chat/completions`), SSE or plain JSON.
+Each protocol lives in its own module under tests/protocols/, modelled event
+for event on the published API reference and on the captures in
+../shared/wire-samples:
+- chat_completions: `POST /v1/chat/completions` (SSE or plain JSON)
+- responses: OpenAI `POST /v1/responses` (SSE)
+- anthropic: `POST /v1/messages` (SSE)
+- ollama: `POST /api/chat` (NDJSON), `GET /api/tags`
+`GET /v1/models` answers in OpenAI's or Anthropic's shape, by request headers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
-import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,81 +86,18 @@ class RecordedRequest:
         return json.loads(self.body) if self.body else None
 
 
-def _chat_completions_frames(reply: Reply, model: str) -> Iterator[dict[str, Any]]:
-    """Chat Completions chunks, as OpenAI streams them."""
-    base = {
-        "id": "chatcmpl-confidant-test",
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": model,
-        "system_fingerprint": "fp_test",
-    }
+PROTOCOL_MODULES = ("chat_completions", "responses", "anthropic", "ollama")
 
-    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-        return {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
-
-    yield chunk({"role": "assistant", "content": "", "refusal": None})
-    for piece in reply.reasoning.split(" ") if reply.reasoning else ():
-        yield chunk({"reasoning_content": piece + " "})
-    for word in reply.words():
-        yield chunk({"content": word})
-    for index, call in enumerate(reply.tool_calls):
-        call_id = call.id or f"call_{index}_{abs(hash(call.name)) % 10**8}"
-        yield chunk(
-            {
-                "tool_calls": [
-                    {
-                        "index": index,
-                        "id": call_id,
-                        "type": "function",
-                        "function": {"name": call.name, "arguments": ""},
-                    }
-                ]
-            }
-        )
-        text = call.arguments_text()
-        # Arguments arrive in fragments, as real servers send them.
-        for start in range(0, len(text), 7):
-            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": text[start : start + 7]}}]})
-    yield chunk({}, "tool_calls" if reply.tool_calls else "stop")
+type Handler = Callable[["LLMServer", web.Request], Awaitable[web.StreamResponse]]
 
 
-def _chat_completion_json(reply: Reply, model: str) -> dict[str, Any]:
-    """A non-streamed Chat Completions answer."""
-    message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
-    if reply.tool_calls:
-        message["tool_calls"] = [
-            {
-                "id": call.id or f"call_{index}",
-                "type": "function",
-                "function": {"name": call.name, "arguments": call.arguments_text()},
-            }
-            for index, call in enumerate(reply.tool_calls)
-        ]
-    return {
-        "id": "chatcmpl-confidant-test",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": message,
-                "finish_reason": "tool_calls" if reply.tool_calls else "stop",
-            }
-        ],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-    }
+def _bind(server: LLMServer, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def bound(request: web.Request) -> web.StreamResponse:
+        if request.method == "POST" and server.raw_replies:
+            return await server.respond_raw(request)
+        return await handler(server, request)
 
-
-def _openai_error_body(status: int) -> dict[str, Any]:
-    messages = {
-        401: ("Incorrect API key provided: sk-test***. You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_request_error", "invalid_api_key"),
-        404: ("The model `missing` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found"),
-        429: ("Rate limit reached for requests", "requests", "rate_limit_exceeded"),
-    }
-    message, kind, code = messages.get(status, ("The server had an error while processing your request.", "server_error", None))
-    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    return bound
 
 
 class LLMServer:
@@ -169,6 +111,8 @@ class LLMServer:
         # Status returned by the model list, to test the connection step.
         self.models_status = 200
         self.required_key: str | None = None
+        # Recorded bytes (wire samples) played verbatim, before any Reply.
+        self.raw_replies: deque[tuple[int, str, bytes]] = deque()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -181,6 +125,20 @@ class LLMServer:
         """Queue replies, played one per model request."""
         self.replies.extend(replies)
 
+    def script_raw(self, body: bytes, content_type: str = "text/event-stream", status: int = 200) -> None:
+        """Queue recorded bytes, answered verbatim to the next POST on any route."""
+        self.raw_replies.append((status, content_type, body))
+
+    async def respond_raw(self, request: web.Request) -> web.StreamResponse:
+        """Answer with the next recorded bytes."""
+        await self.record(request)
+        status, content_type, body = self.raw_replies.popleft()
+        response = web.StreamResponse(status=status, headers={"Content-Type": content_type})
+        await response.prepare(request)
+        await response.write(body)
+        await response.write_eof()
+        return response
+
     def requests_to(self, path: str) -> list[RecordedRequest]:
         """The recorded requests to one path."""
         return [request for request in self.requests if request.path == path]
@@ -188,8 +146,13 @@ class LLMServer:
     async def start(self) -> None:
         """Listen on an ephemeral loopback port."""
         app = web.Application()
-        app.router.add_get("/v1/models", self._models)
-        app.router.add_post("/v1/chat/completions", self._chat_completions)
+        for module_name in PROTOCOL_MODULES:
+            try:
+                module = importlib.import_module(f"tests.protocols.{module_name}")
+            except ModuleNotFoundError:
+                continue
+            for method, path, handler in module.ROUTES:
+                app.router.add_route(method, path, _bind(self, handler))
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -203,30 +166,21 @@ class LLMServer:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def _record(self, request: web.Request) -> RecordedRequest:
+    async def record(self, request: web.Request) -> RecordedRequest:
         recorded = RecordedRequest(request.method, request.path, dict(request.headers), await request.read())
         self.requests.append(recorded)
         return recorded
 
-    def _authorized(self, request: web.Request) -> bool:
+    def authorized(self, request: web.Request) -> bool:
+        """Whether the request carries the required key (Bearer or x-api-key)."""
         if self.required_key is None:
             return True
-        return request.headers.get("Authorization") == f"Bearer {self.required_key}"
-
-    async def _models(self, request: web.Request) -> web.Response:
-        await self._record(request)
-        if not self._authorized(request):
-            return web.json_response(_openai_error_body(401), status=401)
-        if self.models_status != 200:
-            return web.json_response(_openai_error_body(self.models_status), status=self.models_status)
-        return web.json_response(
-            {
-                "object": "list",
-                "data": [{"id": model, "object": "model", "created": 0, "owned_by": "test"} for model in self.models],
-            }
+        return self.required_key in (
+            request.headers.get("Authorization", "").removeprefix("Bearer "),
+            request.headers.get("x-api-key"),
         )
 
-    async def _next_reply(self) -> Reply:
+    async def next_reply(self) -> Reply:
         if not self.replies:
             raise AssertionError("The LLM server received a request the test did not script")
         reply = self.replies.popleft()
@@ -234,22 +188,7 @@ class LLMServer:
             await reply.hold.wait()
         return reply
 
-    async def _chat_completions(self, request: web.Request) -> web.StreamResponse:
-        recorded = await self._record(request)
-        if not self._authorized(request):
-            return web.json_response(_openai_error_body(401), status=401)
-        reply = await self._next_reply()
-        if reply.status != 200:
-            return web.json_response(reply.error_body or _openai_error_body(reply.status), status=reply.status)
-        body = recorded.json
-        model = body.get("model", "")
-        if not body.get("stream"):
-            return web.json_response(_chat_completion_json(reply, model))
-        frames = [f"data: {json.dumps(frame)}\n\n".encode() for frame in _chat_completions_frames(reply, model)]
-        frames.append(b"data: [DONE]\n\n")
-        return await self._stream(request, reply, frames, "text/event-stream")
-
-    async def _stream(self, request: web.Request, reply: Reply, frames: list[bytes], content_type: str) -> web.StreamResponse:
+    async def stream(self, request: web.Request, reply: Reply, frames: list[bytes], content_type: str) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": content_type, "Cache-Control": "no-cache"})
         await response.prepare(request)
         for index, frame in enumerate(frames):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import probatio
@@ -17,6 +19,7 @@ from homeassistant.const import CONF_API_KEY, CONF_LLM_HASS_API, CONF_MODEL, CON
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import llm
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -31,32 +34,69 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import (
+    CONF_KEEP_ALIVE,
+    CONF_NUM_CTX,
+    CONF_REASONING_EFFORT,
+    CONF_STORE,
+    CONF_THINK,
+    CONF_THINKING_BUDGET,
+    DEFAULT_KEEP_ALIVE,
+    DEFAULT_NUM_CTX,
+    DEFAULT_REASONING_EFFORT,
+    DEFAULT_THINKING_BUDGET,
     CONF_MAX_TOKENS,
     CONF_PROVIDER,
     CONF_TEMPERATURE,
     CONF_TIMEOUT,
     DEFAULT_AGENT_NAME,
     DEFAULT_MAX_TOKENS,
+    DEFAULT_OLLAMA_URL,
     DEFAULT_OPENAI_COMPATIBLE_URL,
     DEFAULT_TEMPERATURE,
     DEFAULT_TIMEOUT,
     DOMAIN,
     FALLBACK_MODEL,
     LOGGER,
+    PREFERRED_MODELS,
+    PROVIDER_ANTHROPIC,
+    PROVIDER_OLLAMA,
+    PROVIDER_OPENAI,
     PROVIDER_OPENAI_COMPATIBLE,
+    PROVIDERS,
     SUBENTRY_CONVERSATION,
 )
 from .provider_factory import async_create_provider
 from .providers import AuthenticationError, ProviderError
 
-PROVIDER_TITLES = {PROVIDER_OPENAI_COMPATIBLE: "OpenAI-compatible server"}
+PROVIDER_TITLES = {
+    PROVIDER_OPENAI: "OpenAI",
+    PROVIDER_ANTHROPIC: "Anthropic",
+    PROVIDER_OLLAMA: "Ollama",
+    PROVIDER_OPENAI_COMPATIBLE: "OpenAI-compatible server",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderForm:
+    """The connection fields a provider asks for."""
+
+    default_url: str | None  # None: a cloud API, URL only in advanced mode
+    key_required: bool
+
+
+PROVIDER_FORMS = {
+    PROVIDER_OPENAI: ProviderForm(default_url=None, key_required=True),
+    PROVIDER_ANTHROPIC: ProviderForm(default_url=None, key_required=True),
+    PROVIDER_OLLAMA: ProviderForm(default_url=DEFAULT_OLLAMA_URL, key_required=False),
+    PROVIDER_OPENAI_COMPATIBLE: ProviderForm(default_url=DEFAULT_OPENAI_COMPATIBLE_URL, key_required=False),
+}
 
 
 def _normalize_url(url: str) -> str:
     return url.strip().rstrip("/")
 
 
-async def _async_fetch_models(hass: HomeAssistant, data: dict[str, Any]) -> tuple[list[str], str | None]:
+async def _async_fetch_models(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[list[str], str | None]:
     """Test the connection; return (models, None) or ([], error key)."""
     try:
         provider = await async_create_provider(hass, data)
@@ -72,7 +112,7 @@ async def _async_fetch_models(hass: HomeAssistant, data: dict[str, Any]) -> tupl
 
 
 def _model_selector(models: list[str]) -> SelectSelector | TextSelector:
-    """A dropdown of the server's models; free text when it lists none."""
+    """A dropdown of the provider's models; free text when it lists none."""
     if not models:
         return TextSelector()
     return SelectSelector(
@@ -80,7 +120,11 @@ def _model_selector(models: list[str]) -> SelectSelector | TextSelector:
     )
 
 
-def _default_model(models: list[str]) -> str:
+def default_model(kind: str, models: list[str]) -> str:
+    """The model a new agent starts with."""
+    for preferred in PREFERRED_MODELS.get(kind, ()):
+        if preferred in models:
+            return preferred
     return models[0] if models else FALLBACK_MODEL
 
 
@@ -96,6 +140,29 @@ def default_agent_options(model: str) -> dict[str, Any]:
     }
 
 
+def _connection_schema(form: ProviderForm, *, show_url: bool) -> probatio.Schema:
+    fields: dict[Any, Any] = {}
+    if form.default_url is not None:
+        fields[probatio.Required(CONF_URL, default=form.default_url)] = TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
+        )
+    elif show_url:
+        fields[probatio.Optional(CONF_URL)] = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+    key = probatio.Required(CONF_API_KEY) if form.key_required else probatio.Optional(CONF_API_KEY)
+    fields[key] = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+    return probatio.Schema(fields)
+
+
+def _connection_data(kind: str, user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The entry data for what the person typed, cleaned."""
+    data: dict[str, Any] = {CONF_PROVIDER: kind}
+    if url := _normalize_url(user_input.get(CONF_URL) or ""):
+        data[CONF_URL] = url
+    if key := (user_input.get(CONF_API_KEY) or "").strip():
+        data[CONF_API_KEY] = key
+    return data
+
+
 class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a provider; its first agent is created with it."""
 
@@ -109,42 +176,57 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask which kind of provider to use."""
-        return self.async_show_menu(step_id="user", menu_options=list(PROVIDER_TITLES))
+        return self.async_show_menu(step_id="user", menu_options=list(PROVIDERS))
+
+    async def async_step_openai(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Connect to OpenAI."""
+        return await self._async_step_connect(PROVIDER_OPENAI, user_input)
+
+    async def async_step_anthropic(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Connect to Anthropic."""
+        return await self._async_step_connect(PROVIDER_ANTHROPIC, user_input)
+
+    async def async_step_ollama(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Connect to an Ollama server."""
+        return await self._async_step_connect(PROVIDER_OLLAMA, user_input)
 
     async def async_step_openai_compatible(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the server's URL and optional key, and test them."""
+        """Connect to an OpenAI-compatible server."""
+        return await self._async_step_connect(PROVIDER_OPENAI_COMPATIBLE, user_input)
+
+    async def _async_step_connect(self, kind: str, user_input: dict[str, Any] | None) -> ConfigFlowResult:
+        """Ask for the connection details and test them before going on."""
+        form = PROVIDER_FORMS[kind]
         errors: dict[str, str] = {}
         if user_input is not None:
-            url = _normalize_url(user_input[CONF_URL])
-            self._async_abort_entries_match({CONF_URL: url})
-            data = {CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: url}
-            if key := (user_input.get(CONF_API_KEY) or "").strip():
-                data[CONF_API_KEY] = key
+            data = _connection_data(kind, user_input)
+            # One entry per server, or per key for a cloud API.
+            if CONF_URL in data and form.default_url is not None:
+                self._async_abort_entries_match({CONF_PROVIDER: kind, CONF_URL: data[CONF_URL]})
+            else:
+                self._async_abort_entries_match({CONF_PROVIDER: kind, CONF_API_KEY: data.get(CONF_API_KEY)})
             self._models, error = await _async_fetch_models(self.hass, data)
             if error is None:
                 self._data = data
                 return await self.async_step_model()
             errors["base"] = error
-        schema = probatio.Schema(
-            {
-                probatio.Required(CONF_URL, default=DEFAULT_OPENAI_COMPATIBLE_URL): TextSelector(
-                    TextSelectorConfig(type=TextSelectorType.URL)
-                ),
-                probatio.Optional(CONF_API_KEY): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD)),
-            }
-        )
+        schema = _connection_schema(form, show_url=self.show_advanced_options)
         return self.async_show_form(
-            step_id="openai_compatible",
+            step_id=kind,
             data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
             errors=errors,
         )
 
     async def async_step_model(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Pick the first agent's model and create the entry."""
+        kind = self._data[CONF_PROVIDER]
         if user_input is not None:
-            model = user_input[CONF_MODEL].strip() or _default_model(self._models)
+            model = user_input[CONF_MODEL].strip() or default_model(kind, self._models)
+            title = PROVIDER_TITLES[kind]
+            if CONF_URL in self._data:
+                title = f"{title} ({self._data[CONF_URL]})"
             return self.async_create_entry(
-                title=f"{PROVIDER_TITLES[self._data[CONF_PROVIDER]]} ({self._data[CONF_URL]})",
+                title=title,
                 data=self._data,
                 subentries=[
                     {
@@ -156,15 +238,89 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
                 ],
             )
         schema = probatio.Schema(
-            {probatio.Required(CONF_MODEL, default=_default_model(self._models)): _model_selector(self._models)}
+            {probatio.Required(CONF_MODEL, default=default_model(kind, self._models)): _model_selector(self._models)}
         )
         return self.async_show_form(step_id="model", data_schema=schema)
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The provider rejected the key: ask for a new one."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the new key and test it."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, CONF_API_KEY: user_input[CONF_API_KEY].strip()}
+            _models, error = await _async_fetch_models(self.hass, data)
+            if error is None:
+                return self.async_update_reload_and_abort(entry, data=data)
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=probatio.Schema(
+                {probatio.Required(CONF_API_KEY): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))}
+            ),
+            description_placeholders={"provider": PROVIDER_TITLES[entry.data[CONF_PROVIDER]]},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Change the URL or key of a provider."""
+        entry = self._get_reconfigure_entry()
+        kind = entry.data[CONF_PROVIDER]
+        form = PROVIDER_FORMS[kind]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _connection_data(kind, user_input)
+            _models, error = await _async_fetch_models(self.hass, data)
+            if error is None:
+                return self.async_update_reload_and_abort(entry, data=data)
+            errors["base"] = error
+        schema = _connection_schema(form, show_url=self.show_advanced_options or CONF_URL in entry.data)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or entry.data),
+            errors=errors,
+        )
 
     @classmethod
     @callback
     def async_get_supported_subentry_types(cls, config_entry: ConfigEntry) -> dict[str, type[ConfigSubentryFlow]]:
         """Agents are subentries."""
         return {SUBENTRY_CONVERSATION: ConversationSubentryFlow}
+
+
+def _provider_option_fields(kind: str) -> dict[Any, Any]:
+    """The agent options only one provider has."""
+    if kind == PROVIDER_OPENAI:
+        return {
+            probatio.Required(CONF_STORE, default=False): BooleanSelector(),
+            probatio.Required(CONF_REASONING_EFFORT, default=DEFAULT_REASONING_EFFORT): SelectSelector(
+                SelectSelectorConfig(
+                    options=["minimal", "low", "medium", "high"],
+                    translation_key=CONF_REASONING_EFFORT,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+        }
+    if kind == PROVIDER_ANTHROPIC:
+        return {
+            probatio.Required(CONF_THINKING_BUDGET, default=DEFAULT_THINKING_BUDGET): NumberSelector(
+                NumberSelectorConfig(min=0, max=32000, step=1024, mode=NumberSelectorMode.BOX)
+            ),
+        }
+    if kind == PROVIDER_OLLAMA:
+        return {
+            probatio.Required(CONF_KEEP_ALIVE, default=DEFAULT_KEEP_ALIVE): NumberSelector(
+                NumberSelectorConfig(min=-1, max=86400, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX)
+            ),
+            probatio.Required(CONF_NUM_CTX, default=DEFAULT_NUM_CTX): NumberSelector(
+                NumberSelectorConfig(min=2048, max=131072, step=1024, mode=NumberSelectorMode.BOX)
+            ),
+            probatio.Required(CONF_THINK, default=False): BooleanSelector(),
+        }
+    return {}
 
 
 class ConversationSubentryFlow(ConfigSubentryFlow):
@@ -198,7 +354,7 @@ class ConversationSubentryFlow(ConfigSubentryFlow):
         except ProviderError:
             models = []
         if creating:
-            current: dict[str, Any] = {CONF_NAME: DEFAULT_AGENT_NAME, **default_agent_options(_default_model(models))}
+            current: dict[str, Any] = {CONF_NAME: DEFAULT_AGENT_NAME, **default_agent_options(default_model(entry.data[CONF_PROVIDER], models))}
         else:
             current = dict(self._get_reconfigure_subentry().data)
 
@@ -220,6 +376,7 @@ class ConversationSubentryFlow(ConfigSubentryFlow):
                 NumberSelectorConfig(min=5, max=300, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX)
             ),
         }
+        fields |= _provider_option_fields(entry.data[CONF_PROVIDER])
         return self.async_show_form(
             step_id="set_options",
             data_schema=self.add_suggested_values_to_schema(probatio.Schema(fields), current),

@@ -9,9 +9,20 @@ LOGGER = logging.getLogger(__package__)
 # Config entry data: which provider, and how to reach it.
 CONF_PROVIDER: Final = "provider"
 
+PROVIDER_OPENAI: Final = "openai"
+PROVIDER_ANTHROPIC: Final = "anthropic"
+PROVIDER_OLLAMA: Final = "ollama"
 PROVIDER_OPENAI_COMPATIBLE: Final = "openai_compatible"
+# In the order the config flow offers them.
+PROVIDERS: Final = (
+    PROVIDER_OPENAI,
+    PROVIDER_ANTHROPIC,
+    PROVIDER_OLLAMA,
+    PROVIDER_OPENAI_COMPATIBLE,
+)
 
 DEFAULT_OPENAI_COMPATIBLE_URL: Final = "http://localhost:8080/v1"
+DEFAULT_OLLAMA_URL: Final = "http://localhost:11434"
 
 # Conversation subentry options (one agent each).
 CONF_MAX_TOKENS: Final = "max_tokens"
@@ -20,12 +31,39 @@ CONF_TIMEOUT: Final = "timeout"
 
 SUBENTRY_CONVERSATION: Final = "conversation"
 
+# Provider-specific agent options, passed to the provider as they are.
+CONF_STORE: Final = "store"  # OpenAI: let OpenAI keep the request (off unless allowed)
+CONF_REASONING_EFFORT: Final = "reasoning_effort"  # OpenAI reasoning models
+CONF_THINKING_BUDGET: Final = "thinking_budget"  # Anthropic extended thinking, tokens
+CONF_KEEP_ALIVE: Final = "keep_alive"  # Ollama: seconds the model stays loaded
+CONF_NUM_CTX: Final = "num_ctx"  # Ollama: context window, tokens
+CONF_THINK: Final = "think"  # Ollama: let thinking models think
+
+PROVIDER_OPTIONS: Final[dict[str, tuple[str, ...]]] = {
+    PROVIDER_OPENAI: (CONF_STORE, CONF_REASONING_EFFORT),
+    PROVIDER_ANTHROPIC: (CONF_THINKING_BUDGET,),
+    PROVIDER_OLLAMA: (CONF_KEEP_ALIVE, CONF_NUM_CTX, CONF_THINK),
+    PROVIDER_OPENAI_COMPATIBLE: (),
+}
+
+DEFAULT_REASONING_EFFORT: Final = "low"
+DEFAULT_THINKING_BUDGET: Final = 0
+DEFAULT_KEEP_ALIVE: Final = -1
+DEFAULT_NUM_CTX: Final = 8192
+
 DEFAULT_AGENT_NAME: Final = "Confidant"
 DEFAULT_MAX_TOKENS: Final = 1024
 DEFAULT_TEMPERATURE: Final = 0.6
 DEFAULT_TIMEOUT: Final = 30.0
 # Servers that cannot list their models usually accept any name.
 FALLBACK_MODEL: Final = "local-model"
+# The model a new agent starts with when the provider lists it.
+PREFERRED_MODELS: Final = {
+    PROVIDER_OPENAI: ("gpt-5-mini", "gpt-4.1-mini", "gpt-4o-mini"),
+    PROVIDER_ANTHROPIC: ("claude-haiku-4-5", "claude-sonnet-4-5"),
+    PROVIDER_OLLAMA: ("qwen3:8b", "llama3.2:3b", "llama3.1:8b"),
+    PROVIDER_OPENAI_COMPATIBLE: (),
+}
 
 # How many rounds of "model asks for tools, tools answer" one turn may take
 # before Confidant gives up and says so.

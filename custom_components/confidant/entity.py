@@ -15,6 +15,8 @@ from homeassistant.helpers import llm
 from homeassistant.helpers.entity import Entity
 
 from .const import (
+    CONF_PROVIDER,
+    PROVIDER_OPTIONS,
     CONF_MAX_TOKENS,
     CONF_TEMPERATURE,
     CONF_TIMEOUT,
@@ -183,6 +185,11 @@ class ConfidantLLMEntity(Entity):
             temperature=float(options.get(CONF_TEMPERATURE, DEFAULT_TEMPERATURE)),
             timeout=float(options.get(CONF_TIMEOUT, DEFAULT_TIMEOUT)),
             user=chat_log.conversation_id,
+            options={
+                key: options[key]
+                for key in PROVIDER_OPTIONS[self.entry.data[CONF_PROVIDER]]
+                if key in options
+            },
         )
 
     async def _async_run_turn(self, chat_log: conversation.ChatLog) -> None:

@@ -1,0 +1,1 @@
+"""Wire protocols of the loopback LLM server, one module each."""

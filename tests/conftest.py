@@ -18,10 +18,17 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry, setup_test_component_platform
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    setup_test_component_platform,
+)
 
 from custom_components.confidant.config_flow import default_agent_options
-from custom_components.confidant.const import CONF_PROVIDER, DOMAIN, PROVIDER_OPENAI_COMPATIBLE
+from custom_components.confidant.const import (
+    CONF_PROVIDER,
+    DOMAIN,
+    PROVIDER_OPENAI_COMPATIBLE,
+)
 
 from .entities import TestLight
 from .llm_server import LLMServer
@@ -61,7 +68,10 @@ async def home(hass: HomeAssistant) -> Home:
     setup_test_component_platform(
         hass,
         "light",
-        [TestLight("Kitchen lights", "kitchen-lights"), TestLight("Hallway light", "hallway-light")],
+        [
+            TestLight("Kitchen lights", "kitchen-lights"),
+            TestLight("Hallway light", "hallway-light"),
+        ],
     )
     assert await async_setup_component(hass, "light", {"light": {"platform": "test"}})
     assert await async_setup_component(hass, "conversation", {})
@@ -78,7 +88,9 @@ async def home(hass: HomeAssistant) -> Home:
     return Home(kitchen=kitchen, hallway=hallway)
 
 
-def agent_subentry(model: str = "llama-3.2-3b-instruct", title: str = "Confidant", **options: object) -> ConfigSubentryData:
+def agent_subentry(
+    model: str = "llama-3.2-3b-instruct", title: str = "Confidant", **options: object
+) -> ConfigSubentryData:
     """A conversation subentry with the default options."""
     return ConfigSubentryData(
         data={**default_agent_options(model), **options},
@@ -95,7 +107,12 @@ def agent_options() -> dict[str, object]:
 
 
 @pytest.fixture
-async def config_entry(hass: HomeAssistant, home: Home, llm_server: LLMServer, agent_options: dict[str, object]) -> MockConfigEntry:
+async def config_entry(
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    agent_options: dict[str, object],
+) -> MockConfigEntry:
     """A loaded Confidant entry pointed at the scripted server."""
     entry = MockConfigEntry(
         domain=DOMAIN,

@@ -22,7 +22,9 @@ class TestLight(LightEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         self._attr_is_on = True
-        self._attr_brightness = kwargs.get(ATTR_BRIGHTNESS, self._attr_brightness or 255)
+        self._attr_brightness = kwargs.get(
+            ATTR_BRIGHTNESS, self._attr_brightness or 255
+        )
         self.async_write_ha_state()
 
     async def async_turn_off(self, **kwargs: Any) -> None:

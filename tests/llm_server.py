@@ -91,7 +91,9 @@ PROTOCOL_MODULES = ("chat_completions", "responses", "anthropic", "ollama")
 type Handler = Callable[["LLMServer", web.Request], Awaitable[web.StreamResponse]]
 
 
-def _bind(server: LLMServer, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+def _bind(
+    server: LLMServer, handler: Handler
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def bound(request: web.Request) -> web.StreamResponse:
         if request.method == "POST" and server.raw_replies:
             return await server.respond_raw(request)
@@ -125,7 +127,9 @@ class LLMServer:
         """Queue replies, played one per model request."""
         self.replies.extend(replies)
 
-    def script_raw(self, body: bytes, content_type: str = "text/event-stream", status: int = 200) -> None:
+    def script_raw(
+        self, body: bytes, content_type: str = "text/event-stream", status: int = 200
+    ) -> None:
         """Queue recorded bytes, answered verbatim to the next POST on any route."""
         self.raw_replies.append((status, content_type, body))
 
@@ -133,7 +137,9 @@ class LLMServer:
         """Answer with the next recorded bytes."""
         await self.record(request)
         status, content_type, body = self.raw_replies.popleft()
-        response = web.StreamResponse(status=status, headers={"Content-Type": content_type})
+        response = web.StreamResponse(
+            status=status, headers={"Content-Type": content_type}
+        )
         await response.prepare(request)
         await response.write(body)
         await response.write_eof()
@@ -157,7 +163,7 @@ class LLMServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server  # noqa: SLF001 - the only way to learn the port
+        server = site._server
         assert server is not None
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
@@ -167,7 +173,9 @@ class LLMServer:
             await self._runner.cleanup()
 
     async def record(self, request: web.Request) -> RecordedRequest:
-        recorded = RecordedRequest(request.method, request.path, dict(request.headers), await request.read())
+        recorded = RecordedRequest(
+            request.method, request.path, dict(request.headers), await request.read()
+        )
         self.requests.append(recorded)
         return recorded
 
@@ -182,14 +190,20 @@ class LLMServer:
 
     async def next_reply(self) -> Reply:
         if not self.replies:
-            raise AssertionError("The LLM server received a request the test did not script")
+            raise AssertionError(
+                "The LLM server received a request the test did not script"
+            )
         reply = self.replies.popleft()
         if reply.hold is not None:
             await reply.hold.wait()
         return reply
 
-    async def stream(self, request: web.Request, reply: Reply, frames: list[bytes], content_type: str) -> web.StreamResponse:
-        response = web.StreamResponse(headers={"Content-Type": content_type, "Cache-Control": "no-cache"})
+    async def stream(
+        self, request: web.Request, reply: Reply, frames: list[bytes], content_type: str
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={"Content-Type": content_type, "Cache-Control": "no-cache"}
+        )
         await response.prepare(request)
         for index, frame in enumerate(frames):
             if reply.cut_after is not None and index >= reply.cut_after:

@@ -12,17 +12,32 @@ from .llm_server import LLMServer, Reply, ToolCallStep
 
 
 async def test_turn_on_the_kitchen_lights(
-    hass: HomeAssistant, home: Home, config_entry: MockConfigEntry, llm_server: LLMServer
+    hass: HomeAssistant,
+    home: Home,
+    config_entry: MockConfigEntry,
+    llm_server: LLMServer,
 ) -> None:
     """The model calls Assist's turn-on intent, the light turns on, the answer is spoken."""
     llm_server.script(
-        Reply(tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights", "domain": ["light"]})]),
+        Reply(
+            tool_calls=[
+                ToolCallStep(
+                    "intent__HassTurnOn",
+                    {"name": "Kitchen lights", "domain": ["light"]},
+                )
+            ]
+        ),
         Reply(text="The kitchen lights are on."),
     )
     assert hass.states.get(home.kitchen).state == STATE_OFF
 
     result = await conversation.async_converse(
-        hass, "turn on the kitchen lights", None, Context(), language="en", agent_id=AGENT_ID
+        hass,
+        "turn on the kitchen lights",
+        None,
+        Context(),
+        language="en",
+        agent_id=AGENT_ID,
     )
 
     assert hass.states.get(home.kitchen).state == STATE_ON
@@ -34,7 +49,10 @@ async def test_turn_on_the_kitchen_lights(
     sent = first.json
     assert sent["stream"] is True
     assert sent["model"] == "llama-3.2-3b-instruct"
-    assert sent["messages"][-1] == {"role": "user", "content": "turn on the kitchen lights"}
+    assert sent["messages"][-1] == {
+        "role": "user",
+        "content": "turn on the kitchen lights",
+    }
     assert "intent__HassTurnOn" in {tool["function"]["name"] for tool in sent["tools"]}
     # Only exposed entities are visible to the model.
     system_prompt = sent["messages"][0]["content"]
@@ -53,34 +71,62 @@ async def test_turn_on_the_kitchen_lights(
 
 
 async def test_hidden_entity_cannot_be_controlled(
-    hass: HomeAssistant, home: Home, config_entry: MockConfigEntry, llm_server: LLMServer
+    hass: HomeAssistant,
+    home: Home,
+    config_entry: MockConfigEntry,
+    llm_server: LLMServer,
 ) -> None:
     """A model naming an unexposed entity gets a tool error; the light stays off."""
     llm_server.script(
-        Reply(tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Hallway light"})]),
+        Reply(
+            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Hallway light"})]
+        ),
         Reply(text="I can't control the hallway light."),
     )
     result = await conversation.async_converse(
-        hass, "turn on the hallway light", None, Context(), language="en", agent_id=AGENT_ID
+        hass,
+        "turn on the hallway light",
+        None,
+        Context(),
+        language="en",
+        agent_id=AGENT_ID,
     )
     assert hass.states.get(home.hallway).state == STATE_OFF
-    assert result.response.speech["plain"]["speech"] == "I can't control the hallway light."
-    tool_message = llm_server.requests_to("/v1/chat/completions")[1].json["messages"][-1]
+    assert (
+        result.response.speech["plain"]["speech"]
+        == "I can't control the hallway light."
+    )
+    tool_message = llm_server.requests_to("/v1/chat/completions")[1].json["messages"][
+        -1
+    ]
     assert tool_message["role"] == "tool"
     assert "error" in tool_message["content"]
 
 
 async def test_server_error_is_spoken_and_agent_stays_available(
-    hass: HomeAssistant, home: Home, config_entry: MockConfigEntry, llm_server: LLMServer
+    hass: HomeAssistant,
+    home: Home,
+    config_entry: MockConfigEntry,
+    llm_server: LLMServer,
 ) -> None:
     """A 500 from the server becomes a spoken, translated error."""
     llm_server.script(Reply(status=500), Reply(text="Back again."))
-    result = await conversation.async_converse(hass, "hello", None, Context(), language="en", agent_id=AGENT_ID)
+    result = await conversation.async_converse(
+        hass, "hello", None, Context(), language="en", agent_id=AGENT_ID
+    )
     assert result.response.response_type.value == "error"
-    assert result.response.speech["plain"]["speech"] == "The model service had an error. Please try again."
+    assert (
+        result.response.speech["plain"]["speech"]
+        == "The model service had an error. Please try again."
+    )
     assert hass.states.get(AGENT_ID).state != "unavailable"
 
     result = await conversation.async_converse(
-        hass, "hello again", result.conversation_id, Context(), language="en", agent_id=AGENT_ID
+        hass,
+        "hello again",
+        result.conversation_id,
+        Context(),
+        language="en",
+        agent_id=AGENT_ID,
     )
     assert result.response.speech["plain"]["speech"] == "Back again."

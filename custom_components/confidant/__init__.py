@@ -54,6 +54,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) -
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
-async def _async_reload_on_update(hass: HomeAssistant, entry: ConfidantConfigEntry) -> None:
+async def _async_reload_on_update(
+    hass: HomeAssistant, entry: ConfidantConfigEntry
+) -> None:
     """Reload when data or subentries change, so agents pick up new settings."""
     await hass.config_entries.async_reload(entry.entry_id)

@@ -15,7 +15,14 @@ from homeassistant.config_entries import (
     ConfigSubentryFlow,
     SubentryFlowResult,
 )
-from homeassistant.const import CONF_API_KEY, CONF_LLM_HASS_API, CONF_MODEL, CONF_NAME, CONF_PROMPT, CONF_URL
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_LLM_HASS_API,
+    CONF_MODEL,
+    CONF_NAME,
+    CONF_PROMPT,
+    CONF_URL,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import llm
 from homeassistant.helpers.selector import (
@@ -35,24 +42,24 @@ from homeassistant.helpers.selector import (
 
 from .const import (
     CONF_KEEP_ALIVE,
+    CONF_MAX_TOKENS,
     CONF_NUM_CTX,
+    CONF_PROVIDER,
     CONF_REASONING_EFFORT,
     CONF_STORE,
+    CONF_TEMPERATURE,
     CONF_THINK,
     CONF_THINKING_BUDGET,
-    DEFAULT_KEEP_ALIVE,
-    DEFAULT_NUM_CTX,
-    DEFAULT_REASONING_EFFORT,
-    DEFAULT_THINKING_BUDGET,
-    CONF_MAX_TOKENS,
-    CONF_PROVIDER,
-    CONF_TEMPERATURE,
     CONF_TIMEOUT,
     DEFAULT_AGENT_NAME,
+    DEFAULT_KEEP_ALIVE,
     DEFAULT_MAX_TOKENS,
+    DEFAULT_NUM_CTX,
     DEFAULT_OLLAMA_URL,
     DEFAULT_OPENAI_COMPATIBLE_URL,
+    DEFAULT_REASONING_EFFORT,
     DEFAULT_TEMPERATURE,
+    DEFAULT_THINKING_BUDGET,
     DEFAULT_TIMEOUT,
     DOMAIN,
     FALLBACK_MODEL,
@@ -88,7 +95,9 @@ PROVIDER_FORMS = {
     PROVIDER_OPENAI: ProviderForm(default_url=None, key_required=True),
     PROVIDER_ANTHROPIC: ProviderForm(default_url=None, key_required=True),
     PROVIDER_OLLAMA: ProviderForm(default_url=DEFAULT_OLLAMA_URL, key_required=False),
-    PROVIDER_OPENAI_COMPATIBLE: ProviderForm(default_url=DEFAULT_OPENAI_COMPATIBLE_URL, key_required=False),
+    PROVIDER_OPENAI_COMPATIBLE: ProviderForm(
+        default_url=DEFAULT_OPENAI_COMPATIBLE_URL, key_required=False
+    ),
 }
 
 
@@ -96,7 +105,9 @@ def _normalize_url(url: str) -> str:
     return url.strip().rstrip("/")
 
 
-async def _async_fetch_models(hass: HomeAssistant, data: Mapping[str, Any]) -> tuple[list[str], str | None]:
+async def _async_fetch_models(
+    hass: HomeAssistant, data: Mapping[str, Any]
+) -> tuple[list[str], str | None]:
     """Test the connection; return (models, None) or ([], error key)."""
     try:
         provider = await async_create_provider(hass, data)
@@ -106,7 +117,7 @@ async def _async_fetch_models(hass: HomeAssistant, data: Mapping[str, Any]) -> t
     except ProviderError as err:
         LOGGER.info("Connection test failed: %s %s", err.translation_key, err.detail)
         return [], "cannot_connect"
-    except Exception:
+    except Exception:  # noqa: BLE001 - the flow must show an error, not crash
         LOGGER.exception("Unexpected error while testing the connection")
         return [], "unknown"
 
@@ -116,7 +127,12 @@ def _model_selector(models: list[str]) -> SelectSelector | TextSelector:
     if not models:
         return TextSelector()
     return SelectSelector(
-        SelectSelectorConfig(options=models, mode=SelectSelectorMode.DROPDOWN, custom_value=True, sort=True)
+        SelectSelectorConfig(
+            options=models,
+            mode=SelectSelectorMode.DROPDOWN,
+            custom_value=True,
+            sort=True,
+        )
     )
 
 
@@ -147,8 +163,14 @@ def _connection_schema(form: ProviderForm, *, show_url: bool) -> probatio.Schema
             TextSelectorConfig(type=TextSelectorType.URL)
         )
     elif show_url:
-        fields[probatio.Optional(CONF_URL)] = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-    key = probatio.Required(CONF_API_KEY) if form.key_required else probatio.Optional(CONF_API_KEY)
+        fields[probatio.Optional(CONF_URL)] = TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
+        )
+    key = (
+        probatio.Required(CONF_API_KEY)
+        if form.key_required
+        else probatio.Optional(CONF_API_KEY)
+    )
     fields[key] = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
     return probatio.Schema(fields)
 
@@ -174,27 +196,39 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
         self._data: dict[str, Any] = {}
         self._models: list[str] = []
 
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Ask which kind of provider to use."""
         return self.async_show_menu(step_id="user", menu_options=list(PROVIDERS))
 
-    async def async_step_openai(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_openai(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Connect to OpenAI."""
         return await self._async_step_connect(PROVIDER_OPENAI, user_input)
 
-    async def async_step_anthropic(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_anthropic(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Connect to Anthropic."""
         return await self._async_step_connect(PROVIDER_ANTHROPIC, user_input)
 
-    async def async_step_ollama(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_ollama(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Connect to an Ollama server."""
         return await self._async_step_connect(PROVIDER_OLLAMA, user_input)
 
-    async def async_step_openai_compatible(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_openai_compatible(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Connect to an OpenAI-compatible server."""
         return await self._async_step_connect(PROVIDER_OPENAI_COMPATIBLE, user_input)
 
-    async def _async_step_connect(self, kind: str, user_input: dict[str, Any] | None) -> ConfigFlowResult:
+    async def _async_step_connect(
+        self, kind: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
         """Ask for the connection details and test them before going on."""
         form = PROVIDER_FORMS[kind]
         errors: dict[str, str] = {}
@@ -202,9 +236,13 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
             data = _connection_data(kind, user_input)
             # One entry per server, or per key for a cloud API.
             if CONF_URL in data and form.default_url is not None:
-                self._async_abort_entries_match({CONF_PROVIDER: kind, CONF_URL: data[CONF_URL]})
+                self._async_abort_entries_match(
+                    {CONF_PROVIDER: kind, CONF_URL: data[CONF_URL]}
+                )
             else:
-                self._async_abort_entries_match({CONF_PROVIDER: kind, CONF_API_KEY: data.get(CONF_API_KEY)})
+                self._async_abort_entries_match(
+                    {CONF_PROVIDER: kind, CONF_API_KEY: data.get(CONF_API_KEY)}
+                )
             self._models, error = await _async_fetch_models(self.hass, data)
             if error is None:
                 self._data = data
@@ -217,7 +255,9 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
-    async def async_step_model(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_model(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Pick the first agent's model and create the entry."""
         kind = self._data[CONF_PROVIDER]
         if user_input is not None:
@@ -238,15 +278,23 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
                 ],
             )
         schema = probatio.Schema(
-            {probatio.Required(CONF_MODEL, default=default_model(kind, self._models)): _model_selector(self._models)}
+            {
+                probatio.Required(
+                    CONF_MODEL, default=default_model(kind, self._models)
+                ): _model_selector(self._models)
+            }
         )
         return self.async_show_form(step_id="model", data_schema=schema)
 
-    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
         """The provider rejected the key: ask for a new one."""
         return await self.async_step_reauth_confirm()
 
-    async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Ask for the new key and test it."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
@@ -259,13 +307,21 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=probatio.Schema(
-                {probatio.Required(CONF_API_KEY): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))}
+                {
+                    probatio.Required(CONF_API_KEY): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                    )
+                }
             ),
-            description_placeholders={"provider": PROVIDER_TITLES[entry.data[CONF_PROVIDER]]},
+            description_placeholders={
+                "provider": PROVIDER_TITLES[entry.data[CONF_PROVIDER]]
+            },
             errors=errors,
         )
 
-    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Change the URL or key of a provider."""
         entry = self._get_reconfigure_entry()
         kind = entry.data[CONF_PROVIDER]
@@ -277,16 +333,22 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
             if error is None:
                 return self.async_update_reload_and_abort(entry, data=data)
             errors["base"] = error
-        schema = _connection_schema(form, show_url=self.show_advanced_options or CONF_URL in entry.data)
+        schema = _connection_schema(
+            form, show_url=self.show_advanced_options or CONF_URL in entry.data
+        )
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input or entry.data),
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or entry.data
+            ),
             errors=errors,
         )
 
     @classmethod
     @callback
-    def async_get_supported_subentry_types(cls, config_entry: ConfigEntry) -> dict[str, type[ConfigSubentryFlow]]:
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
         """Agents are subentries."""
         return {SUBENTRY_CONVERSATION: ConversationSubentryFlow}
 
@@ -296,7 +358,9 @@ def _provider_option_fields(kind: str) -> dict[Any, Any]:
     if kind == PROVIDER_OPENAI:
         return {
             probatio.Required(CONF_STORE, default=False): BooleanSelector(),
-            probatio.Required(CONF_REASONING_EFFORT, default=DEFAULT_REASONING_EFFORT): SelectSelector(
+            probatio.Required(
+                CONF_REASONING_EFFORT, default=DEFAULT_REASONING_EFFORT
+            ): SelectSelector(
                 SelectSelectorConfig(
                     options=["minimal", "low", "medium", "high"],
                     translation_key=CONF_REASONING_EFFORT,
@@ -306,17 +370,31 @@ def _provider_option_fields(kind: str) -> dict[Any, Any]:
         }
     if kind == PROVIDER_ANTHROPIC:
         return {
-            probatio.Required(CONF_THINKING_BUDGET, default=DEFAULT_THINKING_BUDGET): NumberSelector(
-                NumberSelectorConfig(min=0, max=32000, step=1024, mode=NumberSelectorMode.BOX)
+            probatio.Required(
+                CONF_THINKING_BUDGET, default=DEFAULT_THINKING_BUDGET
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=0, max=32000, step=1024, mode=NumberSelectorMode.BOX
+                )
             ),
         }
     if kind == PROVIDER_OLLAMA:
         return {
-            probatio.Required(CONF_KEEP_ALIVE, default=DEFAULT_KEEP_ALIVE): NumberSelector(
-                NumberSelectorConfig(min=-1, max=86400, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX)
+            probatio.Required(
+                CONF_KEEP_ALIVE, default=DEFAULT_KEEP_ALIVE
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=-1,
+                    max=86400,
+                    step=1,
+                    unit_of_measurement="s",
+                    mode=NumberSelectorMode.BOX,
+                )
             ),
             probatio.Required(CONF_NUM_CTX, default=DEFAULT_NUM_CTX): NumberSelector(
-                NumberSelectorConfig(min=2048, max=131072, step=1024, mode=NumberSelectorMode.BOX)
+                NumberSelectorConfig(
+                    min=2048, max=131072, step=1024, mode=NumberSelectorMode.BOX
+                )
             ),
             probatio.Required(CONF_THINK, default=False): BooleanSelector(),
         }
@@ -326,15 +404,21 @@ def _provider_option_fields(kind: str) -> dict[Any, Any]:
 class ConversationSubentryFlow(ConfigSubentryFlow):
     """Add or change one agent: name, model, prompt, control and limits."""
 
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
         """Add an agent."""
         return await self.async_step_set_options(user_input)
 
-    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
         """Change an agent."""
         return await self.async_step_set_options(user_input)
 
-    async def async_step_set_options(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+    async def async_step_set_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
         """Show and store the agent's options."""
         entry = self._get_entry()
         if entry.state is not ConfigEntryState.LOADED:
@@ -347,37 +431,61 @@ class ConversationSubentryFlow(ConfigSubentryFlow):
             if creating:
                 name = user_input.pop(CONF_NAME)
                 return self.async_create_entry(title=name, data=user_input)
-            return self.async_update_and_abort(entry, self._get_reconfigure_subentry(), data=user_input)
+            return self.async_update_and_abort(
+                entry, self._get_reconfigure_subentry(), data=user_input
+            )
 
         try:
             models = await entry.runtime_data.provider.async_list_models()
         except ProviderError:
             models = []
         if creating:
-            current: dict[str, Any] = {CONF_NAME: DEFAULT_AGENT_NAME, **default_agent_options(default_model(entry.data[CONF_PROVIDER], models))}
+            current: dict[str, Any] = {
+                CONF_NAME: DEFAULT_AGENT_NAME,
+                **default_agent_options(
+                    default_model(entry.data[CONF_PROVIDER], models)
+                ),
+            }
         else:
             current = dict(self._get_reconfigure_subentry().data)
 
-        apis = [SelectOptionDict(label=api.name, value=api.id) for api in llm.async_get_apis(self.hass)]
+        apis = [
+            SelectOptionDict(label=api.name, value=api.id)
+            for api in llm.async_get_apis(self.hass)
+        ]
         fields: dict[Any, Any] = {}
         if creating:
             fields[probatio.Required(CONF_NAME)] = str
         fields |= {
             probatio.Required(CONF_MODEL): _model_selector(models),
             probatio.Optional(CONF_PROMPT): TemplateSelector(),
-            probatio.Optional(CONF_LLM_HASS_API): SelectSelector(SelectSelectorConfig(options=apis, multiple=True)),
-            probatio.Required(CONF_MAX_TOKENS, default=DEFAULT_MAX_TOKENS): NumberSelector(
-                NumberSelectorConfig(min=16, max=32768, step=1, mode=NumberSelectorMode.BOX)
+            probatio.Optional(CONF_LLM_HASS_API): SelectSelector(
+                SelectSelectorConfig(options=apis, multiple=True)
             ),
-            probatio.Required(CONF_TEMPERATURE, default=DEFAULT_TEMPERATURE): NumberSelector(
-                NumberSelectorConfig(min=0, max=2, step=0.05)
+            probatio.Required(
+                CONF_MAX_TOKENS, default=DEFAULT_MAX_TOKENS
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=16, max=32768, step=1, mode=NumberSelectorMode.BOX
+                )
             ),
+            probatio.Required(
+                CONF_TEMPERATURE, default=DEFAULT_TEMPERATURE
+            ): NumberSelector(NumberSelectorConfig(min=0, max=2, step=0.05)),
             probatio.Required(CONF_TIMEOUT, default=DEFAULT_TIMEOUT): NumberSelector(
-                NumberSelectorConfig(min=5, max=300, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX)
+                NumberSelectorConfig(
+                    min=5,
+                    max=300,
+                    step=1,
+                    unit_of_measurement="s",
+                    mode=NumberSelectorMode.BOX,
+                )
             ),
         }
         fields |= _provider_option_fields(entry.data[CONF_PROVIDER])
         return self.async_show_form(
             step_id="set_options",
-            data_schema=self.add_suggested_values_to_schema(probatio.Schema(fields), current),
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(fields), current
+            ),
         )

@@ -73,7 +73,9 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         """Create the agent; it can control the home when an LLM API is chosen."""
         super().__init__(entry, subentry)
         if subentry.data.get(CONF_LLM_HASS_API):
-            self._attr_supported_features = conversation.ConversationEntityFeature.CONTROL
+            self._attr_supported_features = (
+                conversation.ConversationEntityFeature.CONTROL
+            )
 
     @property
     def supported_languages(self) -> list[str] | Literal["*"]:
@@ -103,7 +105,11 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             return await self._async_error_result(user_input, chat_log, err)
 
         last = chat_log.content[-1]
-        speech = last.content or "" if isinstance(last, conversation.AssistantContent) else ""
+        speech = (
+            last.content or ""
+            if isinstance(last, conversation.AssistantContent)
+            else ""
+        )
         return _result(user_input, chat_log, speech)
 
     async def _async_error_result(
@@ -115,7 +121,9 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         """Speak a translated error, keep the turn in the log, stay available."""
         detail = err.detail if isinstance(err, ProviderError) else ""
         # Only the kind of failure is logged: never the key, never content.
-        LOGGER.warning("%s could not answer: %s %s", self.entity_id, err.translation_key, detail)
+        LOGGER.warning(
+            "%s could not answer: %s %s", self.entity_id, err.translation_key, detail
+        )
         if isinstance(err, AuthenticationError):
             self.entry.async_start_reauth(self.hass)
         speech = await async_spoken_error(

@@ -15,9 +15,8 @@ from homeassistant.helpers import llm
 from homeassistant.helpers.entity import Entity
 
 from .const import (
-    CONF_PROVIDER,
-    PROVIDER_OPTIONS,
     CONF_MAX_TOKENS,
+    CONF_PROVIDER,
     CONF_TEMPERATURE,
     CONF_TIMEOUT,
     DEFAULT_MAX_TOKENS,
@@ -26,6 +25,7 @@ from .const import (
     DOMAIN,
     FALLBACK_MODEL,
     MAX_TOOL_ITERATIONS,
+    PROVIDER_OPTIONS,
 )
 from .providers import (
     AssistantMessage,
@@ -71,7 +71,9 @@ def _read_images(paths: list[tuple[Path, str]]) -> tuple[ImagePart, ...]:
     return tuple(ImagePart(mime, path.read_bytes()) for path, mime in paths)
 
 
-async def _chat_log_messages(entity: Entity, chat_log: conversation.ChatLog) -> list[Message]:
+async def _chat_log_messages(
+    entity: Entity, chat_log: conversation.ChatLog
+) -> list[Message]:
     """Convert the chat log into provider messages."""
     messages: list[Message] = []
     for content in chat_log.content:
@@ -110,7 +112,9 @@ async def _chat_log_messages(entity: Entity, chat_log: conversation.ChatLog) -> 
 
 async def _chat_log_deltas(
     stream: AsyncIterator[Delta],
-) -> AsyncIterator[conversation.AssistantContentDeltaDict | conversation.ToolResultContentDeltaDict]:
+) -> AsyncIterator[
+    conversation.AssistantContentDeltaDict | conversation.ToolResultContentDeltaDict
+]:
     """Turn provider deltas into chat log deltas, as they arrive.
 
     A tool call whose arguments could not be repaired is not executed: it is
@@ -144,7 +148,10 @@ async def _chat_log_deltas(
             "tool_call_id": call.id,
             "tool_name": call.name,
             "result": llm.ToolResult(
-                data={"error": "InvalidArguments", "error_text": call.invalid_arguments or ""},
+                data={
+                    "error": "InvalidArguments",
+                    "error_text": call.invalid_arguments or "",
+                },
                 error=True,
             ),
         }
@@ -169,7 +176,9 @@ class ConfidantLLMEntity(Entity):
             entry_type=dr.DeviceEntryType.SERVICE,
         )
 
-    def _request(self, chat_log: conversation.ChatLog, messages: list[Message]) -> ProviderRequest:
+    def _request(
+        self, chat_log: conversation.ChatLog, messages: list[Message]
+    ) -> ProviderRequest:
         options = self.subentry.data
         tools: list[ToolSpec] = []
         if chat_log.llm_api:

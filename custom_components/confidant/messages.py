@@ -9,7 +9,10 @@ from .const import DOMAIN
 
 
 async def async_spoken_error(
-    hass: HomeAssistant, language: str, key: str, placeholders: dict[str, str] | None = None
+    hass: HomeAssistant,
+    language: str,
+    key: str,
+    placeholders: dict[str, str] | None = None,
 ) -> str:
     """Return the translated message of an exception key, in the person's language."""
     lookup = f"component.{DOMAIN}.exceptions.{key}.message"

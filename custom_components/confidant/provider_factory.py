@@ -21,7 +21,9 @@ from .const import (
 from .providers import Provider
 
 
-async def async_create_provider(hass: HomeAssistant, data: Mapping[str, Any]) -> Provider:
+async def async_create_provider(
+    hass: HomeAssistant, data: Mapping[str, Any]
+) -> Provider:
     """Return the provider described by a config entry's data.
 
     The SDK clients read platform details from disk when they are created,

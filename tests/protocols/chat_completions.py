@@ -23,7 +23,12 @@ def _chat_completions_frames(reply: Reply, model: str) -> Iterator[dict[str, Any
     }
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-        return {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+        return {
+            **base,
+            "choices": [
+                {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+            ],
+        }
 
     yield chunk({"role": "assistant", "content": "", "refusal": None})
     for piece in reply.reasoning.split(" ") if reply.reasoning else ():
@@ -47,7 +52,16 @@ def _chat_completions_frames(reply: Reply, model: str) -> Iterator[dict[str, Any
         text = call.arguments_text()
         # Arguments arrive in fragments, as real servers send them.
         for start in range(0, len(text), 7):
-            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": text[start : start + 7]}}]})
+            yield chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": index,
+                            "function": {"arguments": text[start : start + 7]},
+                        }
+                    ]
+                }
+            )
     yield chunk({}, "tool_calls" if reply.tool_calls else "stop")
 
 
@@ -81,14 +95,27 @@ def _chat_completion_json(reply: Reply, model: str) -> dict[str, Any]:
 
 def openai_error_body(status: int) -> dict[str, Any]:
     messages = {
-        401: ("Incorrect API key provided: sk-test***. You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_request_error", "invalid_api_key"),
-        404: ("The model `missing` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found"),
+        401: (
+            "Incorrect API key provided: sk-test***. You can find your API key at https://platform.openai.com/account/api-keys.",
+            "invalid_request_error",
+            "invalid_api_key",
+        ),
+        404: (
+            "The model `missing` does not exist or you do not have access to it.",
+            "invalid_request_error",
+            "model_not_found",
+        ),
         429: ("Rate limit reached for requests", "requests", "rate_limit_exceeded"),
     }
-    message, kind, code = messages.get(status, ("The server had an error while processing your request.", "server_error", None))
+    message, kind, code = messages.get(
+        status,
+        (
+            "The server had an error while processing your request.",
+            "server_error",
+            None,
+        ),
+    )
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}
-
-
 
 
 async def handle_models(server: LLMServer, request: web.Request) -> web.StreamResponse:
@@ -102,36 +129,58 @@ async def handle_models(server: LLMServer, request: web.Request) -> web.StreamRe
             return web.json_response(anthropic_error_body(401), status=401)
         return web.json_response(openai_error_body(401), status=401)
     if server.models_status != 200:
-        return web.json_response(openai_error_body(server.models_status), status=server.models_status)
+        return web.json_response(
+            openai_error_body(server.models_status), status=server.models_status
+        )
     if anthropic:
         data = [
-            {"type": "model", "id": model, "display_name": model, "created_at": "2025-01-01T00:00:00Z"}
+            {
+                "type": "model",
+                "id": model,
+                "display_name": model,
+                "created_at": "2025-01-01T00:00:00Z",
+            }
             for model in server.models
         ]
         return web.json_response(
-            {"data": data, "has_more": False, "first_id": server.models[0] if server.models else None, "last_id": server.models[-1] if server.models else None}
+            {
+                "data": data,
+                "has_more": False,
+                "first_id": server.models[0] if server.models else None,
+                "last_id": server.models[-1] if server.models else None,
+            }
         )
     return web.json_response(
         {
             "object": "list",
-            "data": [{"id": model, "object": "model", "created": 0, "owned_by": "test"} for model in server.models],
+            "data": [
+                {"id": model, "object": "model", "created": 0, "owned_by": "test"}
+                for model in server.models
+            ],
         }
     )
 
 
-async def handle_chat_completions(server: LLMServer, request: web.Request) -> web.StreamResponse:
+async def handle_chat_completions(
+    server: LLMServer, request: web.Request
+) -> web.StreamResponse:
     """POST /v1/chat/completions."""
     recorded = await server.record(request)
     if not server.authorized(request):
         return web.json_response(openai_error_body(401), status=401)
     reply = await server.next_reply()
     if reply.status != 200:
-        return web.json_response(reply.error_body or openai_error_body(reply.status), status=reply.status)
+        return web.json_response(
+            reply.error_body or openai_error_body(reply.status), status=reply.status
+        )
     body = recorded.json
     model = body.get("model", "")
     if not body.get("stream"):
         return web.json_response(_chat_completion_json(reply, model))
-    frames = [f"data: {json.dumps(frame)}\n\n".encode() for frame in _chat_completions_frames(reply, model)]
+    frames = [
+        f"data: {json.dumps(frame)}\n\n".encode()
+        for frame in _chat_completions_frames(reply, model)
+    ]
     frames.append(b"data: [DONE]\n\n")
     return await server.stream(request, reply, frames, "text/event-stream")
 

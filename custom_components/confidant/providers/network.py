@@ -14,5 +14,9 @@ def is_local_url(url: str) -> bool:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return host == "localhost" or host.endswith((".local", ".lan", ".home.arpa", ".internal")) or "." not in host
+        return (
+            host == "localhost"
+            or host.endswith((".local", ".lan", ".home.arpa", ".internal"))
+            or "." not in host
+        )
     return address.is_private or address.is_loopback or address.is_link_local

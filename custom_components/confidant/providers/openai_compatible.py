@@ -20,7 +20,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import openai
@@ -139,19 +139,25 @@ class ToolCallAssembler:
         # A new call: a new id on an index that is taken, or no index at all.
         return max(self._calls, default=-1) + 1
 
-    def add(self, index: int | None, call_id: str | None, name: str | None, arguments: Any) -> None:
+    def add(
+        self, index: int | None, call_id: str | None, name: str | None, arguments: Any
+    ) -> None:
         """Add one fragment of a tool call."""
         slot = self._slot(index, call_id)
         call = self._calls.get(slot)
         if call is None:
-            call = self._calls[slot] = _PartialCall(id=call_id or f"call_{uuid.uuid4().hex[:24]}")
+            call = self._calls[slot] = _PartialCall(
+                id=call_id or f"call_{uuid.uuid4().hex[:24]}"
+            )
             self._by_id[call.id] = slot
         self._last = slot
         if name and not call.name:
             call.name = name
         if isinstance(arguments, dict):
             call.arguments = arguments
-        elif isinstance(arguments, str) and arguments and isinstance(call.arguments, str):
+        elif (
+            isinstance(arguments, str) and arguments and isinstance(call.arguments, str)
+        ):
             call.arguments += arguments
 
     def complete(self) -> list[ToolCall]:
@@ -181,13 +187,17 @@ def _extra(model: Any, *names: str) -> Any:
 class OpenAICompatibleProvider:
     """A provider for any server speaking OpenAI's Chat Completions."""
 
-    def __init__(self, http_client: httpx.AsyncClient, base_url: str, api_key: str | None) -> None:
+    def __init__(
+        self, http_client: httpx.AsyncClient, base_url: str, api_key: str | None
+    ) -> None:
         """Create the SDK client; does blocking I/O, so run it in an executor."""
         self._base_url = base_url
         self._client = openai.AsyncOpenAI(
             api_key=api_key or _PLACEHOLDER_KEY,
             base_url=base_url,
-            http_client=http_client,
+            # openai 3 types its client as httpx2 but accepts Home Assistant's
+            # shared httpx client at run time, as core's integrations use it.
+            http_client=cast("Any", http_client),
             # Retries with back-off would leave a person waiting in silence;
             # a failed turn is answered at once and can be asked again.
             max_retries=0,
@@ -206,7 +216,7 @@ class OpenAICompatibleProvider:
         try:
             page = await self._client.with_options(timeout=10.0).models.list()
             return sorted({model.id async for model in page if model.id})
-        except Exception as err:  # noqa: BLE001 - every failure maps to a provider error
+        except Exception as err:
             raise map_openai_error(err) from err
 
     async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
@@ -240,5 +250,5 @@ class OpenAICompatibleProvider:
                 yield TextDelta(text)
             for call in tool_calls.complete():
                 yield ToolCallDelta(call)
-        except Exception as err:  # noqa: BLE001 - every failure maps to a provider error
+        except Exception as err:
             raise map_openai_error(err, streaming=started) from err

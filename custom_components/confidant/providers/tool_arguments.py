@@ -36,7 +36,9 @@ def _drop_empty(arguments: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def parse_tool_arguments(raw: str | Mapping[str, Any] | None) -> tuple[dict[str, Any], str | None]:
+def parse_tool_arguments(
+    raw: str | Mapping[str, Any] | None,
+) -> tuple[dict[str, Any], str | None]:
     """Return (arguments, None), or ({}, reason) when they cannot be repaired."""
     if raw is None:
         return {}, None

@@ -1,0 +1,322 @@
+"""Ollama's native API (`/api/chat`, `/api/tags`), spoken over aiohttp.
+
+Home Assistant core's Ollama integration uses the `ollama` SDK on httpx;
+Confidant speaks the small native HTTP API directly on Home Assistant's shared
+aiohttp session instead, so there is no extra client, no extra dependency and
+nothing blocking to create. The answer is NDJSON: one JSON object a line,
+`done: true` on the last. This module tolerates:
+
+- tool calls without ids (the native API long sent none): one is made up,
+- tool-call arguments as an object, a JSON string or double-encoded JSON,
+- an `{"error": ...}` line in the middle of an HTTP-200 stream,
+- a line split across network reads, blank lines and CRLF endings,
+- a stream that ends without `done` (a crashed runner, a dropped link).
+
+Only the HTTP status and a short error class are kept as an error's detail:
+Ollama's error messages echo model names and sometimes the prompt.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from http import HTTPStatus
+from typing import Any
+
+import aiohttp
+
+from . import (
+    AssistantMessage,
+    AuthenticationError,
+    BadRequestError,
+    ConnectionFailedError,
+    Delta,
+    Message,
+    ModelNotFoundError,
+    ProviderError,
+    ProviderRequest,
+    ProviderTimeoutError,
+    RateLimitError,
+    ReasoningDelta,
+    ServerError,
+    StreamInterruptedError,
+    SystemMessage,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+    ToolResultMessage,
+    ToolSpec,
+    UserMessage,
+)
+from .network import is_local_url
+from .tool_arguments import parse_tool_arguments
+
+# Listing models is quick even on a busy server; a person is waiting in the
+# config flow.
+_LIST_TIMEOUT = 10.0
+# A server that does not accept the connection in this time is not there.
+_CONNECT_TIMEOUT = 10.0
+# Error bodies are short JSON; never read an arbitrary page into memory.
+_ERROR_BODY_LIMIT = 4096
+
+# Request option keys (see const.py's CONF_KEEP_ALIVE, CONF_NUM_CTX,
+# CONF_THINK; not imported, so providers stay free of Home Assistant).
+_KEEP_ALIVE = "keep_alive"
+_NUM_CTX = "num_ctx"
+_THINK = "think"
+
+
+def _message(message: Message) -> dict[str, Any]:
+    match message:
+        case SystemMessage(text=text):
+            return {"role": "system", "content": text}
+        case UserMessage(text=text, images=images):
+            result: dict[str, Any] = {"role": "user", "content": text}
+            if images:
+                # Ollama takes raw base64, without a data: URL or MIME type.
+                result["images"] = [
+                    base64.b64encode(image.data).decode() for image in images
+                ]
+            return result
+        case AssistantMessage(text=text, tool_calls=tool_calls):
+            result = {"role": "assistant", "content": text}
+            if tool_calls:
+                # Arguments go back as the object the model sent, not as text.
+                result["tool_calls"] = [
+                    {"function": {"name": call.name, "arguments": call.arguments}}
+                    for call in tool_calls
+                ]
+            return result
+        case ToolResultMessage(name=name, result=content):
+            # Ollama has no call ids to match results to calls; the tool's
+            # name is what its chat templates render.
+            return {
+                "role": "tool",
+                "content": json.dumps(content, default=str),
+                "tool_name": name,
+            }
+
+
+def _tool(spec: ToolSpec) -> dict[str, Any]:
+    function: dict[str, Any] = {"name": spec.name, "parameters": dict(spec.parameters)}
+    if spec.description:
+        function["description"] = spec.description
+    return {"type": "function", "function": function}
+
+
+def build_chat_body(request: ProviderRequest) -> dict[str, Any]:
+    """Return the JSON body of a streamed `/api/chat` request."""
+    options: dict[str, Any] = {"num_predict": request.max_tokens}
+    if request.temperature is not None:
+        options["temperature"] = request.temperature
+    if (num_ctx := request.options.get(_NUM_CTX)) is not None:
+        options["num_ctx"] = int(num_ctx)
+    body: dict[str, Any] = {
+        "model": request.model,
+        "messages": [_message(message) for message in request.messages],
+        "stream": True,
+        "options": options,
+    }
+    if request.tools:
+        # Omitted when empty: Ollama checks tool support whenever tools are sent.
+        body["tools"] = [_tool(spec) for spec in request.tools]
+    if (keep_alive := request.options.get(_KEEP_ALIVE)) is not None:
+        # Seconds as a number; -1 (any negative number) keeps the model loaded
+        # forever. A string would be read as a Go duration, where "-1" fails.
+        body["keep_alive"] = int(keep_alive)
+    if (think := request.options.get(_THINK)) is not None:
+        # Sent only when configured: thinking models think unless told not
+        # to, and `think: true` is refused by models that cannot think.
+        body["think"] = bool(think)
+    return body
+
+
+def _tool_call(raw: Any) -> ToolCall | None:
+    """Return the tool call of one `message.tool_calls` entry, if it has a name."""
+    if not isinstance(raw, Mapping):
+        return None
+    function = raw.get("function")
+    if not isinstance(function, Mapping):
+        return None
+    name = function.get("name")
+    if not isinstance(name, str) or not name:
+        return None
+    call_id = raw.get("id")
+    if not isinstance(call_id, str) or not call_id:
+        call_id = f"call_{uuid.uuid4().hex[:24]}"
+    arguments, problem = parse_tool_arguments(function.get("arguments"))
+    return ToolCall(call_id, name, arguments, problem)
+
+
+def _deltas(message: Mapping[str, Any]) -> list[Delta]:
+    """Return the deltas one streamed `message` carries, in reading order."""
+    deltas: list[Delta] = []
+    if isinstance(thinking := message.get("thinking"), str) and thinking:
+        deltas.append(ReasoningDelta(thinking))
+    if isinstance(content := message.get("content"), str) and content:
+        deltas.append(TextDelta(content))
+    for raw in message.get("tool_calls") or ():
+        if (call := _tool_call(raw)) is not None:
+            deltas.append(ToolCallDelta(call))
+    return deltas
+
+
+async def _lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
+    """Yield the non-blank lines of an NDJSON body.
+
+    Lines are split here rather than with the reader's readline, which fails
+    on lines longer than its buffer (a large tool call can be one line).
+    """
+    pending = b""
+    async for data in content.iter_any():
+        pending += data
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            if line := line.strip():
+                yield line
+    if pending := pending.strip():
+        yield pending
+
+
+def _parse_line(line: bytes) -> Mapping[str, Any]:
+    try:
+        chunk = json.loads(line)
+    except ValueError as err:
+        raise StreamInterruptedError("malformed line in stream") from err
+    if not isinstance(chunk, Mapping):
+        raise StreamInterruptedError("malformed line in stream")
+    return chunk
+
+
+async def _status_error(response: aiohttp.ClientResponse) -> ProviderError:
+    """Return the provider error for a non-200 answer."""
+    status = response.status
+    detail = f"HTTP {status}"
+    if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+        return AuthenticationError(detail)
+    if status == HTTPStatus.TOO_MANY_REQUESTS:
+        return RateLimitError(detail)
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        return ServerError(detail)
+    if status == HTTPStatus.NOT_FOUND:
+        # Ollama says "model 'x' not found" (or "model \"x\" not found, try
+        # pulling it first"); any other 404 means the URL is not Ollama's API.
+        if _mentions_missing_model(await _error_message(response)):
+            return ModelNotFoundError(detail)
+        return ConnectionFailedError(detail)
+    return BadRequestError(detail)
+
+
+async def _error_message(response: aiohttp.ClientResponse) -> str:
+    """Return the `error` text of an error body; read, never kept or logged."""
+    try:
+        body = json.loads(await response.content.read(_ERROR_BODY_LIMIT))
+    except (ValueError, aiohttp.ClientError):
+        return ""
+    error = body.get("error") if isinstance(body, Mapping) else None
+    return error if isinstance(error, str) else ""
+
+
+def _mentions_missing_model(message: str) -> bool:
+    message = message.lower()
+    return "model" in message and "not found" in message
+
+
+def _map_client_error(err: Exception, *, started: bool) -> ProviderError:
+    """Return the provider error for an aiohttp or timeout exception."""
+    # aiohttp's timeouts are also connection errors: check them first.
+    if isinstance(err, TimeoutError):
+        return ProviderTimeoutError("no answer in time")
+    if started:
+        # Whatever breaks the transport once the answer began cuts it short.
+        return StreamInterruptedError(type(err).__name__)
+    return ConnectionFailedError(type(err).__name__)
+
+
+class OllamaProvider:
+    """A provider for an Ollama server, local or behind a reverse proxy."""
+
+    def __init__(
+        self, session: aiohttp.ClientSession, base_url: str, api_key: str | None = None
+    ) -> None:
+        """Keep the shared session; nothing blocking happens here."""
+        self._session = session
+        self._base_url = base_url.rstrip("/")
+        self._headers: dict[str, str] = {}
+        if api_key:
+            # Ollama itself has no keys; reverse proxies and ollama.com do.
+            self._headers["Authorization"] = f"Bearer {api_key}"
+
+    @property
+    def is_local(self) -> bool:
+        """Whether the server is on the local network."""
+        return is_local_url(self._base_url)
+
+    async def async_list_models(self) -> list[str]:
+        """Return the names of the models pulled on the server."""
+        try:
+            async with self._session.get(
+                f"{self._base_url}/api/tags",
+                headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=_LIST_TIMEOUT),
+            ) as response:
+                if response.status != HTTPStatus.OK:
+                    raise await _status_error(response)
+                body = await response.json(content_type=None)
+        except ProviderError:
+            raise
+        except ValueError as err:
+            # Something answered, but not Ollama (a login page, a proxy).
+            raise ConnectionFailedError("not an Ollama API") from err
+        except (TimeoutError, aiohttp.ClientError) as err:
+            raise _map_client_error(err, started=False) from err
+        models = body.get("models") if isinstance(body, Mapping) else None
+        if not isinstance(models, list):
+            raise ConnectionFailedError("not an Ollama API")
+        names = {
+            name
+            for model in models
+            if isinstance(model, Mapping)
+            and isinstance(name := model.get("name") or model.get("model"), str)
+            and name
+        }
+        return sorted(names)
+
+    async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
+        """Stream the answer to an `/api/chat` request."""
+        # No total limit, so a long answer is never cut; a server silent for
+        # the request's timeout (loading, hung, gone) is given up on.
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            sock_connect=min(request.timeout, _CONNECT_TIMEOUT),
+            sock_read=request.timeout,
+        )
+        started = False
+        try:
+            async with self._session.post(
+                f"{self._base_url}/api/chat",
+                json=build_chat_body(request),
+                headers=self._headers,
+                timeout=timeout,
+            ) as response:
+                if response.status != HTTPStatus.OK:
+                    raise await _status_error(response)
+                started = True
+                async for line in _lines(response.content):
+                    chunk = _parse_line(line)
+                    if chunk.get("error"):
+                        # Headers were sent before the runner failed, so the
+                        # error arrives as a line of an HTTP-200 stream.
+                        raise ServerError("error in stream")  # noqa: TRY301
+                    if isinstance(message := chunk.get("message"), Mapping):
+                        for delta in _deltas(message):
+                            yield delta
+                    if chunk.get("done") is True:
+                        return
+            raise StreamInterruptedError("stream ended before done")
+        except ProviderError:
+            raise
+        except (TimeoutError, aiohttp.ClientError) as err:
+            raise _map_client_error(err, started=started) from err

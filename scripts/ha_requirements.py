@@ -19,11 +19,16 @@ REPO = Path(__file__).resolve().parent.parent
 MANIFEST = REPO / "custom_components" / "confidant" / "manifest.json"
 
 # Integrations the tests load besides Confidant's own dependencies.
-TEST_INTEGRATIONS = ("camera", "recorder", "light", "lock", "cover", "demo")
+TEST_INTEGRATIONS = (
+    "assist_pipeline",
+    "camera",
+    "cover",
+    "demo",
+    "light",
+    "lock",
+    "recorder",
+)
 
-# Requirements that need a compiler and are only after-dependencies of the
-# voice pipeline; the tests do not exercise local voice activity detection.
-SKIP = ("pymicro-vad", "pyspeex-noise")
 
 
 def manifest(domain: str) -> dict[str, object]:
@@ -55,7 +60,7 @@ def main() -> None:
         pending.extend(data.get("after_dependencies", []))  # type: ignore[arg-type]
     # Confidant's own requirements, so the tests run what users install.
     requirements.update(ours.get("requirements", []))
-    wanted = sorted(r for r in requirements if not r.lower().startswith(SKIP))
+    wanted = sorted(requirements)
     sys.stdout.write(" ".join(wanted) + "\n")
 
 

@@ -108,6 +108,7 @@ _in_rootfs() {
     PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-}" COLUMNS="${COLUMNS:-}" \
     PATH="$ROOTFS_VENV/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
     VIRTUAL_ENV="$ROOTFS_VENV" CONFIDANT_REPO="$inside" \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt UV_NATIVE_TLS=true \
     /bin/sh -c 'cd "$CONFIDANT_REPO" && exec "$@"' sh "$@" || status=$?
   _unmount_all
   trap - EXIT INT TERM HUP

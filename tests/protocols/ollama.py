@@ -43,7 +43,9 @@ def _tool_calls(reply: Reply) -> list[dict[str, Any]]:
     for call in reply.tool_calls:
         # Ollama sends the arguments as an object. A string (a quirk of some
         # proxies and small models) is sent as a string, malformed or not.
-        entry: dict[str, Any] = {"function": {"name": call.name, "arguments": call.arguments}}
+        entry: dict[str, Any] = {
+            "function": {"name": call.name, "arguments": call.arguments}
+        }
         if call.id is not None:
             entry["id"] = call.id
         calls.append(entry)
@@ -107,7 +109,11 @@ def ollama_error_body(status: int, model: str = "") -> dict[str, Any]:
         404: f"model '{model}' not found",
         429: "too many requests",
     }
-    return {"error": messages.get(status, "an error was encountered while running the model")}
+    return {
+        "error": messages.get(
+            status, "an error was encountered while running the model"
+        )
+    }
 
 
 def _json_response(body: dict[str, Any], status: int = 200) -> web.Response:
@@ -125,7 +131,9 @@ async def handle_tags(server: LLMServer, request: web.Request) -> web.StreamResp
     if not server.authorized(request):
         return _json_response(ollama_error_body(401), 401)
     if server.models_status != 200:
-        return _json_response(ollama_error_body(server.models_status), server.models_status)
+        return _json_response(
+            ollama_error_body(server.models_status), server.models_status
+        )
     models = [
         {
             "name": name,
@@ -156,7 +164,9 @@ async def handle_chat(server: LLMServer, request: web.Request) -> web.StreamResp
     model = body.get("model", "")
     reply = await server.next_reply()
     if reply.status != 200:
-        return _json_response(reply.error_body or ollama_error_body(reply.status, model), reply.status)
+        return _json_response(
+            reply.error_body or ollama_error_body(reply.status, model), reply.status
+        )
     # Streaming is Ollama's default: only an explicit false turns it off.
     if body.get("stream") is False:
         return _json_response(_chat_json(reply, model))

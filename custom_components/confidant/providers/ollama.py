@@ -157,9 +157,11 @@ def _deltas(message: Mapping[str, Any]) -> list[Delta]:
         deltas.append(ReasoningDelta(thinking))
     if isinstance(content := message.get("content"), str) and content:
         deltas.append(TextDelta(content))
-    for raw in message.get("tool_calls") or ():
-        if (call := _tool_call(raw)) is not None:
-            deltas.append(ToolCallDelta(call))
+    deltas.extend(
+        ToolCallDelta(call)
+        for raw in message.get("tool_calls") or ()
+        if (call := _tool_call(raw)) is not None
+    )
     return deltas
 
 
@@ -190,8 +192,14 @@ def _parse_line(line: bytes) -> Mapping[str, Any]:
     return chunk
 
 
-async def _status_error(response: aiohttp.ClientResponse) -> ProviderError:
-    """Return the provider error for a non-200 answer."""
+async def _status_error(
+    response: aiohttp.ClientResponse, *, names_model: bool = True
+) -> ProviderError:
+    """Return the provider error for a non-200 answer.
+
+    `names_model` says whether the request named a model, so that a 404 can
+    mean the model is missing rather than the URL being wrong.
+    """
     status = response.status
     detail = f"HTTP {status}"
     if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
@@ -203,7 +211,7 @@ async def _status_error(response: aiohttp.ClientResponse) -> ProviderError:
     if status == HTTPStatus.NOT_FOUND:
         # Ollama says "model 'x' not found" (or "model \"x\" not found, try
         # pulling it first"); any other 404 means the URL is not Ollama's API.
-        if _mentions_missing_model(await _error_message(response)):
+        if names_model and _mentions_missing_model(await _error_message(response)):
             return ModelNotFoundError(detail)
         return ConnectionFailedError(detail)
     return BadRequestError(detail)
@@ -213,7 +221,7 @@ async def _error_message(response: aiohttp.ClientResponse) -> str:
     """Return the `error` text of an error body; read, never kept or logged."""
     try:
         body = json.loads(await response.content.read(_ERROR_BODY_LIMIT))
-    except (ValueError, aiohttp.ClientError):
+    except ValueError, aiohttp.ClientError:
         return ""
     error = body.get("error") if isinstance(body, Mapping) else None
     return error if isinstance(error, str) else ""
@@ -263,7 +271,7 @@ class OllamaProvider:
                 timeout=aiohttp.ClientTimeout(total=_LIST_TIMEOUT),
             ) as response:
                 if response.status != HTTPStatus.OK:
-                    raise await _status_error(response)
+                    raise await _status_error(response, names_model=False)
                 body = await response.json(content_type=None)
         except ProviderError:
             raise
@@ -309,7 +317,7 @@ class OllamaProvider:
                     if chunk.get("error"):
                         # Headers were sent before the runner failed, so the
                         # error arrives as a line of an HTTP-200 stream.
-                        raise ServerError("error in stream")  # noqa: TRY301
+                        raise ServerError("error in stream")
                     if isinstance(message := chunk.get("message"), Mapping):
                         for delta in _deltas(message):
                             yield delta

@@ -30,7 +30,6 @@ TEST_INTEGRATIONS = (
 )
 
 
-
 def manifest(domain: str) -> dict[str, object]:
     """Return the manifest of a Home Assistant core integration."""
     path = Path(homeassistant.components.__path__[0]) / domain / "manifest.json"

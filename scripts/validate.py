@@ -153,7 +153,7 @@ def check_translations() -> None:
             f"en.json: translation_key {key!r} has no translation",
         )
     flow = (COMPONENT / "config_flow.py").read_text()
-    steps = set(re.findall(r"async_step_(\w+)\(", flow))
+    steps = set(re.findall(r"def async_step_(\w+)\(", flow))
     translated = set(en["config"]["step"]) | set(
         en["config_subentries"]["conversation"]["step"]
     )

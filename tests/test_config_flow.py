@@ -8,7 +8,13 @@ from unittest.mock import patch
 import pytest
 from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_API_KEY, CONF_LLM_HASS_API, CONF_MODEL, CONF_NAME, CONF_URL
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_LLM_HASS_API,
+    CONF_MODEL,
+    CONF_NAME,
+    CONF_URL,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import llm
@@ -40,51 +46,77 @@ def server_url(kind: str, server: LLMServer) -> str:
 
 def closed_url(kind: str) -> str:
     """A loopback URL where nothing listens."""
-    return "http://127.0.0.1:9/v1" if kind in ("openai", "openai_compatible") else "http://127.0.0.1:9"
+    return (
+        "http://127.0.0.1:9/v1"
+        if kind in ("openai", "openai_compatible")
+        else "http://127.0.0.1:9"
+    )
 
 
 async def start_flow(hass: HomeAssistant, kind: str) -> dict[str, Any]:
     """Open the flow (advanced mode shows the cloud providers' URL field) and pick a provider."""
     result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_USER, "show_advanced_options": True}
+        DOMAIN,
+        context={"source": config_entries.SOURCE_USER, "show_advanced_options": True},
     )
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == PROVIDERS
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": kind})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": kind}
+    )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == kind
     return result
 
 
 @pytest.mark.parametrize("kind", PROVIDERS)
-async def test_setup_recovers_from_every_error(hass: HomeAssistant, home: Home, llm_server: LLMServer, kind: str) -> None:
+async def test_setup_recovers_from_every_error(
+    hass: HomeAssistant, home: Home, llm_server: LLMServer, kind: str
+) -> None:
     """cannot_connect, invalid_auth and unknown each recover in the same flow."""
     llm_server.required_key = "good-key"
     result = await start_flow(hass, kind)
     flow_id = result["flow_id"]
 
     # Nothing listening.
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_URL: closed_url(kind), CONF_API_KEY: "good-key"})
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: closed_url(kind), CONF_API_KEY: "good-key"}
+    )
     assert result["errors"] == {"base": "cannot_connect"}
 
     # The server rejects the key.
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_URL: server_url(kind, llm_server), CONF_API_KEY: "bad-key"})
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: server_url(kind, llm_server), CONF_API_KEY: "bad-key"}
+    )
     assert result["errors"] == {"base": "invalid_auth"}
 
     # Something unexpected inside Home Assistant.
-    with patch("custom_components.confidant.config_flow.async_create_provider", side_effect=RuntimeError):
-        result = await hass.config_entries.flow.async_configure(flow_id, {CONF_URL: server_url(kind, llm_server), CONF_API_KEY: "good-key"})
+    with patch(
+        "custom_components.confidant.config_flow.async_create_provider",
+        side_effect=RuntimeError,
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_URL: server_url(kind, llm_server), CONF_API_KEY: "good-key"}
+        )
     assert result["errors"] == {"base": "unknown"}
 
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_URL: server_url(kind, llm_server), CONF_API_KEY: " good-key "})
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_URL: server_url(kind, llm_server), CONF_API_KEY: " good-key "}
+    )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "model"
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_MODEL: "qwen2.5-7b-instruct"})
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_MODEL: "qwen2.5-7b-instruct"}
+    )
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
-    assert entry.data == {CONF_PROVIDER: kind, CONF_URL: server_url(kind, llm_server).rstrip("/"), CONF_API_KEY: "good-key"}
+    assert entry.data == {
+        CONF_PROVIDER: kind,
+        CONF_URL: server_url(kind, llm_server).rstrip("/"),
+        CONF_API_KEY: "good-key",
+    }
     (subentry,) = entry.subentries.values()
     assert subentry.subentry_type == "conversation"
     assert subentry.data[CONF_MODEL] == "qwen2.5-7b-instruct"
@@ -93,34 +125,53 @@ async def test_setup_recovers_from_every_error(hass: HomeAssistant, home: Home, 
     assert hass.states.get("conversation.confidant") is not None
 
 
-async def test_model_is_free_text_when_the_server_lists_none(hass: HomeAssistant, home: Home, llm_server: LLMServer) -> None:
+async def test_model_is_free_text_when_the_server_lists_none(
+    hass: HomeAssistant, home: Home, llm_server: LLMServer
+) -> None:
     """A server with an empty model list still gets an agent with a typed model."""
     llm_server.models = []
     result = await start_flow(hass, "openai_compatible")
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_URL: llm_server.url})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: llm_server.url}
+    )
     assert result["step_id"] == "model"
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_MODEL: "my-gguf"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEL: "my-gguf"}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     (subentry,) = result["result"].subentries.values()
     assert subentry.data[CONF_MODEL] == "my-gguf"
     assert CONF_API_KEY not in result["result"].data
 
 
-async def test_same_server_twice_is_refused(hass: HomeAssistant, home: Home, llm_server: LLMServer) -> None:
+async def test_same_server_twice_is_refused(
+    hass: HomeAssistant, home: Home, llm_server: LLMServer
+) -> None:
     """One entry per server URL."""
-    MockConfigEntry(domain=DOMAIN, data={CONF_PROVIDER: "openai_compatible", CONF_URL: llm_server.url}).add_to_hass(hass)
+    MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_PROVIDER: "openai_compatible", CONF_URL: llm_server.url},
+    ).add_to_hass(hass)
     result = await start_flow(hass, "openai_compatible")
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_URL: llm_server.url + "/"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: llm_server.url + "/"}
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
 
 @pytest.mark.parametrize("kind", PROVIDERS)
-async def test_reauth_with_a_new_key(hass: HomeAssistant, home: Home, llm_server: LLMServer, kind: str) -> None:
+async def test_reauth_with_a_new_key(
+    hass: HomeAssistant, home: Home, llm_server: LLMServer, kind: str
+) -> None:
     """A rejected key at start-up asks for a new one; a wrong one is refused, the right one reloads."""
     entry = MockConfigEntry(
         domain=DOMAIN,
-        data={CONF_PROVIDER: kind, CONF_URL: server_url(kind, llm_server), CONF_API_KEY: "expired"},
+        data={
+            CONF_PROVIDER: kind,
+            CONF_URL: server_url(kind, llm_server),
+            CONF_API_KEY: "expired",
+        },
     )
     entry.add_to_hass(hass)
     llm_server.required_key = "fresh"
@@ -132,9 +183,13 @@ async def test_reauth_with_a_new_key(hass: HomeAssistant, home: Home, llm_server
     assert flow["context"]["source"] == config_entries.SOURCE_REAUTH
     result = await hass.config_entries.flow.async_configure(flow["flow_id"])
     assert result["step_id"] == "reauth_confirm"
-    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {CONF_API_KEY: "still-wrong"})
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_API_KEY: "still-wrong"}
+    )
     assert result["errors"] == {"base": "invalid_auth"}
-    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {CONF_API_KEY: "fresh"})
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {CONF_API_KEY: "fresh"}
+    )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
@@ -142,13 +197,23 @@ async def test_reauth_with_a_new_key(hass: HomeAssistant, home: Home, llm_server
     assert entry.state is ConfigEntryState.LOADED
 
 
-async def test_reconfigure_changes_the_url(hass: HomeAssistant, home: Home, llm_server: LLMServer, config_entry: MockConfigEntry) -> None:
+async def test_reconfigure_changes_the_url(
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    config_entry: MockConfigEntry,
+) -> None:
     """The URL can be changed; an unreachable one is refused first."""
     result = await config_entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_URL: "http://127.0.0.1:9/v1"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: "http://127.0.0.1:9/v1"}
+    )
     assert result["errors"] == {"base": "cannot_connect"}
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_URL: llm_server.url + "/", CONF_API_KEY: "now-with-key"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_URL: llm_server.url + "/", CONF_API_KEY: "now-with-key"},
+    )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -156,9 +221,16 @@ async def test_reconfigure_changes_the_url(hass: HomeAssistant, home: Home, llm_
     assert config_entry.data[CONF_API_KEY] == "now-with-key"
 
 
-async def test_add_and_change_an_agent(hass: HomeAssistant, home: Home, llm_server: LLMServer, config_entry: MockConfigEntry) -> None:
+async def test_add_and_change_an_agent(
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    config_entry: MockConfigEntry,
+) -> None:
     """A second agent with its own model and prompt; then change it."""
-    result = await hass.config_entries.subentries.async_init((config_entry.entry_id, "conversation"), context={"source": "user"})
+    result = await hass.config_entries.subentries.async_init(
+        (config_entry.entry_id, "conversation"), context={"source": "user"}
+    )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "set_options"
     options = {
@@ -170,7 +242,9 @@ async def test_add_and_change_an_agent(hass: HomeAssistant, home: Home, llm_serv
         CONF_TEMPERATURE: 0.2,
         CONF_TIMEOUT: 20,
     }
-    result = await hass.config_entries.subentries.async_configure(result["flow_id"], options)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], options
+    )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     kids = next(s for s in config_entry.subentries.values() if s.title == "Kids")
@@ -181,7 +255,8 @@ async def test_add_and_change_an_agent(hass: HomeAssistant, home: Home, llm_serv
     result = await config_entry.start_subentry_reconfigure_flow(hass, kids.subentry_id)
     assert result["step_id"] == "set_options"
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {**{k: v for k, v in options.items() if k != CONF_NAME}, CONF_MAX_TOKENS: 300}
+        result["flow_id"],
+        {**{k: v for k, v in options.items() if k != CONF_NAME}, CONF_MAX_TOKENS: 300},
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
@@ -191,27 +266,52 @@ async def test_add_and_change_an_agent(hass: HomeAssistant, home: Home, llm_serv
 
 @pytest.mark.parametrize(
     ("kind", "option", "value"),
-    [("openai", CONF_STORE, False), ("anthropic", CONF_THINKING_BUDGET, 0), ("ollama", CONF_KEEP_ALIVE, -1)],
+    [
+        ("openai", CONF_STORE, False),
+        ("anthropic", CONF_THINKING_BUDGET, 0),
+        ("ollama", CONF_KEEP_ALIVE, -1),
+    ],
 )
 async def test_agent_form_has_provider_options(
-    hass: HomeAssistant, home: Home, llm_server: LLMServer, kind: str, option: str, value: object
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    kind: str,
+    option: str,
+    value: object,
 ) -> None:
     """Each provider's own knobs appear in its agent form with their defaults."""
-    entry = MockConfigEntry(domain=DOMAIN, data={CONF_PROVIDER: kind, CONF_URL: server_url(kind, llm_server), CONF_API_KEY: "k"})
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={
+            CONF_PROVIDER: kind,
+            CONF_URL: server_url(kind, llm_server),
+            CONF_API_KEY: "k",
+        },
+    )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    result = await hass.config_entries.subentries.async_init((entry.entry_id, "conversation"), context={"source": "user"})
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "conversation"), context={"source": "user"}
+    )
     fields = {str(key): key for key in result["data_schema"].schema}
     assert option in fields
     assert fields[option].default() == value
 
 
-async def test_agent_flow_aborts_when_the_entry_is_not_loaded(hass: HomeAssistant, home: Home, socket_enabled: None) -> None:
+async def test_agent_flow_aborts_when_the_entry_is_not_loaded(
+    hass: HomeAssistant, home: Home, socket_enabled: None
+) -> None:
     """Agents cannot be added while the provider is unreachable."""
-    entry = MockConfigEntry(domain=DOMAIN, data={CONF_PROVIDER: "openai_compatible", CONF_URL: "http://127.0.0.1:9/v1"})
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_PROVIDER: "openai_compatible", CONF_URL: "http://127.0.0.1:9/v1"},
+    )
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
-    result = await hass.config_entries.subentries.async_init((entry.entry_id, "conversation"), context={"source": "user"})
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "conversation"), context={"source": "user"}
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"

@@ -60,6 +60,9 @@ class Reply:
     cut_after: int | None = None
     # The server waits for this event before answering (a slow server).
     hold: asyncio.Event | None = None
+    # The server stops before the last frame until this event is set: a test
+    # sets it once the answer's first words reached Home Assistant.
+    pause_before_last: asyncio.Event | None = None
     # Called with each streamed frame's index once it has been written.
     on_frame: Callable[[int], None] | None = None
 
@@ -212,6 +215,8 @@ class LLMServer:
                 assert request.transport is not None
                 request.transport.abort()
                 return response
+            if reply.pause_before_last is not None and index == len(frames) - 1:
+                await reply.pause_before_last.wait()
             await response.write(frame)
             if reply.on_frame is not None:
                 reply.on_frame(index)

@@ -19,6 +19,10 @@ from .const import (
     PROVIDER_OPENAI_COMPATIBLE,
 )
 from .providers import Provider
+from .providers.anthropic import AnthropicProvider
+from .providers.ollama import OllamaProvider
+from .providers.openai import OpenAIProvider
+from .providers.openai_compatible import OpenAICompatibleProvider
 
 
 async def async_create_provider(
@@ -33,25 +37,17 @@ async def async_create_provider(
     url: str | None = data.get(CONF_URL)
     key: str | None = data.get(CONF_API_KEY)
     if kind == PROVIDER_OPENAI_COMPATIBLE:
-        from .providers.openai_compatible import OpenAICompatibleProvider  # noqa: PLC0415
-
         return await hass.async_add_executor_job(
             partial(OpenAICompatibleProvider, get_async_client(hass), url or "", key)
         )
     if kind == PROVIDER_OPENAI:
-        from .providers.openai import OpenAIProvider  # noqa: PLC0415
-
         return await hass.async_add_executor_job(
             partial(OpenAIProvider, get_async_client(hass), key or "", url)
         )
     if kind == PROVIDER_ANTHROPIC:
-        from .providers.anthropic import AnthropicProvider  # noqa: PLC0415
-
         return await hass.async_add_executor_job(
             partial(AnthropicProvider, get_async_client(hass), key or "", url)
         )
     if kind == PROVIDER_OLLAMA:
-        from .providers.ollama import OllamaProvider  # noqa: PLC0415
-
         return OllamaProvider(async_get_clientsession(hass), url or "", key)
     raise ValueError(f"Unknown provider {kind}")

@@ -31,7 +31,7 @@ import base64
 import json
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +72,10 @@ _THINKING_CACHE_SIZE = 32
 _CACHE_CONTROL = {"type": "ephemeral"}
 # Tool-use ids must match ^[a-zA-Z0-9_-]+$; ids made by other providers may not.
 _INVALID_ID_CHARACTERS = re.compile(r"[^a-zA-Z0-9_-]")
-_TRUNCATED = "the answer reached max_tokens before the tool-call arguments were complete"
+_ERROR_TYPE = re.compile(r"[a-z_]{1,64}")
+_TRUNCATED = (
+    "the answer reached max_tokens before the tool-call arguments were complete"
+)
 
 
 # --- errors -----------------------------------------------------------------
@@ -81,16 +84,16 @@ _TRUNCATED = "the answer reached max_tokens before the tool-call arguments were 
 def _error_type(err: anthropic.APIStatusError) -> str | None:
     """The `error.type` of an error body (never its message)."""
     kind = getattr(err, "type", None)
-    if isinstance(kind, str):
-        return kind
-    if isinstance(err.body, dict):
+    if not isinstance(kind, str) and isinstance(err.body, dict):
         error = err.body.get("error", err.body)
-        if isinstance(error, dict) and isinstance(error.get("type"), str):
-            return str(error["type"])
+        kind = error.get("type") if isinstance(error, dict) else None
+    # Only a short code: a proxy could put anything in this field.
+    if isinstance(kind, str) and _ERROR_TYPE.fullmatch(kind):
+        return kind
     return None
 
 
-def _status_error(err: anthropic.APIStatusError) -> ProviderError:  # noqa: PLR0911 - one line per status
+def _status_error(err: anthropic.APIStatusError) -> ProviderError:
     kind = _error_type(err)
     status = err.status_code
     suffix = f" ({kind})" if kind else ""
@@ -184,7 +187,9 @@ def _user_content(message: UserMessage) -> list[dict[str, Any]]:
     return content
 
 
-def _assistant_content(message: AssistantMessage, thinking: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _assistant_content(
+    message: AssistantMessage, thinking: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
     content: list[dict[str, Any]] = list(thinking)
     if message.text:
         content.append({"type": "text", "text": message.text})
@@ -218,15 +223,24 @@ def _block_order(role: str, block: dict[str, Any]) -> int:
     return 0 if block.get("type") in ("thinking", "redacted_thinking") else 1
 
 
-def _append(messages: list[dict[str, Any]], role: str, content: list[dict[str, Any]]) -> None:
+def _append(
+    messages: list[dict[str, Any]], role: str, content: list[dict[str, Any]]
+) -> None:
     """Append a message, merged into the previous one when the role repeats."""
     if not content:
         return
     if messages and messages[-1]["role"] == role:
         merged = messages[-1]["content"] + content
-        messages[-1]["content"] = sorted(merged, key=lambda block: _block_order(role, block))
+        messages[-1]["content"] = sorted(
+            merged, key=lambda block: _block_order(role, block)
+        )
         return
-    messages.append({"role": role, "content": sorted(content, key=lambda block: _block_order(role, block))})
+    messages.append(
+        {
+            "role": role,
+            "content": sorted(content, key=lambda block: _block_order(role, block)),
+        }
+    )
 
 
 def _current_loop_start(messages: Sequence[Message]) -> AssistantMessage | None:
@@ -262,12 +276,20 @@ def build_messages_body(
     budget = _thinking_budget(request)
     if budget is not None:
         loop_start = _current_loop_start(request.messages)
-        if loop_start is not None and loop_start.tool_calls and loop_start.tool_calls[0].id not in known:
+        if (
+            loop_start is not None
+            and loop_start.tool_calls
+            and loop_start.tool_calls[0].id not in known
+        ):
             # The tool loop began without (known) thinking: the API refuses
             # to switch thinking on in the middle of a turn.
             budget = None
 
-    system = "\n\n".join(message.text for message in request.messages if isinstance(message, SystemMessage) and message.text)
+    system = "\n\n".join(
+        message.text
+        for message in request.messages
+        if isinstance(message, SystemMessage) and message.text
+    )
     messages: list[dict[str, Any]] = []
     for message in request.messages:
         match message:
@@ -276,7 +298,11 @@ def build_messages_body(
             case UserMessage():
                 _append(messages, "user", _user_content(message))
             case AssistantMessage(tool_calls=tool_calls):
-                thinking = known.get(tool_calls[0].id, []) if budget is not None and tool_calls else []
+                thinking = (
+                    known.get(tool_calls[0].id, [])
+                    if budget is not None and tool_calls
+                    else []
+                )
                 _append(messages, "assistant", _assistant_content(message, thinking))
             case ToolResultMessage():
                 _append(messages, "user", [_tool_result_content(message)])
@@ -288,7 +314,9 @@ def build_messages_body(
         "stream": True,
     }
     if system:
-        body["system"] = [{"type": "text", "text": system, "cache_control": dict(_CACHE_CONTROL)}]
+        body["system"] = [
+            {"type": "text", "text": system, "cache_control": dict(_CACHE_CONTROL)}
+        ]
     if request.tools:
         tools = [_tool(spec) for spec in request.tools]
         tools[-1]["cache_control"] = dict(_CACHE_CONTROL)
@@ -318,7 +346,9 @@ class _ToolBlock:
     def call(self, problem: str | None = None) -> ToolCall:
         if problem is not None:
             return ToolCall(self.id, self.name, {}, problem)
-        arguments, invalid = parse_tool_arguments(self.json if self.json.strip() else self.input)
+        arguments, invalid = parse_tool_arguments(
+            self.json if self.json.strip() else self.input
+        )
         return ToolCall(self.id, self.name, arguments, invalid)
 
 
@@ -328,13 +358,103 @@ class _ThinkingBlock:
     signature: str = ""
 
     def param(self) -> dict[str, Any]:
-        return {"type": "thinking", "thinking": self.thinking, "signature": self.signature}
+        return {
+            "type": "thinking",
+            "thinking": self.thinking,
+            "signature": self.signature,
+        }
+
+
+class _Answer:
+    """The state of one streamed answer: open blocks, kept thinking."""
+
+    def __init__(self) -> None:
+        """Start before message_start."""
+        self.tools: dict[int, _ToolBlock] = {}
+        self.open_thinking: dict[int, _ThinkingBlock] = {}
+        # Closed thinking blocks not yet remembered with a tool call.
+        self.thinking: list[dict[str, Any]] = []
+        self.finished = False
+
+    def feed(self, event: anthropic_types.RawMessageStreamEvent) -> Iterator[Delta]:
+        """Return the deltas one event completes."""
+        if isinstance(event, anthropic_types.RawContentBlockStartEvent):
+            return self._start(event.index, event.content_block)
+        if isinstance(event, anthropic_types.RawContentBlockDeltaEvent):
+            return self._delta(event.index, event.delta)
+        if isinstance(event, anthropic_types.RawContentBlockStopEvent):
+            return self._stop(event.index)
+        if isinstance(event, anthropic_types.RawMessageDeltaEvent):
+            if event.delta.stop_reason is not None:
+                self.finished = True
+            if event.delta.stop_reason == "max_tokens":
+                # Tool blocks still open were cut off mid-input.
+                return self._truncated()
+        elif isinstance(event, anthropic_types.RawMessageStopEvent):
+            self.finished = True
+        return iter(())
+
+    def finish(self) -> Iterator[Delta]:
+        """Return what is left once the stream has ended."""
+        if not self.finished:
+            # The connection closed cleanly, but the answer had not ended.
+            raise StreamInterruptedError("stream ended before message_stop")
+        # A block never closed although the message ended: incomplete.
+        return self._truncated()
+
+    def _truncated(self) -> Iterator[Delta]:
+        calls = [self.tools[index].call(_TRUNCATED) for index in sorted(self.tools)]
+        self.tools.clear()
+        return (ToolCallDelta(call) for call in calls)
+
+    def _start(
+        self, index: int, block: anthropic_types.ContentBlock
+    ) -> Iterator[Delta]:
+        if isinstance(block, anthropic_types.TextBlock) and block.text:
+            yield TextDelta(block.text)
+        elif isinstance(block, anthropic_types.ToolUseBlock):
+            start_input = block.input if isinstance(block.input, dict) else {}
+            self.tools[index] = _ToolBlock(block.id, block.name, input=start_input)
+        elif isinstance(block, anthropic_types.ThinkingBlock):
+            self.open_thinking[index] = _ThinkingBlock(
+                block.thinking or "", block.signature or ""
+            )
+            if block.thinking:
+                yield ReasoningDelta(block.thinking)
+        elif isinstance(block, anthropic_types.RedactedThinkingBlock):
+            self.thinking.append({"type": "redacted_thinking", "data": block.data})
+
+    def _delta(
+        self, index: int, delta: anthropic_types.RawContentBlockDelta
+    ) -> Iterator[Delta]:
+        if isinstance(delta, anthropic_types.TextDelta) and delta.text:
+            yield TextDelta(delta.text)
+        elif isinstance(delta, anthropic_types.InputJSONDelta):
+            if (tool := self.tools.get(index)) is not None:
+                tool.json += delta.partial_json or ""
+        elif isinstance(delta, anthropic_types.ThinkingDelta):
+            if (thinking := self.open_thinking.get(index)) is not None:
+                thinking.thinking += delta.thinking or ""
+            if delta.thinking:
+                yield ReasoningDelta(delta.thinking)
+        elif isinstance(delta, anthropic_types.SignatureDelta) and (
+            (thinking := self.open_thinking.get(index)) is not None
+        ):
+            thinking.signature += delta.signature or ""
+
+    def _stop(self, index: int) -> Iterator[Delta]:
+        if (tool := self.tools.pop(index, None)) is not None:
+            yield ToolCallDelta(tool.call())
+        elif (thinking := self.open_thinking.pop(index, None)) is not None:
+            self.thinking.append(thinking.param())
 
 
 class AnthropicProvider:
     """A provider for Anthropic's Messages API."""
 
-    def __init__(self, http_client: httpx.AsyncClient, api_key: str, base_url: str | None = None) -> None:
+    def __init__(
+        self, http_client: httpx.AsyncClient, api_key: str, base_url: str | None = None
+    ) -> None:
         """Create the SDK client; does blocking I/O, so run it in an executor."""
         self._base_url = base_url
         self._client = anthropic.AsyncAnthropic(
@@ -365,7 +485,7 @@ class AnthropicProvider:
             async for model in page:
                 if model.id and model.id not in ids:
                     ids.append(model.id)
-        except Exception as err:  # noqa: BLE001 - every failure maps to a provider error
+        except Exception as err:
             raise map_anthropic_error(err) from err
         return ids
 
@@ -381,80 +501,24 @@ class AnthropicProvider:
         client = self._client.with_options(timeout=request.timeout)
         started = False
         try:
-            stream: anthropic.AsyncStream[anthropic_types.RawMessageStreamEvent] = await client.messages.create(**body)
+            stream: anthropic.AsyncStream[
+                anthropic_types.RawMessageStreamEvent
+            ] = await client.messages.create(**body)
             started = True
             async for delta in self._deltas(stream):
                 yield delta
-        except Exception as err:  # noqa: BLE001 - every failure maps to a provider error
+        except Exception as err:
             raise map_anthropic_error(err, streaming=started) from err
 
-    async def _deltas(  # noqa: C901, PLR0912 - one branch per event and block type
+    async def _deltas(
         self, stream: anthropic.AsyncStream[anthropic_types.RawMessageStreamEvent]
     ) -> AsyncIterator[Delta]:
-        tools: dict[int, _ToolBlock] = {}
-        thinking: dict[int, _ThinkingBlock] = {}
-        kept: list[dict[str, Any]] = []
-        first_call: str | None = None
-        finished = False
-
-        def emit(call: ToolCall) -> ToolCallDelta:
-            nonlocal first_call
-            if first_call is None:
-                first_call = call.id
-                if kept:
-                    self._remember_thinking(call.id, kept)
-            return ToolCallDelta(call)
-
+        answer = _Answer()
         async for event in stream:
-            if isinstance(event, anthropic_types.RawContentBlockStartEvent):
-                block = event.content_block
-                if isinstance(block, anthropic_types.TextBlock):
-                    if block.text:
-                        yield TextDelta(block.text)
-                elif isinstance(block, anthropic_types.ToolUseBlock):
-                    start_input = block.input if isinstance(block.input, dict) else {}
-                    tools[event.index] = _ToolBlock(block.id, block.name, input=start_input)
-                elif isinstance(block, anthropic_types.ThinkingBlock):
-                    thinking[event.index] = _ThinkingBlock(block.thinking or "", block.signature or "")
-                    if block.thinking:
-                        yield ReasoningDelta(block.thinking)
-                elif isinstance(block, anthropic_types.RedactedThinkingBlock):
-                    kept.append({"type": "redacted_thinking", "data": block.data})
-            elif isinstance(event, anthropic_types.RawContentBlockDeltaEvent):
-                delta = event.delta
-                if isinstance(delta, anthropic_types.TextDelta):
-                    if delta.text:
-                        yield TextDelta(delta.text)
-                elif isinstance(delta, anthropic_types.InputJSONDelta):
-                    if (tool := tools.get(event.index)) is not None:
-                        tool.json += delta.partial_json or ""
-                elif isinstance(delta, anthropic_types.ThinkingDelta):
-                    if (block_thinking := thinking.get(event.index)) is not None:
-                        block_thinking.thinking += delta.thinking or ""
-                    if delta.thinking:
-                        yield ReasoningDelta(delta.thinking)
-                elif isinstance(delta, anthropic_types.SignatureDelta):
-                    if (block_thinking := thinking.get(event.index)) is not None:
-                        block_thinking.signature += delta.signature or ""
-            elif isinstance(event, anthropic_types.RawContentBlockStopEvent):
-                if (tool := tools.pop(event.index, None)) is not None:
-                    yield emit(tool.call())
-                elif (block_thinking := thinking.pop(event.index, None)) is not None:
-                    kept.append(block_thinking.param())
-            elif isinstance(event, anthropic_types.RawMessageDeltaEvent):
-                if event.delta.stop_reason is not None:
-                    finished = True
-                if event.delta.stop_reason == "max_tokens":
-                    # Tool blocks still open were cut off mid-input.
-                    for index in sorted(tools):
-                        yield emit(tools[index].call(_TRUNCATED))
-                    tools.clear()
-            elif isinstance(event, anthropic_types.RawMessageStopEvent):
-                finished = True
-
-        if not finished:
-            # The connection closed cleanly, but the answer had not ended.
-            raise StreamInterruptedError("stream ended before message_stop")
-        for index in sorted(tools):
-            # A block never closed although the message ended: incomplete.
-            yield emit(tools[index].call(_TRUNCATED))
+            for delta in answer.feed(event):
+                if isinstance(delta, ToolCallDelta) and answer.thinking:
+                    self._remember_thinking(delta.call.id, answer.thinking)
+                    answer.thinking = []
+                yield delta
+        for delta in answer.finish():
+            yield delta

@@ -1,0 +1,452 @@
+"""OpenAI's own API, spoken through the Responses endpoint.
+
+The official SDK sends `POST /responses` with `stream: true` and parses the
+server-sent events; this module builds the input items and turns the events
+into deltas. Every request states `store` explicitly, false unless the person
+allowed OpenAI to keep their conversations, and no stable identifier of the
+person or the conversation (`user`, `safety_identifier`) is ever sent.
+
+It tolerates what the wire shows in the wild:
+
+- events with or without `sequence_number` (the wire of March 2025 had none),
+- function-call arguments only in deltas, only in `.done`, or in both,
+- an `error` event nested (`{"error": {...}}`, which the SDK raises itself)
+  or flat (`{"code", "message"}`, which the SDK yields as an event),
+- a stream that ends without `response.completed`, which is a cut answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import cast
+
+import httpx
+import openai
+from openai.types.responses import (
+    EasyInputMessageParam,
+    FunctionToolParam,
+    ResponseCompletedEvent,
+    ResponseErrorEvent,
+    ResponseFailedEvent,
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseFunctionCallArgumentsDoneEvent,
+    ResponseFunctionToolCall,
+    ResponseFunctionToolCallParam,
+    ResponseIncompleteEvent,
+    ResponseInputContentParam,
+    ResponseInputItemParam,
+    ResponseOutputItemAddedEvent,
+    ResponseOutputItemDoneEvent,
+    ResponseOutputMessage,
+    ResponseReasoningSummaryTextDeltaEvent,
+    ResponseReasoningTextDeltaEvent,
+    ResponseRefusalDeltaEvent,
+    ResponseStreamEvent,
+    ResponseTextDeltaEvent,
+)
+from openai.types.responses.response_input_item_param import FunctionCallOutput
+from openai.types.shared import ReasoningEffort
+from openai.types.shared_params import Reasoning
+
+from . import (
+    AssistantMessage,
+    AuthenticationError,
+    BadRequestError,
+    Delta,
+    Message,
+    ModelNotFoundError,
+    ProviderError,
+    ProviderRequest,
+    RateLimitError,
+    ReasoningDelta,
+    ServerError,
+    StreamInterruptedError,
+    SystemMessage,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+    ToolResultMessage,
+    ToolSpec,
+    UserMessage,
+)
+from .network import is_local_url
+from .openai_errors import map_openai_error
+from .tool_arguments import parse_tool_arguments
+
+# Passed explicitly so that an OPENAI_BASE_URL in Home Assistant's environment
+# cannot send the conversation somewhere the person did not configure.
+_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+# Error codes of `error` events and failed responses, by the error they mean.
+# Anything else the server reports is a server error: the request itself was
+# accepted, so the fault lies on the other side.
+_RATE_LIMIT_CODES = frozenset(
+    {"rate_limit_exceeded", "insufficient_quota", "tokens", "requests"}
+)
+_AUTH_CODES = frozenset({"invalid_api_key", "invalid_authentication"})
+_NOT_FOUND_CODES = frozenset({"model_not_found"})
+_BAD_REQUEST_CODES = frozenset(
+    {
+        "invalid_prompt",
+        "invalid_request_error",
+        "context_length_exceeded",
+        "data_residency_mismatch",
+        "bio_policy",
+        "misalignment_policy_violation",
+    }
+)
+# Only short machine-readable codes are kept in a detail; a free-form value
+# could carry part of the conversation or the key.
+_CODE_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+# The person hears nothing when the model ran out of tokens before saying
+# anything, so that case stays an error; see `_incomplete`.
+_MAX_OUTPUT_TOKENS = "max_output_tokens"
+
+
+def _data_url(mime_type: str, data: bytes) -> str:
+    return f"data:{mime_type};base64," + base64.b64encode(data).decode()
+
+
+def _input_items(
+    messages: Sequence[Message],
+) -> tuple[str | None, list[ResponseInputItemParam]]:
+    """Return the instructions and the input items of a conversation."""
+    instructions: list[str] = []
+    items: list[ResponseInputItemParam] = []
+    for message in messages:
+        match message:
+            case SystemMessage(text=text):
+                # The Responses API takes the system prompt as `instructions`,
+                # which it places above every input item.
+                instructions.append(text)
+            case UserMessage(text=text, images=images):
+                content: list[ResponseInputContentParam] = [
+                    {"type": "input_text", "text": text}
+                ]
+                content.extend(
+                    {
+                        "type": "input_image",
+                        "image_url": _data_url(image.mime_type, image.data),
+                        "detail": "auto",
+                    }
+                    for image in images
+                )
+                items.append({"type": "message", "role": "user", "content": content})
+            case AssistantMessage(text=text, tool_calls=tool_calls):
+                if text:
+                    # An output message item would need the id OpenAI gave it,
+                    # which is not kept when `store` is false; an assistant
+                    # message with plain text content is read as model output.
+                    assistant: EasyInputMessageParam = {
+                        "type": "message",
+                        "role": "assistant",
+                        "content": text,
+                    }
+                    items.append(assistant)
+                for call in tool_calls:
+                    function_call: ResponseFunctionToolCallParam = {
+                        "type": "function_call",
+                        "call_id": call.id,
+                        "name": call.name,
+                        "arguments": json.dumps(call.arguments),
+                    }
+                    items.append(function_call)
+            case ToolResultMessage(call_id=call_id, result=result):
+                output: FunctionCallOutput = {
+                    "type": "function_call_output",
+                    "call_id": call_id,
+                    "output": json.dumps(result, default=str),
+                }
+                items.append(output)
+    return ("\n\n".join(instructions) if instructions else None), items
+
+
+def _tool(spec: ToolSpec) -> FunctionToolParam:
+    tool: FunctionToolParam = {
+        "type": "function",
+        "name": spec.name,
+        "parameters": dict(spec.parameters),
+        # Strict mode would reject Home Assistant's schemas, which have
+        # optional properties and no `additionalProperties: false`.
+        "strict": False,
+    }
+    if spec.description:
+        tool["description"] = spec.description
+    return tool
+
+
+def _code(value: object) -> str | None:
+    if isinstance(value, str) and _CODE_PATTERN.fullmatch(value):
+        return value
+    return None
+
+
+def _error_for_code(code: str | None, what: str) -> ProviderError:
+    """Return the provider error for an error code reported inside a stream."""
+    detail = f"{what} ({code})" if code else what
+    if code in _RATE_LIMIT_CODES:
+        return RateLimitError(detail)
+    if code in _AUTH_CODES:
+        return AuthenticationError(detail)
+    if code in _NOT_FOUND_CODES:
+        return ModelNotFoundError(detail)
+    if code in _BAD_REQUEST_CODES or (
+        code is not None and code.startswith(("image_", "invalid_"))
+    ):
+        return BadRequestError(detail)
+    return ServerError(detail)
+
+
+def _map_error(err: Exception, *, streaming: bool) -> ProviderError:
+    """Map an exception of the SDK, reading the code of in-stream errors."""
+    if type(err) is openai.APIError:
+        # The SDK raises a bare APIError for an `error` event whose data nests
+        # the error; its code says what went wrong (quota, rate, server).
+        body = err.body if isinstance(err.body, dict) else {}
+        return _error_for_code(
+            _code(body.get("code")) or _code(body.get("type")), "error event"
+        )
+    return map_openai_error(err, streaming=streaming)
+
+
+@dataclass(slots=True)
+class _PartialCall:
+    call_id: str
+    name: str
+    arguments: str = ""
+    emitted: bool = False
+
+    def complete(self) -> ToolCall:
+        arguments, problem = parse_tool_arguments(self.arguments)
+        self.emitted = True
+        return ToolCall(self.call_id, self.name, arguments, problem)
+
+
+class _StreamState:
+    """What one answer's events have produced so far."""
+
+    def __init__(self) -> None:
+        """Start with nothing received."""
+        # Function calls by output index; item ids point to the same slots.
+        self.calls: dict[int, _PartialCall] = {}
+        self.call_index_by_item: dict[str, int] = {}
+        self.spoke = False
+        self.called = False
+        # Output indexes of messages whose text arrived as deltas.
+        self.text_outputs: set[int] = set()
+        self.reasoning_part: tuple[int, int] | None = None
+        self.finished = False
+
+    def call_for(self, item_id: str | None, output_index: int) -> _PartialCall | None:
+        index = self.call_index_by_item.get(item_id or "", output_index)
+        return self.calls.get(index)
+
+    def check_finished(self) -> None:
+        """Raise if the stream ended before a terminal event."""
+        if not self.finished:
+            # A clean end of the body without `response.completed` is a
+            # server or proxy giving up mid-answer, not a finished answer.
+            raise StreamInterruptedError("stream ended before the response did")
+
+    def pending_calls(self) -> list[ToolCall]:
+        """Complete the calls no `output_item.done` has finished, in order."""
+        calls = [
+            self.calls[index].complete()
+            for index in sorted(self.calls)
+            if not self.calls[index].emitted and self.calls[index].name
+        ]
+        self.called = self.called or bool(calls)
+        return calls
+
+
+def _incomplete(event: ResponseIncompleteEvent, state: _StreamState) -> None:
+    """Raise unless the answer cut by the token limit still said something."""
+    details = event.response.incomplete_details
+    reason = _code(details.reason if details else None)
+    if reason == _MAX_OUTPUT_TOKENS and (state.spoke or state.called):
+        # What was said is worth hearing; the person can ask for more.
+        return
+    raise ProviderError(f"response incomplete ({reason or 'unknown reason'})")
+
+
+def _event_deltas(event: ResponseStreamEvent, state: _StreamState) -> list[Delta]:
+    """Return the deltas one event produces; raise for a failed answer."""
+    match event:
+        case ResponseTextDeltaEvent(delta=text, output_index=index) if text:
+            state.spoke = True
+            state.text_outputs.add(index)
+            return [TextDelta(text)]
+        case ResponseRefusalDeltaEvent(delta=text) if text:
+            # A refusal is the model's answer to the person; say it.
+            state.spoke = True
+            return [TextDelta(text)]
+        case (
+            ResponseReasoningSummaryTextDeltaEvent() | ResponseReasoningTextDeltaEvent()
+        ):
+            return _reasoning(event, state)
+        case ResponseOutputItemAddedEvent(item=ResponseFunctionToolCall() as item):
+            state.calls[event.output_index] = _PartialCall(
+                call_id=item.call_id or item.id or f"call_{uuid.uuid4().hex[:24]}",
+                name=item.name or "",
+                arguments=item.arguments or "",
+            )
+            if item.id:
+                state.call_index_by_item[item.id] = event.output_index
+        case ResponseFunctionCallArgumentsDeltaEvent(delta=fragment):
+            if call := state.call_for(event.item_id, event.output_index):
+                call.arguments += fragment
+        case ResponseFunctionCallArgumentsDoneEvent(arguments=arguments):
+            # The complete arguments replace the fragments, in case a server
+            # sent them only here.
+            if (
+                call := state.call_for(event.item_id, event.output_index)
+            ) and arguments:
+                call.arguments = arguments
+        case ResponseOutputItemDoneEvent(item=ResponseFunctionToolCall() as item):
+            return _function_call_done(event.output_index, item, state)
+        case ResponseOutputItemDoneEvent(item=ResponseOutputMessage() as item):
+            # A server that sends the message whole, without text deltas.
+            if event.output_index not in state.text_outputs:
+                text = "".join(
+                    part.text for part in item.content if part.type == "output_text"
+                )
+                if text:
+                    state.spoke = True
+                    return [TextDelta(text)]
+        case ResponseCompletedEvent():
+            state.finished = True
+            return list(map(ToolCallDelta, state.pending_calls()))
+        case ResponseIncompleteEvent():
+            state.finished = True
+            _incomplete(event, state)
+        case ResponseFailedEvent(response=response):
+            error = response.error
+            raise _error_for_code(
+                _code(error.code if error else None), "response failed"
+            )
+        case ResponseErrorEvent(code=code):
+            raise _error_for_code(_code(code), "error event")
+    return []
+
+
+def _reasoning(
+    event: ResponseReasoningSummaryTextDeltaEvent | ResponseReasoningTextDeltaEvent,
+    state: _StreamState,
+) -> list[Delta]:
+    if not event.delta:
+        return []
+    part = (
+        event.output_index,
+        event.summary_index
+        if isinstance(event, ResponseReasoningSummaryTextDeltaEvent)
+        else event.content_index,
+    )
+    deltas: list[Delta] = []
+    if state.reasoning_part is not None and state.reasoning_part != part:
+        # Summaries come in parts, each a paragraph with its own heading.
+        deltas.append(ReasoningDelta("\n\n"))
+    state.reasoning_part = part
+    deltas.append(ReasoningDelta(event.delta))
+    return deltas
+
+
+def _function_call_done(
+    index: int, item: ResponseFunctionToolCall, state: _StreamState
+) -> list[Delta]:
+    call = state.calls.get(index)
+    if call is None:
+        # No `output_item.added` came for it; the finished item has it all.
+        call = state.calls[index] = _PartialCall(
+            call_id=item.call_id or item.id or f"call_{uuid.uuid4().hex[:24]}",
+            name="",
+        )
+    if call.emitted:
+        return []
+    call.name = item.name or call.name
+    call.arguments = item.arguments or call.arguments
+    if not call.name:
+        return []
+    state.called = True
+    return [ToolCallDelta(call.complete())]
+
+
+class OpenAIProvider:
+    """A provider for OpenAI, through the Responses API."""
+
+    def __init__(
+        self, http_client: httpx.AsyncClient, api_key: str, base_url: str | None = None
+    ) -> None:
+        """Create the SDK client; does blocking I/O, so run it in an executor."""
+        self._base_url = base_url
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key,
+            base_url=base_url or _DEFAULT_BASE_URL,
+            # Home Assistant's shared client is an httpx (not httpx2) client,
+            # which the SDK accepts at run time but not in its annotations.
+            http_client=http_client,  # type: ignore[arg-type]
+            # Retries with back-off would leave a person waiting in silence;
+            # a failed turn is answered at once and can be asked again.
+            max_retries=0,
+        )
+        # The SDK reads platform details from disk on first use; do it now,
+        # while still in the executor.
+        self._client.platform_headers()
+
+    @property
+    def is_local(self) -> bool:
+        """Whether a custom endpoint is on the local network; OpenAI is not."""
+        return self._base_url is not None and is_local_url(self._base_url)
+
+    async def async_list_models(self) -> list[str]:
+        """Return the ids of the models the key can use."""
+        try:
+            page = await self._client.with_options(timeout=10.0).models.list()
+            return sorted({model.id async for model in page if model.id})
+        except Exception as err:  # Every failure maps to a provider error.
+            raise map_openai_error(err) from err
+
+    async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
+        """Stream the answer to a Responses request."""
+        instructions, items = _input_items(request.messages)
+        effort = request.options.get("reasoning_effort")
+        reasoning: Reasoning | openai.Omit = openai.omit
+        temperature: float | openai.Omit = openai.omit
+        if effort:
+            reasoning = {"effort": cast("ReasoningEffort", str(effort))}
+        elif request.temperature is not None:
+            # Reasoning models reject `temperature`, so it is sent only when
+            # no reasoning effort is.
+            temperature = request.temperature
+        client = self._client.with_options(timeout=request.timeout)
+        started = False
+        state = _StreamState()
+        try:
+            stream = await client.responses.create(
+                model=request.model,
+                input=items,
+                instructions=instructions if instructions is not None else openai.omit,
+                tools=[_tool(spec) for spec in request.tools] or openai.omit,
+                max_output_tokens=request.max_tokens,
+                temperature=temperature,
+                reasoning=reasoning,
+                # Always explicit: OpenAI keeps responses for 30 days unless
+                # told not to, and the person decides whether it may.
+                store=bool(request.options.get("store", False)),
+                stream=True,
+            )
+            started = True
+            async with stream:
+                async for event in stream:
+                    for delta in _event_deltas(event, state):
+                        yield delta
+            state.check_finished()
+        except ProviderError:
+            raise
+        except Exception as err:  # Every failure maps to a provider error.
+            raise _map_error(err, streaming=started) from err

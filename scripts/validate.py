@@ -168,7 +168,11 @@ def check_translations() -> None:
 
 def _is_entity_or_selector_key(en: dict[str, Any], key: str) -> bool:
     entity = en.get("entity", {})
-    return key in en.get("selector", {}) or any(key in v for v in entity.values())
+    return (
+        key in en.get("selector", {})
+        or key in en.get("issues", {})
+        or any(key in v for v in entity.values())
+    )
 
 
 def check_services() -> None:

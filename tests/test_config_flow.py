@@ -315,3 +315,42 @@ async def test_agent_flow_aborts_when_the_entry_is_not_loaded(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"
+
+
+async def test_preferred_model_is_suggested(
+    hass: HomeAssistant, home: Home, llm_server: LLMServer
+) -> None:
+    """When OpenAI lists a model that suits an assistant, the first agent starts with it."""
+    llm_server.models = ["babbage-002", "gpt-5-mini", "o3"]
+    result = await start_flow(hass, "openai")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: llm_server.url, CONF_API_KEY: "k"}
+    )
+    (model_key,) = result["data_schema"].schema
+    assert model_key.default() == "gpt-5-mini"
+
+
+async def test_agent_form_works_when_the_model_list_fails(
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    config_entry: MockConfigEntry,
+) -> None:
+    """A server that stops listing models still lets a person add an agent by typing the model."""
+    llm_server.models_status = 500
+    result = await hass.config_entries.subentries.async_init(
+        (config_entry.entry_id, "conversation"), context={"source": "user"}
+    )
+    assert result["step_id"] == "set_options"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Typed",
+            CONF_MODEL: "typed-model",
+            CONF_MAX_TOKENS: 100,
+            CONF_TEMPERATURE: 0.5,
+            CONF_TIMEOUT: 10,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_MODEL] == "typed-model"

@@ -12,6 +12,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from .const import DOMAIN, LOGGER
 from .provider_factory import async_create_provider
 from .providers import AuthenticationError, Provider, ProviderError
+from .repairs import async_clear_invalid_auth
 
 PLATFORMS = (Platform.CONVERSATION,)
 
@@ -43,6 +44,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
             translation_placeholders={"detail": err.detail},
         ) from err
 
+    async_clear_invalid_auth(hass, entry)
     entry.runtime_data = ConfidantRuntimeData(provider=provider)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))

@@ -16,6 +16,7 @@ from .const import DOMAIN, LOGGER, SUBENTRY_CONVERSATION
 from .entity import ConfidantLLMEntity, ToolLoopLimitError
 from .messages import async_spoken_error
 from .providers import AuthenticationError, ProviderError
+from .repairs import async_report_invalid_auth
 
 
 async def async_setup_entry(
@@ -125,7 +126,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             "%s could not answer: %s %s", self.entity_id, err.translation_key, detail
         )
         if isinstance(err, AuthenticationError):
-            self.entry.async_start_reauth(self.hass)
+            async_report_invalid_auth(self.hass, self.entry)
         speech = await async_spoken_error(
             self.hass, user_input.language, err.translation_key, {"detail": detail}
         )

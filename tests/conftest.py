@@ -25,6 +25,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.confidant.config_flow import default_agent_options
 from custom_components.confidant.const import (
+    CONF_LOCAL_FIRST,
     CONF_PROVIDER,
     DOMAIN,
     PROVIDER_OPENAI_COMPATIBLE,
@@ -92,8 +93,10 @@ def agent_subentry(
     model: str = "llama-3.2-3b-instruct", title: str = "Confidant", **options: object
 ) -> ConfigSubentryData:
     """A conversation subentry with the default options."""
+    # Most tests exercise the model's path; local-first (on for users) would
+    # answer their plain commands without it. Its own tests turn it back on.
     return ConfigSubentryData(
-        data={**default_agent_options(model), **options},
+        data={**default_agent_options(model), CONF_LOCAL_FIRST: False, **options},
         subentry_type="conversation",
         title=title,
         unique_id=None,

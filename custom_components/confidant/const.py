@@ -31,6 +31,22 @@ CONF_TIMEOUT: Final = "timeout"
 
 SUBENTRY_CONVERSATION: Final = "conversation"
 
+# Conversation behaviour of an agent.
+CONF_FOLLOW_UP: Final = "follow_up"
+FOLLOW_UP_QUESTION: Final = "question"  # keep listening when the answer asks something
+FOLLOW_UP_ALWAYS: Final = "always"  # keep listening after every answer
+FOLLOW_UP_OFF: Final = "off"
+CONF_MEMORY_MINUTES: Final = "memory_minutes"
+CONF_MAX_HISTORY_TURNS: Final = "max_history_turns"
+CONF_LOCAL_FIRST: Final = "local_first"
+CONF_CONFIRM_SENSITIVE: Final = "confirm_sensitive"
+
+DEFAULT_FOLLOW_UP: Final = FOLLOW_UP_QUESTION
+DEFAULT_MEMORY_MINUTES: Final = 5
+DEFAULT_MAX_HISTORY_TURNS: Final = 10
+DEFAULT_LOCAL_FIRST: Final = True
+DEFAULT_CONFIRM_SENSITIVE: Final = True
+
 # Provider-specific agent options, passed to the provider as they are.
 CONF_STORE: Final = "store"  # OpenAI: let OpenAI keep the request (off unless allowed)
 CONF_REASONING_EFFORT: Final = "reasoning_effort"  # OpenAI reasoning models

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import timedelta
+from typing import Any, Literal
 
 from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigSubentry
@@ -12,10 +13,35 @@ from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import ConfidantConfigEntry
-from .const import DOMAIN, LOGGER, SUBENTRY_CONVERSATION
-from .entity import ConfidantLLMEntity, ToolLoopLimitError
-from .messages import async_spoken_error
-from .providers import AuthenticationError, ProviderError
+from .confirmation import ConfirmationGate
+from .const import (
+    CONF_CONFIRM_SENSITIVE,
+    CONF_FOLLOW_UP,
+    CONF_LOCAL_FIRST,
+    CONF_MAX_HISTORY_TURNS,
+    CONF_MEMORY_MINUTES,
+    DEFAULT_CONFIRM_SENSITIVE,
+    DEFAULT_FOLLOW_UP,
+    DEFAULT_LOCAL_FIRST,
+    DEFAULT_MAX_HISTORY_TURNS,
+    DEFAULT_MEMORY_MINUTES,
+    DOMAIN,
+    FOLLOW_UP_ALWAYS,
+    FOLLOW_UP_QUESTION,
+    LOGGER,
+    SUBENTRY_CONVERSATION,
+)
+from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
+from .memory import ContextKey, ShortTermMemory
+from .messages import async_spoken_message
+from .phrases import is_end_phrase, is_question
+from .providers import (
+    AssistantMessage,
+    AuthenticationError,
+    Message,
+    ProviderError,
+    UserMessage,
+)
 from .repairs import async_report_invalid_auth
 
 
@@ -65,8 +91,15 @@ def _result(
     )
 
 
-class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLMEntity):
-    """A Confidant agent, one per conversation subentry."""
+class ConfidantConversationEntity(
+    conversation.ConversationEntity, ConfidantLLMEntity
+):
+    """A Confidant agent, one per conversation subentry.
+
+    A turn goes: end phrase? -> pending confirmation? -> Home Assistant's own
+    intents (local-first) -> the model. Every path that answers enters the
+    short-term memory, so a follow-up understands what came before.
+    """
 
     _attr_supports_streaming = True
 
@@ -77,11 +110,77 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             self._attr_supported_features = (
                 conversation.ConversationEntityFeature.CONTROL
             )
+        self.memory: ShortTermMemory | None = None
+        self.confirmations: ConfirmationGate | None = None
 
     @property
     def supported_languages(self) -> list[str] | Literal["*"]:
         """Every language: the model decides what it understands."""
         return MATCH_ALL
+
+    async def async_added_to_hass(self) -> None:
+        """Start with an empty memory."""
+        await super().async_added_to_hass()
+        self.memory = ShortTermMemory(self.hass)
+        self.confirmations = ConfirmationGate(self.hass)
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Forget every open conversation."""
+        if self.memory is not None:
+            self.memory.forget_all()
+        await super().async_will_remove_from_hass()
+
+    def _option(self, key: str, default: Any) -> Any:
+        return self.subentry.data.get(key, default)
+
+    def _remember(
+        self, key: ContextKey, messages: list[Message]
+    ) -> None:
+        assert self.memory is not None
+        # Images stay out of memory: a follow-up needs the words, not the photo.
+        turn = tuple(
+            UserMessage(m.text) if isinstance(m, UserMessage) else m for m in messages
+        )
+        self.memory.remember(
+            key,
+            turn,
+            timedelta(minutes=float(self._option(CONF_MEMORY_MINUTES, DEFAULT_MEMORY_MINUTES))),
+            int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS)),
+        )
+
+    def _keep_listening(self, speech: str, language: str) -> bool:
+        mode = self._option(CONF_FOLLOW_UP, DEFAULT_FOLLOW_UP)
+        if mode == FOLLOW_UP_ALWAYS:
+            return True
+        if mode == FOLLOW_UP_QUESTION:
+            return is_question(speech, language)
+        return False
+
+    def _answer(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        key: ContextKey,
+        speech: str,
+        response: intent.IntentResponse | None = None,
+        *,
+        keep_listening: bool | None = None,
+    ) -> conversation.ConversationResult:
+        """Answer without the model: log, remember, decide whether to listen."""
+        chat_log.async_add_assistant_content_without_tools(
+            conversation.AssistantContent(agent_id=self.entity_id, content=speech)
+        )
+        self._remember(key, [UserMessage(user_input.text), AssistantMessage(speech)])
+        if response is None:
+            response = intent.IntentResponse(language=user_input.language)
+            response.async_set_speech(speech)
+        if keep_listening is None:
+            keep_listening = self._keep_listening(speech, user_input.language)
+        return conversation.ConversationResult(
+            response=response,
+            conversation_id=chat_log.conversation_id,
+            continue_conversation=keep_listening,
+        )
 
     async def _async_handle_message(
         self,
@@ -89,6 +188,52 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         chat_log: conversation.ChatLog,
     ) -> conversation.ConversationResult:
         """Answer one thing the person said."""
+        assert self.memory is not None
+        assert self.confirmations is not None
+        key = ContextKey(
+            conversation_id=chat_log.conversation_id,
+            device_id=user_input.device_id or user_input.satellite_id,
+            user_id=user_input.context.user_id,
+        )
+        language = user_input.language
+
+        if is_end_phrase(user_input.text, language):
+            self.memory.forget(key)
+            self.confirmations.forget(key)
+            speech = await async_spoken_message(self.hass, language, "goodbye")
+            chat_log.async_add_assistant_content_without_tools(
+                conversation.AssistantContent(agent_id=self.entity_id, content=speech)
+            )
+            response = intent.IntentResponse(language=language)
+            response.async_set_speech(speech)
+            return conversation.ConversationResult(
+                response=response,
+                conversation_id=chat_log.conversation_id,
+                continue_conversation=False,
+            )
+
+        if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE) and (
+            outcome := await self.confirmations.async_answer(key, user_input)
+        ):
+            return self._answer(
+                user_input, chat_log, key, outcome.speech, outcome.response
+            )
+
+        if self._option(CONF_LOCAL_FIRST, DEFAULT_LOCAL_FIRST):
+            skip = (
+                self.confirmations.skip_local_intent
+                if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE)
+                else None
+            )
+            local = await conversation.async_handle_intents(
+                self.hass, user_input, chat_log, intent_filter=skip
+            )
+            # A command Home Assistant handled is answered here; anything it
+            # could not (no match, an error) goes on to the model.
+            if local is not None and local.response_type is not intent.IntentResponseType.ERROR:
+                speech = local.speech.get("plain", {}).get("speech", "")
+                return self._answer(user_input, chat_log, key, speech, local)
+
         options = self.subentry.data
         try:
             await chat_log.async_provide_llm_data(
@@ -100,18 +245,28 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         except conversation.ConverseError as err:
             return err.as_conversation_result()
 
+        if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
+            self.confirmations.guard_tools(key, chat_log)
+        turn_start = len(chat_log.content) - 1
+        history = self.memory.recall(
+            key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
+        )
         try:
-            await self._async_run_turn(chat_log)
+            await self._async_run_turn(chat_log, history, turn_start)
         except (ProviderError, ToolLoopLimitError) as err:
             return await self._async_error_result(user_input, chat_log, err)
+        finally:
+            self._remember(
+                key, await chat_log_messages(self, chat_log.content[turn_start:])
+            )
 
         last = chat_log.content[-1]
         speech = (
-            last.content or ""
-            if isinstance(last, conversation.AssistantContent)
-            else ""
+            last.content or "" if isinstance(last, conversation.AssistantContent) else ""
         )
-        return _result(user_input, chat_log, speech)
+        result = _result(user_input, chat_log, speech)
+        result.continue_conversation = self._keep_listening(speech, language)
+        return result
 
     async def _async_error_result(
         self,
@@ -127,7 +282,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         )
         if isinstance(err, AuthenticationError):
             async_report_invalid_auth(self.hass, self.entry)
-        speech = await async_spoken_error(
+        speech = await async_spoken_message(
             self.hass, user_input.language, err.translation_key, {"detail": detail}
         )
         # The spoken error enters the log so a follow-up ("try again") has the

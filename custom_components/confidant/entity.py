@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,12 +71,12 @@ def _read_images(paths: list[tuple[Path, str]]) -> tuple[ImagePart, ...]:
     return tuple(ImagePart(mime, path.read_bytes()) for path, mime in paths)
 
 
-async def _chat_log_messages(
-    entity: Entity, chat_log: conversation.ChatLog
+async def chat_log_messages(
+    entity: Entity, contents: Iterable[conversation.Content]
 ) -> list[Message]:
-    """Convert the chat log into provider messages."""
+    """Convert chat log content into provider messages."""
     messages: list[Message] = []
-    for content in chat_log.content:
+    for content in contents:
         match content:
             case conversation.SystemContent():
                 messages.append(SystemMessage(content.content))
@@ -201,15 +201,32 @@ class ConfidantLLMEntity(Entity):
             },
         )
 
-    async def _async_run_turn(self, chat_log: conversation.ChatLog) -> None:
+    async def _async_run_turn(
+        self,
+        chat_log: conversation.ChatLog,
+        history: list[Message] | None = None,
+        turn_start: int | None = None,
+    ) -> None:
         """Stream answers into the chat log and run tools until the model is done.
+
+        With `history`, the request is the system prompt, those remembered
+        messages and the chat log from `turn_start` on (this turn); without
+        it, the whole chat log.
 
         Raises a ProviderError when the provider fails and ToolLoopLimitError
         when the model keeps calling tools.
         """
         provider = self.entry.runtime_data.provider
         for _ in range(MAX_TOOL_ITERATIONS):
-            request = self._request(chat_log, await _chat_log_messages(self, chat_log))
+            if history is None or turn_start is None:
+                messages = await chat_log_messages(self, chat_log.content)
+            else:
+                messages = [
+                    *await chat_log_messages(self, chat_log.content[:1]),
+                    *history,
+                    *await chat_log_messages(self, chat_log.content[turn_start:]),
+                ]
+            request = self._request(chat_log, messages)
             async for _content in chat_log.async_add_delta_content_stream(
                 self.entity_id, _chat_log_deltas(provider.async_stream(request))
             ):

@@ -1,4 +1,4 @@
-"""Translated sentences the agent speaks when something went wrong."""
+"""Translated sentences the agent speaks on its own: errors, goodbyes, confirmations."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from homeassistant.helpers.translation import async_get_translations
 from .const import DOMAIN
 
 
-async def async_spoken_error(
+async def async_spoken_message(
     hass: HomeAssistant,
     language: str,
     key: str,

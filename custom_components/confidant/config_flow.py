@@ -41,8 +41,13 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import (
+    CONF_CONFIRM_SENSITIVE,
+    CONF_FOLLOW_UP,
     CONF_KEEP_ALIVE,
+    CONF_LOCAL_FIRST,
+    CONF_MAX_HISTORY_TURNS,
     CONF_MAX_TOKENS,
+    CONF_MEMORY_MINUTES,
     CONF_NUM_CTX,
     CONF_PROVIDER,
     CONF_REASONING_EFFORT,
@@ -52,8 +57,13 @@ from .const import (
     CONF_THINKING_BUDGET,
     CONF_TIMEOUT,
     DEFAULT_AGENT_NAME,
+    DEFAULT_CONFIRM_SENSITIVE,
+    DEFAULT_FOLLOW_UP,
     DEFAULT_KEEP_ALIVE,
+    DEFAULT_LOCAL_FIRST,
+    DEFAULT_MAX_HISTORY_TURNS,
     DEFAULT_MAX_TOKENS,
+    DEFAULT_MEMORY_MINUTES,
     DEFAULT_NUM_CTX,
     DEFAULT_OLLAMA_URL,
     DEFAULT_OPENAI_COMPATIBLE_URL,
@@ -63,6 +73,9 @@ from .const import (
     DEFAULT_TIMEOUT,
     DOMAIN,
     FALLBACK_MODEL,
+    FOLLOW_UP_ALWAYS,
+    FOLLOW_UP_OFF,
+    FOLLOW_UP_QUESTION,
     LOGGER,
     PREFERRED_MODELS,
     PROVIDER_ANTHROPIC,
@@ -153,6 +166,11 @@ def default_agent_options(model: str) -> dict[str, Any]:
         CONF_MAX_TOKENS: DEFAULT_MAX_TOKENS,
         CONF_TEMPERATURE: DEFAULT_TEMPERATURE,
         CONF_TIMEOUT: DEFAULT_TIMEOUT,
+        CONF_FOLLOW_UP: DEFAULT_FOLLOW_UP,
+        CONF_MEMORY_MINUTES: DEFAULT_MEMORY_MINUTES,
+        CONF_MAX_HISTORY_TURNS: DEFAULT_MAX_HISTORY_TURNS,
+        CONF_LOCAL_FIRST: DEFAULT_LOCAL_FIRST,
+        CONF_CONFIRM_SENSITIVE: DEFAULT_CONFIRM_SENSITIVE,
     }
 
 
@@ -481,6 +499,39 @@ class ConversationSubentryFlow(ConfigSubentryFlow):
                     mode=NumberSelectorMode.BOX,
                 )
             ),
+        }
+        fields |= {
+            probatio.Required(
+                CONF_FOLLOW_UP, default=DEFAULT_FOLLOW_UP
+            ): SelectSelector(
+                SelectSelectorConfig(
+                    options=[FOLLOW_UP_QUESTION, FOLLOW_UP_ALWAYS, FOLLOW_UP_OFF],
+                    translation_key=CONF_FOLLOW_UP,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            probatio.Required(
+                CONF_MEMORY_MINUTES, default=DEFAULT_MEMORY_MINUTES
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=0,
+                    max=60,
+                    step=1,
+                    unit_of_measurement="min",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            probatio.Required(
+                CONF_MAX_HISTORY_TURNS, default=DEFAULT_MAX_HISTORY_TURNS
+            ): NumberSelector(
+                NumberSelectorConfig(min=0, max=50, step=1, mode=NumberSelectorMode.BOX)
+            ),
+            probatio.Required(
+                CONF_LOCAL_FIRST, default=DEFAULT_LOCAL_FIRST
+            ): BooleanSelector(),
+            probatio.Required(
+                CONF_CONFIRM_SENSITIVE, default=DEFAULT_CONFIRM_SENSITIVE
+            ): BooleanSelector(),
         }
         fields |= _provider_option_fields(entry.data[CONF_PROVIDER])
         return self.async_show_form(

@@ -91,9 +91,7 @@ def _result(
     )
 
 
-class ConfidantConversationEntity(
-    conversation.ConversationEntity, ConfidantLLMEntity
-):
+class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLMEntity):
     """A Confidant agent, one per conversation subentry.
 
     A turn goes: end phrase? -> pending confirmation? -> Home Assistant's own
@@ -110,8 +108,9 @@ class ConfidantConversationEntity(
             self._attr_supported_features = (
                 conversation.ConversationEntityFeature.CONTROL
             )
-        self.memory: ShortTermMemory | None = None
-        self.confirmations: ConfirmationGate | None = None
+        # Created once the entity has a Home Assistant to schedule expiry with.
+        self.memory: ShortTermMemory
+        self.confirmations: ConfirmationGate
 
     @property
     def supported_languages(self) -> list[str] | Literal["*"]:
@@ -126,17 +125,13 @@ class ConfidantConversationEntity(
 
     async def async_will_remove_from_hass(self) -> None:
         """Forget every open conversation."""
-        if self.memory is not None:
-            self.memory.forget_all()
+        self.memory.forget_all()
         await super().async_will_remove_from_hass()
 
     def _option(self, key: str, default: Any) -> Any:
         return self.subentry.data.get(key, default)
 
-    def _remember(
-        self, key: ContextKey, messages: list[Message]
-    ) -> None:
-        assert self.memory is not None
+    def _remember(self, key: ContextKey, messages: list[Message]) -> None:
         # Images stay out of memory: a follow-up needs the words, not the photo.
         turn = tuple(
             UserMessage(m.text) if isinstance(m, UserMessage) else m for m in messages
@@ -144,7 +139,9 @@ class ConfidantConversationEntity(
         self.memory.remember(
             key,
             turn,
-            timedelta(minutes=float(self._option(CONF_MEMORY_MINUTES, DEFAULT_MEMORY_MINUTES))),
+            timedelta(
+                minutes=float(self._option(CONF_MEMORY_MINUTES, DEFAULT_MEMORY_MINUTES))
+            ),
             int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS)),
         )
 
@@ -188,8 +185,6 @@ class ConfidantConversationEntity(
         chat_log: conversation.ChatLog,
     ) -> conversation.ConversationResult:
         """Answer one thing the person said."""
-        assert self.memory is not None
-        assert self.confirmations is not None
         key = ContextKey(
             conversation_id=chat_log.conversation_id,
             device_id=user_input.device_id or user_input.satellite_id,
@@ -230,7 +225,10 @@ class ConfidantConversationEntity(
             )
             # A command Home Assistant handled is answered here; anything it
             # could not (no match, an error) goes on to the model.
-            if local is not None and local.response_type is not intent.IntentResponseType.ERROR:
+            if (
+                local is not None
+                and local.response_type is not intent.IntentResponseType.ERROR
+            ):
                 speech = local.speech.get("plain", {}).get("speech", "")
                 return self._answer(user_input, chat_log, key, speech, local)
 
@@ -262,7 +260,9 @@ class ConfidantConversationEntity(
 
         last = chat_log.content[-1]
         speech = (
-            last.content or "" if isinstance(last, conversation.AssistantContent) else ""
+            last.content or ""
+            if isinstance(last, conversation.AssistantContent)
+            else ""
         )
         result = _result(user_input, chat_log, speech)
         result.continue_conversation = self._keep_listening(speech, language)

@@ -58,12 +58,16 @@ class ShortTermMemory:
 
     @callback
     def remember(
-        self, key: ContextKey, turn: tuple[Message, ...], window: timedelta, max_turns: int
+        self,
+        key: ContextKey,
+        turn: tuple[Message, ...],
+        window: timedelta,
+        max_turns: int,
     ) -> None:
         """Add a turn and restart the context's expiry."""
         context = self._contexts.setdefault(key, _Context())
         context.turns.append(turn)
-        del context.turns[:-max(max_turns, 1)]
+        del context.turns[: -max(max_turns, 1)]
         if context.cancel_expiry is not None:
             context.cancel_expiry()
         context.cancel_expiry = async_call_later(self._hass, window, self._expiry(key))

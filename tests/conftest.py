@@ -14,7 +14,8 @@ import pytest
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_URL
-from homeassistant.core import HomeAssistant
+from homeassistant.components import conversation
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -130,6 +131,30 @@ async def config_entry(
 
 
 AGENT_ID = "conversation.confidant"
+
+
+async def ask(
+    hass: HomeAssistant,
+    text: str,
+    conversation_id: str | None = None,
+    device_id: str | None = None,
+) -> conversation.ConversationResult:
+    """Say something to the agent, the way Assist hands it over."""
+    return await conversation.async_converse(
+        hass,
+        text,
+        conversation_id,
+        Context(),
+        language="en",
+        agent_id=AGENT_ID,
+        device_id=device_id,
+    )
+
+
+def speech(result: conversation.ConversationResult) -> str:
+    """What the agent said."""
+    return str(result.response.speech["plain"]["speech"])
+
 
 WIRE_SAMPLES = Path(__file__).parent / "wire_samples"
 

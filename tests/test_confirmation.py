@@ -30,7 +30,7 @@ from homeassistant.components.valve import (
     ValveEntityFeature,
 )
 from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
@@ -43,7 +43,7 @@ from custom_components.confidant.const import (
     CONF_LOCAL_FIRST,
 )
 
-from .conftest import AGENT_ID, Home
+from .conftest import AGENT_ID, Home, ask, speech
 from .llm_server import LLMServer, Reply, ToolCallStep
 
 CHAT = "/v1/chat/completions"
@@ -203,29 +203,6 @@ async def sensitive(hass: HomeAssistant, home: Home) -> Sensitive:
         water=ids["main-water"] or "",
         alarm=ids["house-alarm"] or "",
     )
-
-
-async def ask(
-    hass: HomeAssistant,
-    text: str,
-    conversation_id: str | None = None,
-    device_id: str | None = None,
-) -> conversation.ConversationResult:
-    """Say something to the agent."""
-    return await conversation.async_converse(
-        hass,
-        text,
-        conversation_id,
-        Context(),
-        language="en",
-        agent_id=AGENT_ID,
-        device_id=device_id,
-    )
-
-
-def speech(result: conversation.ConversationResult) -> str:
-    """What the agent said."""
-    return str(result.response.speech["plain"]["speech"])
 
 
 def tool_results(server: LLMServer, index: int) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.confidant.const import CONF_PROVIDER, CONF_TIMEOUT, DOMAIN
 
-from .conftest import AGENT_ID, Home, agent_subentry
+from .conftest import AGENT_ID, Home, agent_subentry, ask, speech
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
 
 PROVIDERS = ["openai", "anthropic", "ollama", "openai_compatible"]
@@ -130,20 +130,6 @@ async def entry(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
-
-
-async def ask(
-    hass: HomeAssistant, text: str, conversation_id: str | None = None
-) -> conversation.ConversationResult:
-    """Say something to the agent, as Assist does."""
-    return await conversation.async_converse(
-        hass, text, conversation_id, Context(), language="en", agent_id=AGENT_ID
-    )
-
-
-def speech(result: conversation.ConversationResult) -> str:
-    """What the agent said."""
-    return str(result.response.speech["plain"]["speech"])
 
 
 def model_requests(server: LLMServer, kind: str) -> list[RecordedRequest]:

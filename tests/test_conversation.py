@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components import conversation
 from homeassistant.const import STATE_ON
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -24,33 +23,10 @@ from custom_components.confidant.const import (
 )
 from custom_components.confidant.memory import ContextKey
 
-from .conftest import AGENT_ID, Home
+from .conftest import AGENT_ID, Home, ask, speech
 from .llm_server import LLMServer, Reply, ToolCallStep
 
 CHAT = "/v1/chat/completions"
-
-
-async def ask(
-    hass: HomeAssistant,
-    text: str,
-    conversation_id: str | None = None,
-    device_id: str | None = None,
-) -> conversation.ConversationResult:
-    """Say something to the agent, as a satellite would."""
-    return await conversation.async_converse(
-        hass,
-        text,
-        conversation_id,
-        Context(),
-        language="en",
-        agent_id=AGENT_ID,
-        device_id=device_id,
-    )
-
-
-def speech(result: conversation.ConversationResult) -> str:
-    """What the agent said."""
-    return str(result.response.speech["plain"]["speech"])
 
 
 def history(server: LLMServer, index: int) -> list[tuple[str, str]]:

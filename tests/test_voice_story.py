@@ -15,9 +15,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.confidant.const import CONF_LOCAL_FIRST
 
-from .conftest import Home
+from .conftest import Home, ask, speech
 from .llm_server import LLMServer, Reply, ToolCallStep
-from .test_confirmation import CHAT, Sensitive, ask, sensitive, speech, state  # noqa: F401 - sensitive is a fixture
+from .test_confirmation import CHAT, Sensitive, sensitive, state  # noqa: F401 - sensitive is a fixture
 
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
 SATELLITE = "kitchen-satellite"

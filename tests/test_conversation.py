@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import conversation
 from homeassistant.const import STATE_ON
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -267,3 +270,46 @@ async def test_tool_loop_cap(
     assert speech(result) == "I couldn't finish that: too many steps were needed."
     assert len(llm_server.requests_to(CHAT)) == MAX_TOOL_ITERATIONS
     assert hass.states.get(AGENT_ID).state != "unavailable"
+
+
+async def test_two_users_never_share_context(
+    hass: HomeAssistant, config_entry: MockConfigEntry, llm_server: LLMServer
+) -> None:
+    """Two people in the same conversation id each have their own context."""
+    llm_server.script(Reply(text="Noted, Alice."), Reply(text="Hello Bob."))
+    alice = await conversation.async_converse(
+        hass,
+        "my pin is 4711",
+        None,
+        Context(user_id="alice"),
+        language="en",
+        agent_id=AGENT_ID,
+    )
+    await conversation.async_converse(
+        hass,
+        "what is my pin?",
+        alice.conversation_id,
+        Context(user_id="bob"),
+        language="en",
+        agent_id=AGENT_ID,
+    )
+    assert history(llm_server, 1) == [("user", "what is my pin?")]
+    assert b"4711" not in llm_server.requests_to(CHAT)[1].body
+
+
+async def test_the_satellites_area_is_the_default_target(
+    hass: HomeAssistant, config_entry: MockConfigEntry, llm_server: LLMServer
+) -> None:
+    """The model is told which area the satellite is in, so 'the light' means the kitchen's."""
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=config_entry.entry_id,
+        identifiers={("test", "kitchen-satellite")},
+        name="Kitchen satellite",
+    )
+    kitchen = ar.async_get(hass).async_get_area_by_name("Kitchen")
+    assert kitchen is not None
+    dr.async_get(hass).async_update_device(device.id, area_id=kitchen.id)
+    llm_server.script(Reply(text="Which light?"))
+    await ask(hass, "turn off the light", device_id=device.id)
+    system_prompt = llm_server.requests_to(CHAT)[0].json["messages"][0]["content"]
+    assert "You are in area Kitchen" in system_prompt

@@ -154,8 +154,14 @@ def check_translations() -> None:
         )
     flow = (COMPONENT / "config_flow.py").read_text()
     steps = set(re.findall(r"def async_step_(\w+)\(", flow))
-    translated = set(en["config"]["step"]) | set(
-        en["config_subentries"]["conversation"]["step"]
+    translated = (
+        set(en["config"]["step"])
+        | set(en.get("options", {}).get("step", {}))
+        | {
+            step
+            for subentry in en.get("config_subentries", {}).values()
+            for step in subentry.get("step", {})
+        }
     )
     # reauth only redirects to reauth_confirm; subentry user/reconfigure
     # redirect to set_options.

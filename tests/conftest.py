@@ -17,6 +17,7 @@ from homeassistant.const import CONF_URL
 from homeassistant.components import conversation
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import chat_session
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
@@ -149,6 +150,49 @@ async def ask(
         agent_id=AGENT_ID,
         device_id=device_id,
     )
+
+
+TINY_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+
+async def run_turn_with_image(hass: HomeAssistant, text: str, path: Path) -> str:
+    """Run one agent turn whose user message carries an image attachment.
+
+    This is the path AI Task and the camera tool take; it returns the answer.
+    """
+    agent = hass.data["entity_components"]["conversation"].get_entity(AGENT_ID)
+    with (
+        chat_session.async_get_chat_session(hass) as session,
+        conversation.async_get_chat_log(hass, session) as chat_log,
+    ):
+        await chat_log.async_provide_llm_data(
+            conversation.ConversationInput(
+                text=text,
+                context=Context(),
+                conversation_id=session.conversation_id,
+                device_id=None,
+                satellite_id=None,
+                language="en",
+                agent_id=AGENT_ID,
+            ).as_llm_context(DOMAIN),
+            None,
+            None,
+            None,
+        )
+        chat_log.async_add_user_content(
+            conversation.UserContent(
+                content=text,
+                attachments=[
+                    conversation.Attachment(
+                        media_content_id="media-source://camera/test",
+                        mime_type="image/jpeg",
+                        path=path,
+                    )
+                ],
+            )
+        )
+        await agent._async_run_turn(chat_log)
+        return str(chat_log.content[-1].content)
 
 
 def speech(result: conversation.ConversationResult) -> str:

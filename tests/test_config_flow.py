@@ -21,10 +21,15 @@ from homeassistant.helpers import llm
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.confidant.const import (
+    CONF_ALLOW_CLOUD_IMAGES,
+    CONF_ALLOW_PROVIDER_STORAGE,
     CONF_KEEP_ALIVE,
     CONF_MAX_TOKENS,
     CONF_PROVIDER,
-    CONF_STORE,
+    CONF_REASONING_EFFORT,
+    CONF_REDACT,
+    CONF_RETENTION_CONSENT,
+    CONF_RETENTION_DAYS,
     CONF_TEMPERATURE,
     CONF_THINKING_BUDGET,
     CONF_TIMEOUT,
@@ -108,6 +113,10 @@ async def test_setup_recovers_from_every_error(
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_MODEL: "qwen2.5-7b-instruct"}
     )
+    assert result["step_id"] == "consent"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_RETENTION_DAYS: 0, CONF_RETENTION_CONSENT: False}
+    )
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -137,6 +146,9 @@ async def test_model_is_free_text_when_the_server_lists_none(
     assert result["step_id"] == "model"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_MODEL: "my-gguf"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_RETENTION_DAYS: 0, CONF_RETENTION_CONSENT: False}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     (subentry,) = result["result"].subentries.values()
@@ -267,7 +279,7 @@ async def test_add_and_change_an_agent(
 @pytest.mark.parametrize(
     ("kind", "option", "value"),
     [
-        ("openai", CONF_STORE, False),
+        ("openai", CONF_REASONING_EFFORT, "low"),
         ("anthropic", CONF_THINKING_BUDGET, 0),
         ("ollama", CONF_KEEP_ALIVE, -1),
     ],
@@ -354,3 +366,112 @@ async def test_agent_form_works_when_the_model_list_fails(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_MODEL] == "typed-model"
+
+
+async def _to_consent(hass: HomeAssistant, kind: str, url: str) -> dict[str, Any]:
+    result = await start_flow(hass, kind)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: url, CONF_API_KEY: "k"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEL: "m"}
+    )
+    assert result["step_id"] == "consent"
+    return result
+
+
+async def test_consent_is_required_to_keep_transcripts(
+    hass: HomeAssistant, home: Home, llm_server: LLMServer
+) -> None:
+    """Keeping transcripts without the consent box is refused; with it, the choices are saved."""
+    result = await _to_consent(hass, "openai", llm_server.url)
+    fields = {str(key) for key in result["data_schema"].schema}
+    assert {CONF_ALLOW_PROVIDER_STORAGE, CONF_ALLOW_CLOUD_IMAGES, CONF_REDACT} <= fields
+    assert "OpenAI" in result["description_placeholders"]["terms"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_RETENTION_DAYS: 30, CONF_RETENTION_CONSENT: False}
+    )
+    assert result["errors"] == {"base": "consent_required"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_RETENTION_DAYS: 30,
+            CONF_RETENTION_CONSENT: True,
+            CONF_ALLOW_CLOUD_IMAGES: True,
+            CONF_REDACT: True,
+            CONF_ALLOW_PROVIDER_STORAGE: False,
+        },
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    options = result["result"].options
+    assert options[CONF_RETENTION_DAYS] == 30
+    assert options[CONF_RETENTION_CONSENT] is True
+    assert options[CONF_ALLOW_CLOUD_IMAGES] is True
+    assert options[CONF_ALLOW_PROVIDER_STORAGE] is False
+
+
+async def test_local_provider_asks_no_cloud_questions(
+    hass: HomeAssistant, home: Home, llm_server: LLMServer
+) -> None:
+    """A server on the local network: no storage, image or redaction questions, all recorded as off."""
+    result = await _to_consent(hass, "ollama", f"http://127.0.0.1:{llm_server.port}")
+    fields = {str(key) for key in result["data_schema"].schema}
+    assert (
+        not {CONF_ALLOW_PROVIDER_STORAGE, CONF_ALLOW_CLOUD_IMAGES, CONF_REDACT} & fields
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_RETENTION_DAYS: 0, CONF_RETENTION_CONSENT: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].options[CONF_RETENTION_CONSENT] is False
+    assert result["result"].options[CONF_ALLOW_CLOUD_IMAGES] is False
+
+
+async def test_options_flow_switching_retention_off_needs_confirmation(
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    config_entry: MockConfigEntry,
+) -> None:
+    """Turning retention off asks first; declining keeps it, confirming switches it off."""
+    hass.config_entries.async_update_entry(
+        config_entry, options={CONF_RETENTION_DAYS: 7, CONF_RETENTION_CONSENT: True}
+    )
+    await hass.async_block_till_done()
+
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_RETENTION_DAYS: 14, CONF_RETENTION_CONSENT: False}
+    )
+    assert result["errors"] == {"base": "consent_required"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_RETENTION_DAYS: 0, CONF_RETENTION_CONSENT: False}
+    )
+    assert result["step_id"] == "confirm_delete"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"confirm": False}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "retention_kept"
+    assert config_entry.options[CONF_RETENTION_DAYS] == 7
+
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_RETENTION_DAYS: 0, CONF_RETENTION_CONSENT: False}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"confirm": True}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert config_entry.options[CONF_RETENTION_DAYS] == 0
+
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_RETENTION_DAYS: 3, CONF_RETENTION_CONSENT: True}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert config_entry.options[CONF_RETENTION_DAYS] == 3

@@ -17,13 +17,26 @@ from typing import Any
 import pytest
 from homeassistant.components import conversation
 from homeassistant.const import CONF_API_KEY, CONF_URL, STATE_OFF, STATE_ON
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import chat_session
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.confidant.const import CONF_PROVIDER, CONF_TIMEOUT, DOMAIN
+from custom_components.confidant.const import (
+    CONF_ALLOW_CLOUD_IMAGES,
+    CONF_PROVIDER,
+    CONF_TIMEOUT,
+    DOMAIN,
+)
 
-from .conftest import AGENT_ID, Home, agent_subentry, ask, speech
+from .conftest import (
+    AGENT_ID,
+    TINY_JPEG,
+    Home,
+    agent_subentry,
+    ask,
+    run_turn_with_image,
+    speech,
+)
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
 
 PROVIDERS = ["openai", "anthropic", "ollama", "openai_compatible"]
@@ -124,6 +137,8 @@ async def entry(
             CONF_URL: provider_url(kind, llm_server),
             CONF_API_KEY: "test-key",
         },
+        # The image case needs the household's permission for cloud providers.
+        options={CONF_ALLOW_CLOUD_IMAGES: True},
         subentries_data=[agent_subentry(**{CONF_TIMEOUT: 0.3})],
     )
     entry.add_to_hass(hass)
@@ -260,43 +275,14 @@ async def test_image_in_the_request(
     tmp_path: Path,
 ) -> None:
     """An attached image reaches the provider byte for byte."""
-    image = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
     path = tmp_path / "porch.jpg"
-    path.write_bytes(image)
+    path.write_bytes(TINY_JPEG)
     llm_server.script(Reply(text="A parcel on the porch."))
-    agent = hass.data["entity_components"]["conversation"].get_entity(AGENT_ID)
-    with (
-        chat_session.async_get_chat_session(hass) as session,
-        conversation.async_get_chat_log(hass, session) as chat_log,
-    ):
-        await chat_log.async_provide_llm_data(
-            conversation.ConversationInput(
-                text="what is on the porch?",
-                context=Context(),
-                conversation_id=session.conversation_id,
-                device_id=None,
-                satellite_id=None,
-                language="en",
-                agent_id=AGENT_ID,
-            ).as_llm_context(DOMAIN),
-            None,
-            None,
-            None,
-        )
-        chat_log.async_add_user_content(
-            conversation.UserContent(
-                content="what is on the porch?",
-                attachments=[
-                    conversation.Attachment(
-                        media_content_id="media-source://camera/porch",
-                        mime_type="image/jpeg",
-                        path=path,
-                    )
-                ],
-            )
-        )
-        await agent._async_run_turn(chat_log)
-        assert chat_log.content[-1].content == "A parcel on the porch."
+    assert (
+        await run_turn_with_image(hass, "what is on the porch?", path)
+        == "A parcel on the porch."
+    )
+    image = TINY_JPEG
     (request,) = model_requests(llm_server, kind)
     assert WIRES[kind].images(kind, request.json) == [image]
 

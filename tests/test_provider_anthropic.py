@@ -456,14 +456,14 @@ async def test_list_models(provider: AnthropicProvider, llm_server: LLMServer) -
 
 
 async def test_is_local(client: httpx.AsyncClient) -> None:
-    """The cloud is not local; a proxy on the LAN is."""
+    """The cloud is never local, not even behind a proxy on the LAN."""
     assert AnthropicProvider(client, API_KEY).is_local is False
     assert (
         AnthropicProvider(client, API_KEY, "https://api.anthropic.com").is_local
         is False
     )
     assert (
-        AnthropicProvider(client, API_KEY, "http://192.168.1.20:4000").is_local is True
+        AnthropicProvider(client, API_KEY, "http://192.168.1.20:4000").is_local is False
     )
 
 

@@ -650,7 +650,8 @@ async def test_list_models_with_a_wrong_key(
 async def test_is_local(client: httpx.AsyncClient) -> None:
     assert OpenAIProvider(client, KEY).is_local is False
     assert OpenAIProvider(client, KEY, "https://api.openai.com/v1").is_local is False
-    assert OpenAIProvider(client, KEY, "http://192.168.1.20:8080/v1").is_local is True
+    # A proxy on the LAN still forwards to the cloud.
+    assert OpenAIProvider(client, KEY, "http://192.168.1.20:8080/v1").is_local is False
 
 
 async def test_stopping_early_closes_the_stream(

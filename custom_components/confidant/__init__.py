@@ -8,13 +8,25 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
+from .privacy.ledger import Ledger, async_remove_ledger
+from .privacy.log_filter import install_content_log_filter
+from .privacy.retention import (
+    TranscriptStore,
+    async_remove_transcripts,
+    async_setup_transcripts,
+)
 from .provider_factory import async_create_provider
 from .providers import AuthenticationError, Provider, ProviderError
 from .repairs import async_clear_invalid_auth
+from .services import async_setup_services
 
-PLATFORMS = (Platform.CONVERSATION,)
+PLATFORMS = (Platform.CONVERSATION, Platform.SENSOR)
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 @dataclass(slots=True)
@@ -22,14 +34,31 @@ class ConfidantRuntimeData:
     """What a loaded entry keeps while it runs."""
 
     provider: Provider
+    # Privacy: transcript retention (privacy/retention.py) goes here.
+    transcripts: TranscriptStore
+    # Privacy: the ledger of what left the house (privacy/ledger.py) goes here.
+    ledger: Ledger
 
 
 type ConfidantConfigEntry = ConfigEntry[ConfidantRuntimeData]
 
 
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the transcript actions (list, export, delete), admins only."""
+    async_setup_services(hass)
+    return True
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) -> bool:
     """Connect to the provider and set up the agents."""
-    provider = await async_create_provider(hass, entry.data)
+    # Transcripts first: expired turns are purged, and with retention off
+    # deleted, even when the provider cannot be reached.
+    transcripts = await async_setup_transcripts(hass, entry)
+    install_content_log_filter()
+    ledger = Ledger(hass, entry.entry_id)
+    await ledger.async_load()
+    entry.async_on_unload(ledger.async_unload)
+    provider = await async_create_provider(hass, entry.data, entry=entry, ledger=ledger)
     try:
         await provider.async_list_models()
     except AuthenticationError as err:
@@ -45,7 +74,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
         ) from err
 
     async_clear_invalid_auth(hass, entry)
-    entry.runtime_data = ConfidantRuntimeData(provider=provider)
+    entry.runtime_data = ConfidantRuntimeData(
+        provider=provider, transcripts=transcripts, ledger=ledger
+    )
+    transcripts.async_start(entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     return True
@@ -54,6 +86,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
 async def async_unload_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) -> bool:
     """Unload the agents."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) -> None:
+    """Delete the entry's files: its transcripts and its ledger."""
+    await async_remove_transcripts(hass, entry.entry_id)
+    await async_remove_ledger(hass, entry.entry_id)
 
 
 async def _async_reload_on_update(

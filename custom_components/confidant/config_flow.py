@@ -13,6 +13,7 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
+    OptionsFlow,
     SubentryFlowResult,
 )
 from homeassistant.const import (
@@ -27,6 +28,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import llm
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    DeviceSelector,
+    DeviceSelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -41,7 +44,11 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import (
+    CONF_ALLOW_CLOUD_IMAGES,
+    CONF_ALLOW_PROVIDER_STORAGE,
     CONF_CONFIRM_SENSITIVE,
+    CONF_EXCLUDED_DEVICES,
+    CONF_EXCLUDED_USERS,
     CONF_FOLLOW_UP,
     CONF_KEEP_ALIVE,
     CONF_LOCAL_FIRST,
@@ -51,7 +58,9 @@ from .const import (
     CONF_NUM_CTX,
     CONF_PROVIDER,
     CONF_REASONING_EFFORT,
-    CONF_STORE,
+    CONF_REDACT,
+    CONF_RETENTION_CONSENT,
+    CONF_RETENTION_DAYS,
     CONF_TEMPERATURE,
     CONF_THINK,
     CONF_THINKING_BUDGET,
@@ -68,6 +77,7 @@ from .const import (
     DEFAULT_OLLAMA_URL,
     DEFAULT_OPENAI_COMPATIBLE_URL,
     DEFAULT_REASONING_EFFORT,
+    DEFAULT_RETENTION_DAYS,
     DEFAULT_TEMPERATURE,
     DEFAULT_THINKING_BUDGET,
     DEFAULT_TIMEOUT,
@@ -77,6 +87,7 @@ from .const import (
     FOLLOW_UP_OFF,
     FOLLOW_UP_QUESTION,
     LOGGER,
+    MAX_RETENTION_DAYS,
     PREFERRED_MODELS,
     PROVIDER_ANTHROPIC,
     PROVIDER_OLLAMA,
@@ -213,6 +224,7 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start empty."""
         self._data: dict[str, Any] = {}
         self._models: list[str] = []
+        self._model = FALLBACK_MODEL
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -276,25 +288,13 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_model(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Pick the first agent's model and create the entry."""
+        """Pick the first agent's model, then ask the privacy questions."""
         kind = self._data[CONF_PROVIDER]
         if user_input is not None:
-            model = user_input[CONF_MODEL].strip() or default_model(kind, self._models)
-            title = PROVIDER_TITLES[kind]
-            if CONF_URL in self._data:
-                title = f"{title} ({self._data[CONF_URL]})"
-            return self.async_create_entry(
-                title=title,
-                data=self._data,
-                subentries=[
-                    {
-                        "subentry_type": SUBENTRY_CONVERSATION,
-                        "data": default_agent_options(model),
-                        "title": DEFAULT_AGENT_NAME,
-                        "unique_id": None,
-                    }
-                ],
+            self._model = user_input[CONF_MODEL].strip() or default_model(
+                kind, self._models
             )
+            return await self.async_step_consent()
         schema = probatio.Schema(
             {
                 probatio.Required(
@@ -303,6 +303,43 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
             }
         )
         return self.async_show_form(step_id="model", data_schema=schema)
+
+    async def async_step_consent(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask, in plain words, what may be kept and what may leave the house."""
+        kind = self._data[CONF_PROVIDER]
+        local = await _async_is_local(self.hass, self._data)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            options, error = _consent_options(user_input, local=local)
+            if error is None:
+                title = PROVIDER_TITLES[kind]
+                if CONF_URL in self._data:
+                    title = f"{title} ({self._data[CONF_URL]})"
+                return self.async_create_entry(
+                    title=title,
+                    data=self._data,
+                    options=options,
+                    subentries=[
+                        {
+                            "subentry_type": SUBENTRY_CONVERSATION,
+                            "data": default_agent_options(self._model),
+                            "title": DEFAULT_AGENT_NAME,
+                            "unique_id": None,
+                        }
+                    ],
+                )
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="consent",
+            data_schema=self.add_suggested_values_to_schema(
+                await _async_consent_schema(self.hass, kind, local=local),
+                user_input or DEFAULT_PRIVACY_OPTIONS,
+            ),
+            description_placeholders=_consent_placeholders(kind, local=local),
+            errors=errors,
+        )
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
@@ -362,6 +399,12 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> PrivacyOptionsFlow:
+        """The privacy choices can be changed at any time."""
+        return PrivacyOptionsFlow()
+
     @classmethod
     @callback
     def async_get_supported_subentry_types(
@@ -371,11 +414,163 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
         return {SUBENTRY_CONVERSATION: ConversationSubentryFlow}
 
 
+DEFAULT_PRIVACY_OPTIONS: dict[str, Any] = {
+    CONF_RETENTION_DAYS: DEFAULT_RETENTION_DAYS,
+    CONF_RETENTION_CONSENT: False,
+    CONF_EXCLUDED_DEVICES: [],
+    CONF_EXCLUDED_USERS: [],
+    CONF_ALLOW_PROVIDER_STORAGE: False,
+    CONF_ALLOW_CLOUD_IMAGES: False,
+    CONF_REDACT: False,
+}
+
+# What each provider's published terms say about API data, in one line each.
+# Shown in the consent step; kept short and factual, with the source named.
+PROVIDER_TERMS = {
+    PROVIDER_OPENAI: (
+        "OpenAI's API terms: API data is not used for training unless you opt "
+        "in; requests may be kept up to 30 days for abuse monitoring. With "
+        "storage allowed, responses are also stored for your OpenAI dashboard."
+    ),
+    PROVIDER_ANTHROPIC: (
+        "Anthropic's commercial terms: API data is not used for training; "
+        "requests are deleted within 30 days unless flagged for safety review."
+    ),
+    PROVIDER_OLLAMA: "A server in your home: nothing leaves your network.",
+    PROVIDER_OPENAI_COMPATIBLE: (
+        "This server's own terms apply. If it runs in your home, nothing leaves "
+        "your network; a cloud service (such as OpenRouter) may keep requests."
+    ),
+}
+
+
+async def _async_is_local(hass: HomeAssistant, data: Mapping[str, Any]) -> bool:
+    """Whether the entry's provider keeps requests inside the house."""
+    provider = await async_create_provider(hass, data)
+    return provider.is_local
+
+
+async def _async_consent_schema(
+    hass: HomeAssistant, kind: str, *, local: bool
+) -> probatio.Schema:
+    users = [
+        SelectOptionDict(value=user.id, label=user.name or user.id)
+        for user in await hass.auth.async_get_users()
+        if not user.system_generated
+    ]
+    fields: dict[Any, Any] = {
+        probatio.Required(
+            CONF_RETENTION_DAYS, default=DEFAULT_RETENTION_DAYS
+        ): NumberSelector(
+            NumberSelectorConfig(
+                min=0,
+                max=MAX_RETENTION_DAYS,
+                step=1,
+                unit_of_measurement="days",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+        probatio.Required(CONF_RETENTION_CONSENT, default=False): BooleanSelector(),
+        probatio.Optional(CONF_EXCLUDED_DEVICES): DeviceSelector(
+            DeviceSelectorConfig(multiple=True)
+        ),
+        probatio.Optional(CONF_EXCLUDED_USERS): SelectSelector(
+            SelectSelectorConfig(options=users, multiple=True, custom_value=True)
+        ),
+    }
+    if not local:
+        if kind == PROVIDER_OPENAI:
+            fields[probatio.Required(CONF_ALLOW_PROVIDER_STORAGE, default=False)] = (
+                BooleanSelector()
+            )
+        fields[probatio.Required(CONF_ALLOW_CLOUD_IMAGES, default=False)] = (
+            BooleanSelector()
+        )
+        fields[probatio.Required(CONF_REDACT, default=False)] = BooleanSelector()
+    return probatio.Schema(fields)
+
+
+def _consent_placeholders(kind: str, *, local: bool) -> dict[str, str]:
+    return {
+        "provider": PROVIDER_TITLES[kind],
+        "terms": PROVIDER_TERMS[kind],
+        "where": "in your home" if local else "in the cloud",
+    }
+
+
+def _consent_options(
+    user_input: Mapping[str, Any], *, local: bool
+) -> tuple[dict[str, Any], str | None]:
+    """The entry options for the answers, or an error key."""
+    options = {**DEFAULT_PRIVACY_OPTIONS, **user_input}
+    options[CONF_RETENTION_DAYS] = int(options[CONF_RETENTION_DAYS])
+    if options[CONF_RETENTION_DAYS] > 0 and not options[CONF_RETENTION_CONSENT]:
+        return options, "consent_required"
+    if options[CONF_RETENTION_DAYS] == 0:
+        # Consent without retention means nothing; keep the record honest.
+        options[CONF_RETENTION_CONSENT] = False
+    if local:
+        # Nothing leaves the house: these cloud choices do not apply.
+        options[CONF_ALLOW_PROVIDER_STORAGE] = False
+        options[CONF_ALLOW_CLOUD_IMAGES] = False
+        options[CONF_REDACT] = False
+    return options, None
+
+
+class PrivacyOptionsFlow(OptionsFlow):
+    """Change the privacy choices; switching retention off deletes what was kept."""
+
+    def __init__(self) -> None:
+        """Start with no pending answers."""
+        self._pending: dict[str, Any] = {}
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the same questions as the consent step."""
+        entry = self.config_entry
+        kind = entry.data[CONF_PROVIDER]
+        local = await _async_is_local(self.hass, entry.data)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            options, error = _consent_options(user_input, local=local)
+            if error is None:
+                was_keeping = int(entry.options.get(CONF_RETENTION_DAYS, 0)) > 0
+                if was_keeping and options[CONF_RETENTION_DAYS] == 0:
+                    self._pending = options
+                    return await self.async_step_confirm_delete()
+                return self.async_create_entry(data=options)
+            errors["base"] = error
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                await _async_consent_schema(self.hass, kind, local=local),
+                user_input or {**DEFAULT_PRIVACY_OPTIONS, **entry.options},
+            ),
+            description_placeholders=_consent_placeholders(kind, local=local),
+            errors=errors,
+        )
+
+    async def async_step_confirm_delete(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Retention is being switched off: say that the kept transcripts go."""
+        if user_input is not None:
+            if user_input.get("confirm"):
+                return self.async_create_entry(data=self._pending)
+            return self.async_abort(reason="retention_kept")
+        return self.async_show_form(
+            step_id="confirm_delete",
+            data_schema=probatio.Schema(
+                {probatio.Required("confirm", default=False): BooleanSelector()}
+            ),
+        )
+
+
 def _provider_option_fields(kind: str) -> dict[Any, Any]:
     """The agent options only one provider has."""
     if kind == PROVIDER_OPENAI:
         return {
-            probatio.Required(CONF_STORE, default=False): BooleanSelector(),
             probatio.Required(
                 CONF_REASONING_EFFORT, default=DEFAULT_REASONING_EFFORT
             ): SelectSelector(

@@ -31,6 +31,18 @@ CONF_TIMEOUT: Final = "timeout"
 
 SUBENTRY_CONVERSATION: Final = "conversation"
 
+# Privacy choices of an entry (config entry options, set in the consent step).
+CONF_RETENTION_DAYS: Final = "retention_days"  # 0: transcripts are not kept
+CONF_RETENTION_CONSENT: Final = "retention_consent"
+CONF_EXCLUDED_DEVICES: Final = "excluded_devices"
+CONF_EXCLUDED_USERS: Final = "excluded_users"
+CONF_ALLOW_PROVIDER_STORAGE: Final = "allow_provider_storage"
+CONF_ALLOW_CLOUD_IMAGES: Final = "allow_cloud_images"
+CONF_REDACT: Final = "redact"
+
+DEFAULT_RETENTION_DAYS: Final = 0
+MAX_RETENTION_DAYS: Final = 365
+
 # Conversation behaviour of an agent.
 CONF_FOLLOW_UP: Final = "follow_up"
 FOLLOW_UP_QUESTION: Final = "question"  # keep listening when the answer asks something
@@ -48,7 +60,6 @@ DEFAULT_LOCAL_FIRST: Final = True
 DEFAULT_CONFIRM_SENSITIVE: Final = True
 
 # Provider-specific agent options, passed to the provider as they are.
-CONF_STORE: Final = "store"  # OpenAI: let OpenAI keep the request (off unless allowed)
 CONF_REASONING_EFFORT: Final = "reasoning_effort"  # OpenAI reasoning models
 CONF_THINKING_BUDGET: Final = "thinking_budget"  # Anthropic extended thinking, tokens
 CONF_KEEP_ALIVE: Final = "keep_alive"  # Ollama: seconds the model stays loaded
@@ -56,7 +67,7 @@ CONF_NUM_CTX: Final = "num_ctx"  # Ollama: context window, tokens
 CONF_THINK: Final = "think"  # Ollama: let thinking models think
 
 PROVIDER_OPTIONS: Final[dict[str, tuple[str, ...]]] = {
-    PROVIDER_OPENAI: (CONF_STORE, CONF_REASONING_EFFORT),
+    PROVIDER_OPENAI: (CONF_REASONING_EFFORT,),
     PROVIDER_ANTHROPIC: (CONF_THINKING_BUDGET,),
     PROVIDER_OLLAMA: (CONF_KEEP_ALIVE, CONF_NUM_CTX, CONF_THINK),
     PROVIDER_OPENAI_COMPATIBLE: (),

@@ -32,6 +32,7 @@ from .const import (
     SUBENTRY_CONVERSATION,
 )
 from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
+from .forget_phrases import ForgetRequest, forget_request
 from .memory import ContextKey, ShortTermMemory
 from .messages import async_spoken_message
 from .phrases import is_end_phrase, is_question
@@ -94,9 +95,11 @@ def _result(
 class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLMEntity):
     """A Confidant agent, one per conversation subentry.
 
-    A turn goes: end phrase? -> pending confirmation? -> Home Assistant's own
-    intents (local-first) -> the model. Every path that answers enters the
-    short-term memory, so a follow-up understands what came before.
+    A turn goes: end phrase? -> a request to forget? -> pending confirmation?
+    -> Home Assistant's own intents (local-first) -> the model. Every path
+    that answers enters the short-term memory, so a follow-up understands what
+    came before, and, when the entry keeps transcripts, the transcript store.
+    Ending the conversation and asking to forget are never kept.
     """
 
     _attr_supports_streaming = True
@@ -168,6 +171,14 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             conversation.AssistantContent(agent_id=self.entity_id, content=speech)
         )
         self._remember(key, [UserMessage(user_input.text), AssistantMessage(speech)])
+        self._keep_transcript(
+            user_input,
+            key,
+            speech,
+            [response.intent.intent_type]
+            if response is not None and response.intent is not None
+            else [],
+        )
         if response is None:
             response = intent.IntentResponse(language=user_input.language)
             response.async_set_speech(speech)
@@ -177,6 +188,57 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             response=response,
             conversation_id=chat_log.conversation_id,
             continue_conversation=keep_listening,
+        )
+
+    def _keep_transcript(
+        self,
+        user_input: conversation.ConversationInput,
+        key: ContextKey,
+        answer: str,
+        tools: list[str],
+    ) -> None:
+        """Keep the answered turn's words, when the entry keeps transcripts."""
+        self.entry.runtime_data.transcripts.async_record(
+            key, self.entity_id, user_input.text, answer, tools
+        )
+
+    async def _async_forget(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        key: ContextKey,
+        request: ForgetRequest,
+    ) -> conversation.ConversationResult:
+        """Forget the last turn, or today's, without asking the model."""
+        transcripts = self.entry.runtime_data.transcripts
+        kept = transcripts.keeps(key.device_id, key.user_id)
+        # A pending "shall I ...?" belonged to what is being forgotten.
+        self.confirmations.forget(key)
+        # The store is searched even when this speaker is not kept now: they
+        # may have been before the household excluded them.
+        if request is ForgetRequest.LAST_TURN:
+            forgotten = self.memory.forget_last_turn(key)
+            if transcripts.enabled:
+                forgotten = await transcripts.async_forget_last(key) or forgotten
+            if not kept:
+                message = "forgot_last_turn_not_kept"
+            else:
+                message = "forgot_last_turn" if forgotten else "nothing_to_forget"
+        else:
+            self.memory.forget(key)
+            if transcripts.enabled:
+                await transcripts.async_delete_today(key)
+            message = "forgot_today" if kept else "forgot_today_not_kept"
+        speech = await async_spoken_message(self.hass, user_input.language, message)
+        chat_log.async_add_assistant_content_without_tools(
+            conversation.AssistantContent(agent_id=self.entity_id, content=speech)
+        )
+        response = intent.IntentResponse(language=user_input.language)
+        response.async_set_speech(speech)
+        return conversation.ConversationResult(
+            response=response,
+            conversation_id=chat_log.conversation_id,
+            continue_conversation=False,
         )
 
     async def _async_handle_message(
@@ -206,6 +268,9 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
                 conversation_id=chat_log.conversation_id,
                 continue_conversation=False,
             )
+
+        if (request := forget_request(user_input.text, language)) is not None:
+            return await self._async_forget(user_input, chat_log, key, request)
 
         if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE) and (
             outcome := await self.confirmations.async_answer(key, user_input)
@@ -249,10 +314,11 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         history = self.memory.recall(
             key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
         )
+        error_result: conversation.ConversationResult | None = None
         try:
             await self._async_run_turn(chat_log, history, turn_start)
         except (ProviderError, ToolLoopLimitError) as err:
-            return await self._async_error_result(user_input, chat_log, err)
+            error_result = await self._async_error_result(user_input, chat_log, err)
         finally:
             self._remember(
                 key, await chat_log_messages(self, chat_log.content[turn_start:])
@@ -264,6 +330,19 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             if isinstance(last, conversation.AssistantContent)
             else ""
         )
+        self._keep_transcript(
+            user_input,
+            key,
+            speech,
+            [
+                call.tool_name
+                for content in chat_log.content[turn_start:]
+                if isinstance(content, conversation.AssistantContent)
+                for call in content.tool_calls or ()
+            ],
+        )
+        if error_result is not None:
+            return error_result
         result = _result(user_input, chat_log, speech)
         result.continue_conversation = self._keep_listening(speech, language)
         return result

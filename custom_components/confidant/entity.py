@@ -25,8 +25,10 @@ from .const import (
     DOMAIN,
     FALLBACK_MODEL,
     MAX_TOOL_ITERATIONS,
+    PROVIDER_OPENAI,
     PROVIDER_OPTIONS,
 )
+from .privacy.gate import PrivacyPolicy, apply_policy
 from .providers import (
     AssistantMessage,
     Delta,
@@ -186,19 +188,25 @@ class ConfidantLLMEntity(Entity):
                 tool_spec(tool, chat_log.llm_api.custom_serializer)
                 for tool in chat_log.llm_api.tools
             ]
+        provider = self.entry.runtime_data.provider
+        policy = PrivacyPolicy.from_options(self.entry.options, local=provider.is_local)
+        provider_options = {
+            key: options[key]
+            for key in PROVIDER_OPTIONS[self.entry.data[CONF_PROVIDER]]
+            if key in options
+        }
+        if self.entry.data[CONF_PROVIDER] == PROVIDER_OPENAI:
+            # OpenAI keeps requests only when the household allowed it.
+            provider_options["store"] = policy.allow_provider_storage
         return ProviderRequest(
             model=options.get(CONF_MODEL) or FALLBACK_MODEL,
-            messages=messages,
+            messages=apply_policy(policy, messages),
             tools=tools,
             max_tokens=int(options.get(CONF_MAX_TOKENS, DEFAULT_MAX_TOKENS)),
             temperature=float(options.get(CONF_TEMPERATURE, DEFAULT_TEMPERATURE)),
             timeout=float(options.get(CONF_TIMEOUT, DEFAULT_TIMEOUT)),
             user=chat_log.conversation_id,
-            options={
-                key: options[key]
-                for key in PROVIDER_OPTIONS[self.entry.data[CONF_PROVIDER]]
-                if key in options
-            },
+            options=provider_options,
         )
 
     async def _async_run_turn(

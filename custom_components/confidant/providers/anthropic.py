@@ -62,7 +62,6 @@ from . import (
     ToolSpec,
     UserMessage,
 )
-from .network import is_local_url
 from .tool_arguments import parse_tool_arguments
 
 # The smallest thinking budget the API accepts.
@@ -474,8 +473,12 @@ class AnthropicProvider:
 
     @property
     def is_local(self) -> bool:
-        """Whether the server is on the local network (a proxy on the LAN)."""
-        return is_local_url(self._base_url) if self._base_url else False
+        """Never: a custom URL is a proxy in front of the cloud API.
+
+        The model runs in the provider's cloud whatever the URL, so the
+        household's cloud choices (images, redaction, storage) always apply.
+        """
+        return False
 
     async def async_list_models(self) -> list[str]:
         """Return the ids of the models the account can use."""

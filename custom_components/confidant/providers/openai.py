@@ -74,7 +74,6 @@ from . import (
     ToolSpec,
     UserMessage,
 )
-from .network import is_local_url
 from .openai_errors import map_openai_error
 from .tool_arguments import parse_tool_arguments
 
@@ -400,8 +399,12 @@ class OpenAIProvider:
 
     @property
     def is_local(self) -> bool:
-        """Whether a custom endpoint is on the local network; OpenAI is not."""
-        return self._base_url is not None and is_local_url(self._base_url)
+        """Never: a custom URL is a proxy in front of the cloud API.
+
+        The model runs in the provider's cloud whatever the URL, so the
+        household's cloud choices (images, redaction, storage) always apply.
+        """
+        return False
 
     async def async_list_models(self) -> list[str]:
         """Return the ids of the models the key can use."""

@@ -1,0 +1,8 @@
+"""Confidant's privacy machinery: what is kept, and what left the house.
+
+- ``gate``: what may leave the house, applied to every request to a provider.
+- ``ledger``: the record of what left the house.
+- ``retention``: transcripts kept on disk, only when the household chose a
+  retention period and agreed to it; purged when they expire, listed,
+  exported and deleted by an administrator, and forgotten on request by voice.
+"""

@@ -1,0 +1,314 @@
+"""The ledger of what left the house counts exactly what the provider received.
+
+Every provider talks to the loopback server through Home Assistant; the
+ledger's numbers are compared with the bytes the server recorded, request by
+request, and with the images it decoded from them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_API_KEY, CONF_URL, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.confidant.const import (
+    CONF_ALLOW_CLOUD_IMAGES,
+    CONF_PROVIDER,
+    CONF_TIMEOUT,
+    DOMAIN,
+)
+from custom_components.confidant.privacy.ledger import (
+    KEEP_DAYS,
+    Ledger,
+    MeteredProvider,
+    async_remove_ledger,
+    storage_key,
+)
+
+from .conftest import TINY_JPEG, Home, agent_subentry, ask, run_turn_with_image, speech
+from .llm_server import LLMServer, Reply, ToolCallStep
+from .test_conformance import PROVIDERS, WIRES, provider_url
+
+CLOUD = {"openai", "anthropic"}  # 127.0.0.1 or not, the model is in the cloud
+ROW_KEYS = {"date", "provider", "local", "requests", "bytes", "images"}
+
+
+@pytest.fixture(params=PROVIDERS)
+def kind(request: pytest.FixtureRequest) -> str:
+    """The provider under test."""
+    return str(request.param)
+
+
+async def setup_entry(
+    hass: HomeAssistant, kind: str, server: LLMServer
+) -> MockConfigEntry:
+    """Load an entry of `kind` against the loopback server, with one agent."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Ledger test",
+        data={
+            CONF_PROVIDER: kind,
+            CONF_URL: provider_url(kind, server),
+            CONF_API_KEY: "test-key",
+        },
+        options={CONF_ALLOW_CLOUD_IMAGES: True},
+        subentries_data=[agent_subentry(**{CONF_TIMEOUT: 2.0})],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.fixture
+async def entry(
+    hass: HomeAssistant, home: Home, llm_server: LLMServer, kind: str
+) -> MockConfigEntry:
+    """A loaded entry of the provider under test."""
+    return await setup_entry(hass, kind, llm_server)
+
+
+def ledger_of(entry: MockConfigEntry) -> Ledger:
+    """The entry's ledger."""
+    ledger: Ledger = entry.runtime_data.ledger
+    return ledger
+
+
+def sensor_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    """The entity id of the entry's "sent to cloud today" sensor."""
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{entry.entry_id}_sent_to_cloud_today"
+    )
+    assert entity_id is not None
+    return entity_id
+
+
+def server_images(kind: str, server: LLMServer) -> int:
+    """How many images the server decoded from the model requests it received."""
+    return sum(
+        len(WIRES[kind].images(kind, request.json))
+        for request in server.requests_to(WIRES[kind].path)
+    )
+
+
+async def converse(hass: HomeAssistant, server: LLMServer, tmp_path: Path) -> None:
+    """A plain answer, a tool round, an image and an error: five model requests."""
+    server.script(Reply(text="It is sunny."))
+    assert speech(await ask(hass, "what's the weather like")) == "It is sunny."
+    server.script(
+        Reply(
+            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})]
+        ),
+        Reply(text="The kitchen is lit."),
+    )
+    assert speech(await ask(hass, "turn on the kitchen")) == "The kitchen is lit."
+    path = tmp_path / "porch.jpg"
+    path.write_bytes(TINY_JPEG)
+    server.script(Reply(text="A parcel."))
+    assert await run_turn_with_image(hass, "what is on the porch?", path) == "A parcel."
+    # The server received this one and refused it: it left the house all the same.
+    server.script(Reply(status=500))
+    assert (await ask(hass, "hello")).response.response_type.value == "error"
+
+
+async def test_ledger_matches_the_wire(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    llm_server: LLMServer,
+    kind: str,
+    tmp_path: Path,
+) -> None:
+    """Requests, bytes and images are exactly what the server received."""
+    await converse(hass, llm_server, tmp_path)
+
+    # Counted: every request the server received, model requests and the
+    # model list of the start-up check alike (a GET: one request, no bytes).
+    received = llm_server.requests
+    assert len(llm_server.requests_to(WIRES[kind].path)) == 5
+    assert len(received) == 6
+    today = ledger_of(entry).today()
+    assert today.requests == len(received)
+    assert today.bytes == sum(len(request.body) for request in received)
+    assert today.bytes > 0
+    assert today.images == server_images(kind, llm_server) == 1
+
+    (row,) = ledger_of(entry).rows()
+    assert set(row) == ROW_KEYS
+    assert row["provider"] == kind
+    assert row["local"] is (kind not in CLOUD)
+    assert row["date"] == dt_util.now().date().isoformat()
+
+    state = hass.states.get(sensor_id(hass, entry))
+    assert state is not None
+    cloud_bytes = today.bytes if kind in CLOUD else 0
+    assert state.state == str(cloud_bytes)
+    assert state.attributes["unit_of_measurement"] == "B"
+    assert state.attributes["device_class"] == "data_size"
+    assert state.attributes["friendly_name"] == "Ledger test Sent to cloud today"
+    ours = {
+        key: value
+        for key, value in state.attributes.items()
+        if key.endswith("_today") or key == "local"
+    }
+    assert ours == {
+        "requests_today": len(received),
+        "images_today": 1,
+        "bytes_today": today.bytes,
+        "local": kind not in CLOUD,
+    }
+
+
+@pytest.mark.parametrize("kind", ["openai"])
+async def test_sensor_follows_each_request(
+    hass: HomeAssistant, entry: MockConfigEntry, llm_server: LLMServer
+) -> None:
+    """The sensor changes as requests go out, on the entry's diagnostic service device."""
+    entity_id = sensor_id(hass, entry)
+    registered = er.async_get(hass).async_get(entity_id)
+    assert registered is not None
+    assert registered.entity_category is er.EntityCategory.DIAGNOSTIC
+    assert registered.translation_key == "sent_to_cloud_today"
+    device = dr.async_get(hass).async_get(registered.device_id or "")
+    assert device is not None
+    assert device.identifiers == {(DOMAIN, entry.entry_id)}
+    assert device.name == "Ledger test"
+    assert device.entry_type is dr.DeviceEntryType.SERVICE
+
+    assert hass.states.get(entity_id).state == "0"  # The model list has no body.
+    llm_server.script(Reply(text="Hello there."))
+    await ask(hass, "hello")
+    first = int(hass.states.get(entity_id).state)
+    assert first == sum(len(request.body) for request in llm_server.requests) > 0
+    llm_server.script(Reply(text="Hello again."))
+    await ask(hass, "hello again")
+    assert int(hass.states.get(entity_id).state) > first
+
+
+@pytest.mark.parametrize("kind", ["ollama", "anthropic"])
+async def test_a_new_day_starts_at_local_midnight(
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    kind: str,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """At local midnight today's counts start from zero; yesterday stays in the ledger."""
+    evening = datetime(2025, 3, 14, 23, 58, tzinfo=dt_util.get_default_time_zone())
+    freezer.move_to(evening)
+    entry = await setup_entry(hass, kind, llm_server)
+    llm_server.script(Reply(text="Late, nearly midnight."))
+    await ask(hass, "how late is it")
+    entity_id = sensor_id(hass, entry)
+    sent = sum(len(request.body) for request in llm_server.requests)
+    assert hass.states.get(entity_id).attributes["bytes_today"] == sent
+
+    # Still the same day a minute before midnight.
+    freezer.tick(timedelta(minutes=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(entity_id).attributes["requests_today"] == 2
+
+    freezer.move_to(evening + timedelta(minutes=2, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    state = hass.states.get(entity_id)
+    assert state.state == "0"
+    assert state.attributes["requests_today"] == 0
+    assert state.attributes["bytes_today"] == 0
+    (yesterday,) = ledger_of(entry).rows()
+    assert yesterday["date"] == "2025-03-14"
+    assert yesterday["bytes"] == sent
+
+    llm_server.script(Reply(text="Just after midnight."))
+    await ask(hass, "and now?")
+    assert [row["date"] for row in ledger_of(entry).rows()] == [
+        "2025-03-14",
+        "2025-03-15",
+    ]
+    assert ledger_of(entry).today().requests == 1
+
+    # Days beyond the kept window are dropped at midnight.
+    freezer.move_to(evening + timedelta(days=KEEP_DAYS - 1, minutes=2, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert [row["date"] for row in ledger_of(entry).rows()] == ["2025-03-15"]
+    freezer.tick(timedelta(days=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert ledger_of(entry).rows() == []
+
+
+@pytest.mark.parametrize("kind", ["openai_compatible", "anthropic"])
+async def test_counts_survive_a_reload(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    llm_server: LLMServer,
+    hass_storage: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """Unloading writes the counts; the reloaded entry goes on from them."""
+    await converse(hass, llm_server, tmp_path)
+    before = ledger_of(entry).today()
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+    stored = hass_storage[storage_key(entry.entry_id)]["data"]
+    (row,) = stored["days"]
+    # Counts only: nothing but numbers, a date, the provider kind and a flag.
+    assert set(row) == ROW_KEYS
+    assert row["requests"] == before.requests
+    assert "porch" not in str(stored) and "weather" not in str(stored)
+
+    # The reload's own start-up check is one more request, with no body.
+    after = ledger_of(entry).today()
+    assert after.requests == before.requests + 1 == len(llm_server.requests)
+    assert after.bytes == before.bytes
+    assert after.images == before.images == 1
+    llm_server.script(Reply(text="Still counting."))
+    await ask(hass, "still there?")
+    assert ledger_of(entry).today().bytes == sum(
+        len(request.body) for request in llm_server.requests
+    )
+
+
+@pytest.mark.parametrize("kind", ["ollama"])
+async def test_unloaded_entry_stops_counting(
+    hass: HomeAssistant, entry: MockConfigEntry, llm_server: LLMServer
+) -> None:
+    """The provider is metered while loaded; unloading keeps the stored counts."""
+    provider = entry.runtime_data.provider
+    assert isinstance(provider, MeteredProvider)
+    assert provider.is_local
+    entity_id = sensor_id(hass, entry)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert ledger_of(entry).today().requests == 2  # Two start-up model lists.
+
+
+@pytest.mark.parametrize("kind", ["openai"])
+async def test_removing_the_ledger_deletes_its_store(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """What an entry counted can be deleted with it."""
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert storage_key(entry.entry_id) in hass_storage
+    await async_remove_ledger(hass, entry.entry_id)
+    assert storage_key(entry.entry_id) not in hass_storage

@@ -19,6 +19,9 @@ import pytest
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import Event, HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -56,6 +59,7 @@ async def test_fifty_turns_leave_no_trace(
     config_entry: MockConfigEntry,
     llm_server: LLMServer,
     hass_storage: dict[str, Any],
+    hass_client: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Retention off: no marker anywhere but in the answers the person heard."""
@@ -97,6 +101,11 @@ async def test_fifty_turns_leave_no_trace(
         == []
     )
     assert hits(markers, json.dumps(hass_storage, default=str)) == []
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, config_entry
+    )
+    assert diagnostics["counts"]["open_conversation_contexts"] >= 1
+    assert hits(markers, json.dumps(diagnostics, default=str)) == []
     files = database_files(recorder_db_url)
     assert files, "the recorder wrote no database file"
     for file in files:

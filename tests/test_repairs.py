@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from homeassistant.components import conversation
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigEntryState
@@ -54,3 +55,47 @@ async def test_rejected_key_leads_through_repairs_to_reauth(
     assert done["reason"] == "reauth_successful"
     assert config_entry.state is ConfigEntryState.LOADED
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+@pytest.mark.parametrize("agent_options", [{"model": "retired-model"}])
+async def test_vanished_model_is_repaired_by_choosing_another(
+    hass: HomeAssistant, config_entry: MockConfigEntry, llm_server: LLMServer
+) -> None:
+    """A model the server no longer lists raises a repair whose flow picks a listed one."""
+    assert await async_setup_component(hass, "repairs", {})
+    (subentry,) = config_entry.subentries.values()
+    issue_id = f"model_missing_{subentry.subentry_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "agent": "Confidant",
+        "model": "retired-model",
+    }
+
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    flow = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    assert flow["step_id"] == "choose_model"
+    flow = await manager.async_configure(
+        flow["flow_id"], {"model": "qwen2.5-7b-instruct"}
+    )
+    await hass.async_block_till_done()
+    assert flow["type"] == "create_entry"
+    assert (
+        config_entry.subentries[subentry.subentry_id].data["model"]
+        == "qwen2.5-7b-instruct"
+    )
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_listed_model_raises_no_repair(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """The default agent's model is listed: no issue."""
+    (subentry,) = config_entry.subentries.values()
+    assert (
+        ir.async_get(hass).async_get_issue(
+            DOMAIN, f"model_missing_{subentry.subentry_id}"
+        )
+        is None
+    )

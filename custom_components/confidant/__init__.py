@@ -21,7 +21,7 @@ from .privacy.retention import (
 )
 from .provider_factory import async_create_provider
 from .providers import AuthenticationError, Provider, ProviderError
-from .repairs import async_clear_invalid_auth
+from .repairs import async_check_models, async_clear_invalid_auth
 from .services import async_setup_services
 
 PLATFORMS = (Platform.CONVERSATION, Platform.SENSOR)
@@ -60,7 +60,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
     entry.async_on_unload(ledger.async_unload)
     provider = await async_create_provider(hass, entry.data, entry=entry, ledger=ledger)
     try:
-        await provider.async_list_models()
+        models = await provider.async_list_models()
     except AuthenticationError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="invalid_auth"
@@ -74,6 +74,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
         ) from err
 
     async_clear_invalid_auth(hass, entry)
+    async_check_models(hass, entry, models)
     entry.runtime_data = ConfidantRuntimeData(
         provider=provider, transcripts=transcripts, ledger=ledger
     )

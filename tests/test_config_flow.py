@@ -126,12 +126,17 @@ async def test_setup_recovers_from_every_error(
         CONF_URL: server_url(kind, llm_server).rstrip("/"),
         CONF_API_KEY: "good-key",
     }
-    (subentry,) = entry.subentries.values()
+    # The first agent, and an AI task with the same model.
+    subentry, task = entry.subentries.values()
     assert subentry.subentry_type == "conversation"
     assert subentry.data[CONF_MODEL] == "qwen2.5-7b-instruct"
     assert subentry.data[CONF_LLM_HASS_API] == [llm.LLM_API_ASSIST]
+    assert task.subentry_type == "ai_task_data"
+    assert task.title == "Confidant AI Task"
+    assert task.data[CONF_MODEL] == "qwen2.5-7b-instruct"
     assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get("conversation.confidant") is not None
+    assert hass.states.get("ai_task.confidant_ai_task") is not None
 
 
 async def test_model_is_free_text_when_the_server_lists_none(
@@ -151,8 +156,11 @@ async def test_model_is_free_text_when_the_server_lists_none(
         result["flow_id"], {CONF_RETENTION_DAYS: 0, CONF_RETENTION_CONSENT: False}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    (subentry,) = result["result"].subentries.values()
-    assert subentry.data[CONF_MODEL] == "my-gguf"
+    # The agent and the AI task both get the typed model.
+    assert [s.data[CONF_MODEL] for s in result["result"].subentries.values()] == [
+        "my-gguf",
+        "my-gguf",
+    ]
     assert CONF_API_KEY not in result["result"].data
 
 

@@ -24,7 +24,7 @@ from .providers import AuthenticationError, Provider, ProviderError
 from .repairs import async_check_models, async_clear_invalid_auth
 from .services import async_setup_services
 
-PLATFORMS = (Platform.CONVERSATION, Platform.SENSOR)
+PLATFORMS = (Platform.AI_TASK, Platform.CONVERSATION, Platform.SENSOR)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 

@@ -30,6 +30,8 @@ from homeassistant.helpers.selector import (
     BooleanSelector,
     DeviceSelector,
     DeviceSelectorConfig,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -65,7 +67,10 @@ from .const import (
     CONF_THINK,
     CONF_THINKING_BUDGET,
     CONF_TIMEOUT,
+    CONF_VISION_AGENT,
+    CONF_VISION_MAX_WIDTH,
     DEFAULT_AGENT_NAME,
+    DEFAULT_AI_TASK_NAME,
     DEFAULT_CONFIRM_SENSITIVE,
     DEFAULT_FOLLOW_UP,
     DEFAULT_KEEP_ALIVE,
@@ -81,6 +86,7 @@ from .const import (
     DEFAULT_TEMPERATURE,
     DEFAULT_THINKING_BUDGET,
     DEFAULT_TIMEOUT,
+    DEFAULT_VISION_MAX_WIDTH,
     DOMAIN,
     FALLBACK_MODEL,
     FOLLOW_UP_ALWAYS,
@@ -94,6 +100,7 @@ from .const import (
     PROVIDER_OPENAI,
     PROVIDER_OPENAI_COMPATIBLE,
     PROVIDERS,
+    SUBENTRY_AI_TASK,
     SUBENTRY_CONVERSATION,
 )
 from .provider_factory import async_create_provider
@@ -182,6 +189,16 @@ def default_agent_options(model: str) -> dict[str, Any]:
         CONF_MAX_HISTORY_TURNS: DEFAULT_MAX_HISTORY_TURNS,
         CONF_LOCAL_FIRST: DEFAULT_LOCAL_FIRST,
         CONF_CONFIRM_SENSITIVE: DEFAULT_CONFIRM_SENSITIVE,
+    }
+
+
+def default_ai_task_options(model: str) -> dict[str, Any]:
+    """The options of a new AI task: a model and the same limits as an agent."""
+    return {
+        CONF_MODEL: model,
+        CONF_MAX_TOKENS: DEFAULT_MAX_TOKENS,
+        CONF_TEMPERATURE: DEFAULT_TEMPERATURE,
+        CONF_TIMEOUT: DEFAULT_TIMEOUT,
     }
 
 
@@ -327,7 +344,13 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
                             "data": default_agent_options(self._model),
                             "title": DEFAULT_AGENT_NAME,
                             "unique_id": None,
-                        }
+                        },
+                        {
+                            "subentry_type": SUBENTRY_AI_TASK,
+                            "data": default_ai_task_options(self._model),
+                            "title": DEFAULT_AI_TASK_NAME,
+                            "unique_id": None,
+                        },
                     ],
                 )
             errors["base"] = error
@@ -411,7 +434,10 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Agents are subentries."""
-        return {SUBENTRY_CONVERSATION: ConversationSubentryFlow}
+        return {
+            SUBENTRY_CONVERSATION: ConversationSubentryFlow,
+            SUBENTRY_AI_TASK: AITaskSubentryFlow,
+        }
 
 
 DEFAULT_PRIVACY_OPTIONS: dict[str, Any] = {
@@ -727,10 +753,106 @@ class ConversationSubentryFlow(ConfigSubentryFlow):
             probatio.Required(
                 CONF_CONFIRM_SENSITIVE, default=DEFAULT_CONFIRM_SENSITIVE
             ): BooleanSelector(),
+            # Cameras: another Confidant agent may look at the images (a
+            # local vision model for a text model), shrunk to this width.
+            probatio.Optional(CONF_VISION_AGENT): EntitySelector(
+                EntitySelectorConfig(domain="conversation", integration=DOMAIN)
+            ),
+            probatio.Required(
+                CONF_VISION_MAX_WIDTH, default=DEFAULT_VISION_MAX_WIDTH
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=160,
+                    max=2048,
+                    step=1,
+                    unit_of_measurement="px",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
         }
         fields |= _provider_option_fields(entry.data[CONF_PROVIDER])
         return self.async_show_form(
             step_id="set_options",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(fields), current
+            ),
+        )
+
+
+class AITaskSubentryFlow(ConfigSubentryFlow):
+    """Add or change one AI task: name, model and limits."""
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Add an AI task."""
+        return await self.async_step_task_options(user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change an AI task."""
+        return await self.async_step_task_options(user_input)
+
+    async def async_step_task_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Show and store the AI task's options."""
+        entry = self._get_entry()
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        creating = self.source == "user"
+
+        if user_input is not None:
+            user_input[CONF_MODEL] = user_input[CONF_MODEL].strip()
+            if creating:
+                name = user_input.pop(CONF_NAME)
+                return self.async_create_entry(title=name, data=user_input)
+            return self.async_update_and_abort(
+                entry, self._get_reconfigure_subentry(), data=user_input
+            )
+
+        try:
+            models = await entry.runtime_data.provider.async_list_models()
+        except ProviderError:
+            models = []
+        if creating:
+            current: dict[str, Any] = {
+                CONF_NAME: DEFAULT_AI_TASK_NAME,
+                **default_ai_task_options(
+                    default_model(entry.data[CONF_PROVIDER], models)
+                ),
+            }
+        else:
+            current = dict(self._get_reconfigure_subentry().data)
+
+        fields: dict[Any, Any] = {}
+        if creating:
+            fields[probatio.Required(CONF_NAME)] = str
+        fields |= {
+            probatio.Required(CONF_MODEL): _model_selector(models),
+            probatio.Required(
+                CONF_MAX_TOKENS, default=DEFAULT_MAX_TOKENS
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=16, max=32768, step=1, mode=NumberSelectorMode.BOX
+                )
+            ),
+            probatio.Required(
+                CONF_TEMPERATURE, default=DEFAULT_TEMPERATURE
+            ): NumberSelector(NumberSelectorConfig(min=0, max=2, step=0.05)),
+            probatio.Required(CONF_TIMEOUT, default=DEFAULT_TIMEOUT): NumberSelector(
+                NumberSelectorConfig(
+                    min=5,
+                    max=300,
+                    step=1,
+                    unit_of_measurement="s",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+        }
+        return self.async_show_form(
+            step_id="task_options",
             data_schema=self.add_suggested_values_to_schema(
                 probatio.Schema(fields), current
             ),

@@ -30,6 +30,8 @@ CONF_TEMPERATURE: Final = "temperature"
 CONF_TIMEOUT: Final = "timeout"
 
 SUBENTRY_CONVERSATION: Final = "conversation"
+# An AI Task entity (ai_task.generate_data): model and limits only.
+SUBENTRY_AI_TASK: Final = "ai_task_data"
 
 # Privacy choices of an entry (config entry options, set in the consent step).
 CONF_RETENTION_DAYS: Final = "retention_days"  # 0: transcripts are not kept
@@ -59,6 +61,17 @@ DEFAULT_MAX_HISTORY_TURNS: Final = 10
 DEFAULT_LOCAL_FIRST: Final = True
 DEFAULT_CONFIRM_SENSITIVE: Final = True
 
+# Cameras: which agent looks at a snapshot (empty: the agent itself), and the
+# widest snapshot it is sent, in pixels.
+CONF_VISION_AGENT: Final = "vision_agent"
+CONF_VISION_MAX_WIDTH: Final = "vision_max_width"
+
+DEFAULT_VISION_MAX_WIDTH: Final = 640
+VISION_JPEG_QUALITY: Final = 80
+# Camera descriptions remembered for "who came by?": in memory only.
+RECENT_VISITORS_MAX: Final = 20
+RECENT_VISITORS_HOURS: Final = 24
+
 # Provider-specific agent options, passed to the provider as they are.
 CONF_REASONING_EFFORT: Final = "reasoning_effort"  # OpenAI reasoning models
 CONF_THINKING_BUDGET: Final = "thinking_budget"  # Anthropic extended thinking, tokens
@@ -79,6 +92,7 @@ DEFAULT_KEEP_ALIVE: Final = -1
 DEFAULT_NUM_CTX: Final = 8192
 
 DEFAULT_AGENT_NAME: Final = "Confidant"
+DEFAULT_AI_TASK_NAME: Final = "Confidant AI Task"
 DEFAULT_MAX_TOKENS: Final = 1024
 DEFAULT_TEMPERATURE: Final = 0.6
 DEFAULT_TIMEOUT: Final = 30.0

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,13 @@ from .providers import (
 
 if TYPE_CHECKING:
     from . import ConfidantConfigEntry
+
+
+# The agent whose turn is running: tools it calls (the camera tool) run in
+# tasks that inherit it, so they know which agent asked.
+running_agent: ContextVar[ConfidantLLMEntity | None] = ContextVar(
+    "confidant_running_agent", default=None
+)
 
 
 class ToolLoopLimitError(Exception):
@@ -181,13 +189,29 @@ class ConfidantLLMEntity(Entity):
     def _request(
         self, chat_log: conversation.ChatLog, messages: list[Message]
     ) -> ProviderRequest:
-        options = self.subentry.data
         tools: list[ToolSpec] = []
         if chat_log.llm_api:
             tools = [
                 tool_spec(tool, chat_log.llm_api.custom_serializer)
                 for tool in chat_log.llm_api.tools
             ]
+        return self.provider_request(
+            messages, tools=tools, user=chat_log.conversation_id
+        )
+
+    def provider_request(
+        self,
+        messages: list[Message],
+        *,
+        tools: Sequence[ToolSpec] = (),
+        user: str | None = None,
+    ) -> ProviderRequest:
+        """A request of this agent to its provider, through the privacy gate.
+
+        Raises CloudImagesRefusedError when the messages carry an image and
+        the household did not allow images to this cloud provider.
+        """
+        options = self.subentry.data
         provider = self.entry.runtime_data.provider
         policy = PrivacyPolicy.from_options(self.entry.options, local=provider.is_local)
         provider_options = {
@@ -205,7 +229,7 @@ class ConfidantLLMEntity(Entity):
             max_tokens=int(options.get(CONF_MAX_TOKENS, DEFAULT_MAX_TOKENS)),
             temperature=float(options.get(CONF_TEMPERATURE, DEFAULT_TEMPERATURE)),
             timeout=float(options.get(CONF_TIMEOUT, DEFAULT_TIMEOUT)),
-            user=chat_log.conversation_id,
+            user=user,
             options=provider_options,
         )
 
@@ -224,6 +248,18 @@ class ConfidantLLMEntity(Entity):
         Raises a ProviderError when the provider fails and ToolLoopLimitError
         when the model keeps calling tools.
         """
+        token = running_agent.set(self)
+        try:
+            await self._async_run_tool_loop(chat_log, history, turn_start)
+        finally:
+            running_agent.reset(token)
+
+    async def _async_run_tool_loop(
+        self,
+        chat_log: conversation.ChatLog,
+        history: list[Message] | None,
+        turn_start: int | None,
+    ) -> None:
         provider = self.entry.runtime_data.provider
         for _ in range(MAX_TOOL_ITERATIONS):
             if history is None or turn_start is None:

@@ -35,6 +35,11 @@ from .privacy.retention import (
     TurnFilter,
     turn_time,
 )
+from .vision import (
+    DESCRIBE_CAMERA_SCHEMA,
+    SERVICE_DESCRIBE_CAMERA,
+    async_describe_camera,
+)
 
 if TYPE_CHECKING:
     from . import ConfidantConfigEntry
@@ -209,3 +214,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         async_register_admin_service(
             hass, DOMAIN, name, handler, schema, SupportsResponse.ONLY
         )
+    # Describing a camera is for anyone who may see the camera (checked in
+    # the handler): a doorbell automation calls it and reads `response.text`.
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_DESCRIBE_CAMERA,
+        async_describe_camera,
+        DESCRIBE_CAMERA_SCHEMA,
+        SupportsResponse.OPTIONAL,
+    )

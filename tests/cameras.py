@@ -1,0 +1,51 @@
+"""A real camera entity for the test home, with a real JPEG snapshot."""
+
+from __future__ import annotations
+
+import io
+
+from homeassistant.components.camera import Camera
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from PIL import Image
+from pytest_homeassistant_custom_component.common import setup_test_component_platform
+
+FRONT_DOOR = "camera.front_door"
+
+
+def porch_jpeg(color: tuple[int, int, int] = (180, 120, 60)) -> bytes:
+    """A small, valid JPEG made with Pillow."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), color).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+class TestCamera(Camera):
+    """A camera whose snapshot is the image it was given."""
+
+    _attr_should_poll = False
+
+    def __init__(self, name: str, unique_id: str, image: bytes) -> None:
+        super().__init__()
+        self._attr_name = name
+        self._attr_unique_id = unique_id
+        self.image = image
+        self.snapshots = 0
+
+    async def async_camera_image(
+        self, width: int | None = None, height: int | None = None
+    ) -> bytes | None:
+        self.snapshots += 1
+        return self.image
+
+
+async def async_setup_front_door_camera(
+    hass: HomeAssistant, image: bytes | None = None
+) -> TestCamera:
+    """Add camera.front_door to the test home."""
+    camera = TestCamera("Front door", "front-door", image or porch_jpeg())
+    setup_test_component_platform(hass, "camera", [camera])
+    assert await async_setup_component(hass, "camera", {"camera": {"platform": "test"}})
+    await hass.async_block_till_done()
+    assert hass.states.get(FRONT_DOOR) is not None
+    return camera

@@ -8,7 +8,6 @@ No conversation text, no transcript and no tool result is ever included.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -22,12 +21,13 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY, CONF_PROMPT, CONF_URL
 from homeassistant.const import __version__ as ha_version
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from .const import CONF_PROVIDER, SUBENTRY_CONVERSATION
+from .const import CONF_PROVIDER, DOMAIN, SUBENTRY_CONVERSATION
 
 if TYPE_CHECKING:
-    from . import ConfidantConfigEntry
+    from . import ConfidantConfigEntry, ConfidantRuntimeData
 
 # The prompt is the household's own instructions, not conversation, but it
 # can name people and habits: it stays at home too.
@@ -39,9 +39,9 @@ async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: ConfidantConfigEntry
 ) -> dict[str, Any]:
     """Return the diagnostics of a config entry."""
-    runtime = getattr(entry, "runtime_data", None)
-    provider = getattr(runtime, "provider", None)
-    ledger = getattr(runtime, "ledger", None)
+    runtime: ConfidantRuntimeData | None = getattr(entry, "runtime_data", None)
+    provider = runtime.provider if runtime is not None else None
+    ledger = runtime.ledger if runtime is not None else None
     agents = [
         subentry
         for subentry in entry.subentries.values()
@@ -129,21 +129,34 @@ def _open_contexts(hass: HomeAssistant, entry: ConfidantConfigEntry) -> int | No
     return total
 
 
-def _transcripts_kept(runtime: Any) -> int | None:
-    """How many transcripts the entry keeps, if it keeps any store of them."""
-    transcripts = getattr(runtime, "transcripts", None)
-    if transcripts is None:
+def _transcripts_kept(runtime: ConfidantRuntimeData | None) -> int | None:
+    """How many turns the entry keeps; only the number leaves this function."""
+    if runtime is None:
         return None
-    count = getattr(transcripts, "count", None)
-    if callable(count) and not inspect.iscoroutinefunction(count):
-        count = count()
-    if isinstance(count, int) and not isinstance(count, bool):
-        return count
-    turns = getattr(transcripts, "turns", None)
-    try:
-        if callable(turns) and not inspect.iscoroutinefunction(turns):
-            # Only the number of turns leaves this function, never a turn.
-            return len(turns())
-        return len(transcripts)
-    except TypeError:
-        return None
+    return len(runtime.transcripts.turns())
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: ConfidantConfigEntry, device: dr.DeviceEntry
+) -> dict[str, Any]:
+    """Return the diagnostics of one agent (or the entry's own device).
+
+    The entry's diagnostics, plus which agent this device is.
+    """
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    subentry_ids = {
+        identifier for domain, identifier in device.identifiers if domain == DOMAIN
+    }
+    diagnostics["device"] = {
+        "name": device.name,
+        "model": device.model,
+        "agent": next(
+            (
+                subentry_id
+                for subentry_id in subentry_ids
+                if subentry_id in entry.subentries
+            ),
+            None,
+        ),
+    }
+    return diagnostics

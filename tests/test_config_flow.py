@@ -59,10 +59,12 @@ def closed_url(kind: str) -> str:
 
 
 async def start_flow(hass: HomeAssistant, kind: str) -> dict[str, Any]:
-    """Open the flow (advanced mode shows the cloud providers' URL field) and pick a provider."""
+    """Open the flow and pick a provider (cloud providers have an optional URL field)."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
-        context={"source": config_entries.SOURCE_USER, "show_advanced_options": True},
+        context={
+            "source": config_entries.SOURCE_USER,
+        },
     )
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == PROVIDERS

@@ -58,6 +58,7 @@ from .const import (
     CONF_MAX_TOKENS,
     CONF_MEMORY_MINUTES,
     CONF_NUM_CTX,
+    CONF_PROMPT_BUDGET,
     CONF_PROVIDER,
     CONF_REASONING_EFFORT,
     CONF_REDACT,
@@ -81,6 +82,7 @@ from .const import (
     DEFAULT_NUM_CTX,
     DEFAULT_OLLAMA_URL,
     DEFAULT_OPENAI_COMPATIBLE_URL,
+    DEFAULT_PROMPT_BUDGET,
     DEFAULT_REASONING_EFFORT,
     DEFAULT_RETENTION_DAYS,
     DEFAULT_TEMPERATURE,
@@ -103,6 +105,7 @@ from .const import (
     SUBENTRY_AI_TASK,
     SUBENTRY_CONVERSATION,
 )
+from .messages import async_spoken_message
 from .provider_factory import async_create_provider
 from .providers import AuthenticationError, ProviderError
 
@@ -202,13 +205,14 @@ def default_ai_task_options(model: str) -> dict[str, Any]:
     }
 
 
-def _connection_schema(form: ProviderForm, *, show_url: bool) -> probatio.Schema:
+def _connection_schema(form: ProviderForm) -> probatio.Schema:
     fields: dict[Any, Any] = {}
     if form.default_url is not None:
         fields[probatio.Required(CONF_URL, default=form.default_url)] = TextSelector(
             TextSelectorConfig(type=TextSelectorType.URL)
         )
-    elif show_url:
+    else:
+        # Cloud APIs: optional, for a proxy or a compatible endpoint.
         fields[probatio.Optional(CONF_URL)] = TextSelector(
             TextSelectorConfig(type=TextSelectorType.URL)
         )
@@ -295,7 +299,7 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._data = data
                 return await self.async_step_model()
             errors["base"] = error
-        schema = _connection_schema(form, show_url=self.show_advanced_options)
+        schema = _connection_schema(form)
         return self.async_show_form(
             step_id=kind,
             data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
@@ -360,7 +364,9 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
                 await _async_consent_schema(self.hass, kind, local=local),
                 user_input or DEFAULT_PRIVACY_OPTIONS,
             ),
-            description_placeholders=_consent_placeholders(kind, local=local),
+            description_placeholders=await _async_consent_placeholders(
+                self.hass, kind, local=local
+            ),
             errors=errors,
         )
 
@@ -411,9 +417,7 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
             if error is None:
                 return self.async_update_reload_and_abort(entry, data=data)
             errors["base"] = error
-        schema = _connection_schema(
-            form, show_url=self.show_advanced_options or CONF_URL in entry.data
-        )
+        schema = _connection_schema(form)
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
@@ -448,25 +452,6 @@ DEFAULT_PRIVACY_OPTIONS: dict[str, Any] = {
     CONF_ALLOW_PROVIDER_STORAGE: False,
     CONF_ALLOW_CLOUD_IMAGES: False,
     CONF_REDACT: False,
-}
-
-# What each provider's published terms say about API data, in one line each.
-# Shown in the consent step; kept short and factual, with the source named.
-PROVIDER_TERMS = {
-    PROVIDER_OPENAI: (
-        "OpenAI's API terms: API data is not used for training unless you opt "
-        "in; requests may be kept up to 30 days for abuse monitoring. With "
-        "storage allowed, responses are also stored for your OpenAI dashboard."
-    ),
-    PROVIDER_ANTHROPIC: (
-        "Anthropic's commercial terms: API data is not used for training; "
-        "requests are deleted within 30 days unless flagged for safety review."
-    ),
-    PROVIDER_OLLAMA: "A server in your home: nothing leaves your network.",
-    PROVIDER_OPENAI_COMPATIBLE: (
-        "This server's own terms apply. If it runs in your home, nothing leaves "
-        "your network; a cloud service (such as OpenRouter) may keep requests."
-    ),
 }
 
 
@@ -516,11 +501,21 @@ async def _async_consent_schema(
     return probatio.Schema(fields)
 
 
-def _consent_placeholders(kind: str, *, local: bool) -> dict[str, str]:
+async def _async_consent_placeholders(
+    hass: HomeAssistant, kind: str, *, local: bool
+) -> dict[str, str]:
+    """The provider's name, where it runs and what its terms promise.
+
+    Placeholders are filled in before the frontend translates the step, so
+    they are read from the translations in Home Assistant's own language.
+    """
+    language = hass.config.language
     return {
         "provider": PROVIDER_TITLES[kind],
-        "terms": PROVIDER_TERMS[kind],
-        "where": "in your home" if local else "in the cloud",
+        "terms": await async_spoken_message(hass, language, f"terms_{kind}"),
+        "where": await async_spoken_message(
+            hass, language, "where_local" if local else "where_cloud"
+        ),
     }
 
 
@@ -573,7 +568,9 @@ class PrivacyOptionsFlow(OptionsFlow):
                 await _async_consent_schema(self.hass, kind, local=local),
                 user_input or {**DEFAULT_PRIVACY_OPTIONS, **entry.options},
             ),
-            description_placeholders=_consent_placeholders(kind, local=local),
+            description_placeholders=await _async_consent_placeholders(
+                self.hass, kind, local=local
+            ),
             errors=errors,
         )
 
@@ -746,6 +743,19 @@ class ConversationSubentryFlow(ConfigSubentryFlow):
                 CONF_MAX_HISTORY_TURNS, default=DEFAULT_MAX_HISTORY_TURNS
             ): NumberSelector(
                 NumberSelectorConfig(min=0, max=50, step=1, mode=NumberSelectorMode.BOX)
+            ),
+            # What one request may take: a home that does not fit is sent in
+            # part, with a tool to find the rest (home_context.py).
+            probatio.Required(
+                CONF_PROMPT_BUDGET, default=DEFAULT_PROMPT_BUDGET
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=1000,
+                    max=1000000,
+                    step=100,
+                    unit_of_measurement="tokens",
+                    mode=NumberSelectorMode.BOX,
+                )
             ),
             probatio.Required(
                 CONF_LOCAL_FIRST, default=DEFAULT_LOCAL_FIRST

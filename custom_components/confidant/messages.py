@@ -16,12 +16,23 @@ async def async_spoken_message(
 ) -> str:
     """Return the translated message of an exception key, in the person's language."""
     lookup = f"component.{DOMAIN}.exceptions.{key}.message"
-    # "en-US" from a voice pipeline has its translations under "en".
-    for lang in dict.fromkeys((language, language.partition("-")[0], "en")):
-        translations = await async_get_translations(hass, lang, "exceptions", [DOMAIN])
-        if template := translations.get(lookup):
-            try:
-                return template.format(**(placeholders or {}))
-            except KeyError:
-                return template
-    return key
+    english = (await async_get_translations(hass, "en", "exceptions", [DOMAIN])).get(
+        lookup
+    )
+    template = english
+    # "de-DE" from a voice pipeline has its translations under "de". Home
+    # Assistant fills a language it has no file for with English, so the
+    # first translation that differs from English is the person's language.
+    for lang in dict.fromkeys((language, language.partition("-")[0])):
+        candidate = (
+            await async_get_translations(hass, lang, "exceptions", [DOMAIN])
+        ).get(lookup)
+        if candidate and candidate != english:
+            template = candidate
+            break
+    if not template:
+        return key
+    try:
+        return template.format(**(placeholders or {}))
+    except KeyError:
+        return template

@@ -29,6 +29,20 @@ TEST_INTEGRATIONS = (
     "recorder",
 )
 
+# Integrations the browser end-to-end test's Home Assistant process loads
+# (tests/test_e2e_browser.py): the frontend, what onboarding sets up, and
+# the default integrations whose requirements Home Assistant does not ship
+# with. Installed here, its first start needs no network.
+E2E_INTEGRATIONS = (
+    "frontend",
+    "google_translate",
+    "infrared",
+    "met",
+    "radio_browser",
+    "radio_frequency",
+    "shopping_list",
+)
+
 
 def manifest(domain: str) -> dict[str, object]:
     """Return the manifest of a Home Assistant core integration."""
@@ -45,6 +59,7 @@ def main() -> None:
         *ours.get("dependencies", []),
         *ours.get("after_dependencies", []),
         *TEST_INTEGRATIONS,
+        *E2E_INTEGRATIONS,
     ]
     seen: set[str] = set()
     requirements: set[str] = set()

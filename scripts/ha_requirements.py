@@ -26,6 +26,8 @@ TEST_INTEGRATIONS = (
     "demo",
     "light",
     "lock",
+    # scripts/bench compares Confidant with core's OpenAI agent.
+    "openai_conversation",
     "recorder",
 )
 

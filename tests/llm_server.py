@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -65,6 +66,9 @@ class Reply:
     pause_before_last: asyncio.Event | None = None
     # Called with each streamed frame's index once it has been written.
     on_frame: Callable[[int], None] | None = None
+    # Seconds the model "thinks" before the first byte of a streamed answer:
+    # a fixed simulated model latency (the benchmark's).
+    latency: float = 0.0
 
     def words(self) -> list[str]:
         """Split the text into the pieces a model streams, spaces kept."""
@@ -82,6 +86,8 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    # When the body had arrived (time.perf_counter), for the benchmark.
+    received_at: float = field(default_factory=time.perf_counter)
 
     @property
     def json(self) -> Any:
@@ -204,6 +210,8 @@ class LLMServer:
     async def stream(
         self, request: web.Request, reply: Reply, frames: list[bytes], content_type: str
     ) -> web.StreamResponse:
+        if reply.latency:
+            await asyncio.sleep(reply.latency)
         response = web.StreamResponse(
             headers={"Content-Type": content_type, "Cache-Control": "no-cache"}
         )

@@ -412,6 +412,52 @@ async def test_flat_error_event_is_mapped_by_code(
     assert raised.value.detail == "error event (rate_limit_exceeded)"
 
 
+async def test_refusals_whole_messages_and_reasoning_text(
+    llm_server: LLMServer, client: httpx.AsyncClient
+) -> None:
+    """Every kind of answer text, however a server sends it, reaches the person."""
+    message = {
+        "id": "msg_2",
+        "type": "message",
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": "Sent whole.", "annotations": []}],
+    }
+    reasoning_text = {"type": "response.reasoning_text.delta", "item_id": "rs_1"}
+    llm_server.script_raw(
+        sse(
+            {"type": "response.created", "response": response_object("in_progress")},
+            {**reasoning_text, "output_index": 0, "content_index": 0, "delta": "One"},
+            {**reasoning_text, "output_index": 0, "content_index": 1, "delta": "Two"},
+            {"type": "response.refusal.delta", "output_index": 1, "delta": "No. "},
+            {"type": "response.output_item.done", "output_index": 2, "item": message},
+            {"type": "response.completed", "response": response_object("completed")},
+        )
+    )
+    deltas = await collect(provider_for(llm_server, client))
+    assert reasoning(deltas) == "One\n\nTwo"
+    assert texts(deltas) == ["No. ", "Sent whole."]
+
+
+async def test_server_sent_events_are_read_to_the_letter(
+    llm_server: LLMServer, client: httpx.AsyncClient
+) -> None:
+    """Comments, data over several lines, CRLF and `[DONE]`, as SSE allows."""
+    delta = {"type": "response.output_text.delta", "output_index": 0, "delta": "Hi"}
+    completed = {"type": "response.completed", "response": response_object("completed")}
+    body = (
+        ": a comment the server sends to keep the connection\r\n\r\n"
+        f"event: response.output_text.delta\r\ndata: {json.dumps(delta)}\r\n\r\n"
+        # One JSON object split over two data lines.
+        f'data: {{"type": "response.completed",\ndata: "response": '
+        f"{json.dumps(completed['response'])}}}\n\n"
+        "data: [DONE]\n\n"
+        f"data: {json.dumps(delta)}\n\n"
+    ).encode()
+    llm_server.script_raw(body)
+    assert await collect(provider_for(llm_server, client)) == [TextDelta("Hi")]
+
+
 # --- HTTP errors -------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
+from .home_context import async_track_home
 from .privacy.ledger import Ledger, async_remove_ledger
 from .privacy.log_filter import install_content_log_filter
 from .privacy.retention import (
@@ -79,6 +80,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
         provider=provider, transcripts=transcripts, ledger=ledger
     )
     transcripts.async_start(entry)
+    # The index of the exposed home the agents describe (home_context.py).
+    entry.async_on_unload(async_track_home(hass))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     return True

@@ -61,6 +61,12 @@ DEFAULT_MAX_HISTORY_TURNS: Final = 10
 DEFAULT_LOCAL_FIRST: Final = True
 DEFAULT_CONFIRM_SENSITIVE: Final = True
 
+# The most the agent sends the model in one request, in estimated tokens:
+# instructions, the home, tools, history and the question together. The
+# default leaves room for the answer in the 8k context of a small local model.
+CONF_PROMPT_BUDGET: Final = "prompt_budget"
+DEFAULT_PROMPT_BUDGET: Final = 6000
+
 # Cameras: which agent looks at a snapshot (empty: the agent itself), and the
 # widest snapshot it is sent, in pixels.
 CONF_VISION_AGENT: Final = "vision_agent"

@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import ConfidantConfigEntry
+from . import ConfidantConfigEntry, home_context
 from .confirmation import ConfirmationGate
 from .const import (
     CONF_CONFIRM_SENSITIVE,
@@ -20,11 +20,13 @@ from .const import (
     CONF_LOCAL_FIRST,
     CONF_MAX_HISTORY_TURNS,
     CONF_MEMORY_MINUTES,
+    CONF_PROMPT_BUDGET,
     DEFAULT_CONFIRM_SENSITIVE,
     DEFAULT_FOLLOW_UP,
     DEFAULT_LOCAL_FIRST,
     DEFAULT_MAX_HISTORY_TURNS,
     DEFAULT_MEMORY_MINUTES,
+    DEFAULT_PROMPT_BUDGET,
     DOMAIN,
     FOLLOW_UP_ALWAYS,
     FOLLOW_UP_QUESTION,
@@ -298,10 +300,13 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
                 return self._answer(user_input, chat_log, key, speech, local)
 
         options = self.subentry.data
+        history = self.memory.recall(
+            key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
+        )
         try:
             await chat_log.async_provide_llm_data(
                 user_input.as_llm_context(DOMAIN),
-                options.get(CONF_LLM_HASS_API),
+                self._llm_api(user_input, history),
                 options.get(CONF_PROMPT),
                 user_input.extra_system_prompt,
             )
@@ -311,9 +316,6 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
             self.confirmations.guard_tools(key, chat_log)
         turn_start = len(chat_log.content) - 1
-        history = self.memory.recall(
-            key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
-        )
         error_result: conversation.ConversationResult | None = None
         try:
             await self._async_run_turn(chat_log, history, turn_start)
@@ -346,6 +348,27 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         result = _result(user_input, chat_log, speech)
         result.continue_conversation = self._keep_listening(speech, language)
         return result
+
+    def _llm_api(
+        self, user_input: conversation.ConversationInput, history: list[Message]
+    ) -> str | list[str] | llm.API | None:
+        """The agent's LLM API for this turn: Assist with Confidant's overview."""
+        prompt = self._option(CONF_PROMPT, None) or llm.DEFAULT_INSTRUCTIONS_PROMPT
+        return home_context.async_assist_api(
+            self.hass,
+            self._option(CONF_LLM_HASS_API, None),
+            home_context.Turn(
+                text=user_input.text,
+                history=home_context.history_texts(history),
+                budget_tokens=int(
+                    self._option(CONF_PROMPT_BUDGET, DEFAULT_PROMPT_BUDGET)
+                ),
+                other_bytes=len(prompt.encode())
+                + len((user_input.extra_system_prompt or "").encode())
+                + len(user_input.text.encode())
+                + sum(map(home_context.message_bytes, history)),
+            ),
+        )
 
     async def _async_error_result(
         self,

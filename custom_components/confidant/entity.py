@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import probatio
 from homeassistant.components import conversation
@@ -63,8 +63,31 @@ class ToolLoopLimitError(Exception):
     translation_key = "tool_loop_limit"
 
 
+# Tool descriptions by what they are made of. Home Assistant builds its tools
+# anew for every turn, but from the same schema pieces (markers and
+# validators), so a spec is converted once, not on every request. Each entry
+# keeps its pieces alive: an id in a key can never belong to another object.
+_SPECS: dict[tuple[object, ...], tuple[ToolSpec, tuple[object, ...]]] = {}
+_SPECS_MAX: Final = 512
+
+
 def tool_spec(tool: llm.Tool, custom_serializer: Any) -> ToolSpec:
     """Describe a Home Assistant LLM tool for a provider."""
+    schema = getattr(tool.parameters, "schema", None)
+    if not isinstance(schema, dict):
+        return _convert(tool, custom_serializer)
+    pieces = (custom_serializer, *schema.keys(), *schema.values())
+    key = (tool.name, tool.description, *map(id, pieces))
+    if (known := _SPECS.get(key)) is not None:
+        return known[0]
+    spec = _convert(tool, custom_serializer)
+    if len(_SPECS) >= _SPECS_MAX:
+        _SPECS.clear()
+    _SPECS[key] = (spec, pieces)
+    return spec
+
+
+def _convert(tool: llm.Tool, custom_serializer: Any) -> ToolSpec:
     return ToolSpec(
         name=tool.name,
         description=tool.description,

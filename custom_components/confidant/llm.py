@@ -1,9 +1,15 @@
-"""Confidant's tools in the Assist API: look at a camera, recall recent visitors.
+"""Confidant's tools in the Assist API: cameras, visitors, finding a device.
+
+Three tools: look at a camera, recall recent visitors, find an exposed entity.
 
 Home Assistant assembles the Assist API from the `llm` platforms of loaded
-integrations, so these tools reach every agent that uses Assist, Confidant's
-own and others. Only cameras exposed to the assistant can be looked at; any
-other camera is answered exactly as one that does not exist.
+integrations, so the camera tools reach every agent that uses Assist,
+Confidant's own and others. Only cameras exposed to the assistant can be
+looked at; any other camera is answered exactly as one that does not exist.
+
+The search tool is offered only to a Confidant agent's turn whose overview of
+the home lists part of it (home_context.py); it finds any exposed entity, and
+only exposed ones.
 """
 
 from __future__ import annotations
@@ -31,6 +37,12 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 
 from .const import DOMAIN, LOGGER
+from .home_context import (
+    SEARCH_LIMIT,
+    async_device_area,
+    async_get_index,
+    search_wanted,
+)
 from .messages import async_spoken_message
 from .privacy.gate import CloudImagesRefusedError
 from .providers import ProviderError
@@ -47,6 +59,9 @@ from .vision import (
 
 ARG_CAMERA: Final = "camera"
 ARG_QUESTION: Final = "question"
+ARG_NAME: Final = "name"
+ARG_AREA: Final = "area"
+ARG_DOMAIN: Final = "domain"
 
 
 def _local_time(when: datetime) -> str:
@@ -234,18 +249,89 @@ class RecentVisitorsTool(Tool):
         )
 
 
+class FindEntitiesTool(Tool):
+    """Find exposed entities the overview of the home did not list."""
+
+    name = f"{DOMAIN}__find_entities"
+    title = "Find devices"
+    integration = DOMAIN
+    annotations = ToolAnnotations(
+        read_only=True, destructive=False, idempotent=True, open_world=False
+    )
+    description = (
+        "Find devices of this home that the overview does not list: by words "
+        "of their name, by area, by domain, or any of these together. Returns "
+        f"up to {SEARCH_LIMIT} best matches with name, domain, area and "
+        "current state; use those names with the other tools."
+    )
+    parameters = probatio.Schema(
+        {
+            probatio.Optional(
+                ARG_NAME, description="Words of the name, e.g. 'ceiling light'."
+            ): cv.string,
+            probatio.Optional(ARG_AREA, description="An area, e.g. 'kitchen'."): (
+                cv.string
+            ),
+            probatio.Optional(
+                ARG_DOMAIN, description="A domain, e.g. 'light', 'sensor', 'cover'."
+            ): cv.string,
+        }
+    )
+
+    @override
+    async def async_call(
+        self, hass: HomeAssistant, tool_input: ToolInput, llm_context: LLMContext
+    ) -> ToolResult:
+        """Search what is exposed to the assistant; nothing else is seen."""
+        args = self.parameters(tool_input.tool_args)
+        if not any(args.get(key) for key in (ARG_NAME, ARG_AREA, ARG_DOMAIN)):
+            return _error("NoCriteria", "Give a name, an area or a domain.")
+        index = async_get_index(hass, llm_context.assistant or "conversation")
+        matches, count = index.search(
+            args.get(ARG_NAME),
+            area=args.get(ARG_AREA),
+            domain=args.get(ARG_DOMAIN),
+            device_area=async_device_area(hass, llm_context.device_id),
+        )
+        found: list[JsonValueType] = []
+        for match in matches:
+            entity = match.entity
+            item: dict[str, JsonValueType] = {
+                "name": entity.name,
+                "domain": entity.domain,
+            }
+            if entity.area:
+                item["area"] = entity.area
+            if entity.aliases:
+                item["aliases"] = list(entity.aliases)
+            if entity.device_class:
+                item["device_class"] = entity.device_class
+            if (state := hass.states.get(entity.entity_id)) is not None:
+                unit = state.attributes.get("unit_of_measurement")
+                item["state"] = f"{state.state} {unit}" if unit else state.state
+            found.append(item)
+        return ToolResult(data={"matches": found, "more": max(count - len(found), 0)})
+
+
 @callback
 def async_get_tools(
     hass: HomeAssistant, llm_context: LLMContext, api_id: str
 ) -> LLMTools | None:
-    """The camera tools, when a Confidant entry runs and a camera is exposed."""
+    """The camera tools when a camera is exposed; the search tool when needed.
+
+    Both only while a Confidant entry runs. The search tool is asked for by
+    a Confidant turn whose overview lists part of the home.
+    """
     if api_id != LLM_API_ASSIST or not llm_context.assistant:
         return None
     if not hass.config_entries.async_loaded_entries(DOMAIN):
         return None
+    tools: list[Tool] = []
+    if search_wanted():
+        tools.append(FindEntitiesTool())
     names = sorted(
         state.name for state in _exposed_cameras(hass, llm_context.assistant)
     )
-    if not names:
-        return None
-    return LLMTools(tools=[LookAtCameraTool(names), RecentVisitorsTool()])
+    if names:
+        tools += [LookAtCameraTool(names), RecentVisitorsTool()]
+    return LLMTools(tools=tools) if tools else None

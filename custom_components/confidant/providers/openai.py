@@ -1,10 +1,11 @@
 """OpenAI's own API, spoken through the Responses endpoint.
 
-The official SDK sends `POST /responses` with `stream: true` and parses the
-server-sent events; this module builds the input items and turns the events
-into deltas. Every request states `store` explicitly, false unless the person
-allowed OpenAI to keep their conversations, and no stable identifier of the
-person or the conversation (`user`, `safety_identifier`) is ever sent.
+The official SDK sends `POST /responses` with `stream: true` and decodes the
+server-sent events; this module builds the request body and turns the events,
+read as plain JSON, into deltas. Every request states `store` explicitly,
+false unless the person allowed OpenAI to keep their conversations, and no
+stable identifier of the person or the conversation (`user`,
+`safety_identifier`) is ever sent.
 
 It tolerates what the wire shows in the wild:
 
@@ -21,37 +22,20 @@ import base64
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, Final, cast
 
 import httpx
 import openai
 from openai.types.responses import (
     EasyInputMessageParam,
     FunctionToolParam,
-    ResponseCompletedEvent,
-    ResponseErrorEvent,
-    ResponseFailedEvent,
-    ResponseFunctionCallArgumentsDeltaEvent,
-    ResponseFunctionCallArgumentsDoneEvent,
-    ResponseFunctionToolCall,
     ResponseFunctionToolCallParam,
-    ResponseIncompleteEvent,
     ResponseInputContentParam,
     ResponseInputItemParam,
-    ResponseOutputItemAddedEvent,
-    ResponseOutputItemDoneEvent,
-    ResponseOutputMessage,
-    ResponseReasoningSummaryTextDeltaEvent,
-    ResponseReasoningTextDeltaEvent,
-    ResponseRefusalDeltaEvent,
-    ResponseStreamEvent,
-    ResponseTextDeltaEvent,
 )
 from openai.types.responses.response_input_item_param import FunctionCallOutput
-from openai.types.shared import ReasoningEffort
-from openai.types.shared_params import Reasoning
 
 from . import (
     AssistantMessage,
@@ -202,18 +186,6 @@ def _error_for_code(code: str | None, what: str) -> ProviderError:
     return ServerError(detail)
 
 
-def _map_error(err: Exception, *, streaming: bool) -> ProviderError:
-    """Map an exception of the SDK, reading the code of in-stream errors."""
-    if type(err) is openai.APIError:
-        # The SDK raises a bare APIError for an `error` event whose data nests
-        # the error; its code says what went wrong (quota, rate, server).
-        body = err.body if isinstance(err.body, dict) else {}
-        return _error_for_code(
-            _code(body.get("code")) or _code(body.get("type")), "error event"
-        )
-    return map_openai_error(err, streaming=streaming)
-
-
 @dataclass(slots=True)
 class _PartialCall:
     call_id: str
@@ -264,111 +236,179 @@ class _StreamState:
         return calls
 
 
-def _incomplete(event: ResponseIncompleteEvent, state: _StreamState) -> None:
+def _incomplete(event: Mapping[str, Any], state: _StreamState) -> None:
     """Raise unless the answer cut by the token limit still said something."""
-    details = event.response.incomplete_details
-    reason = _code(details.reason if details else None)
+    details = _mapping(_mapping(event.get("response")).get("incomplete_details"))
+    reason = _code(details.get("reason"))
     if reason == _MAX_OUTPUT_TOKENS and (state.spoke or state.called):
         # What was said is worth hearing; the person can ask for more.
         return
     raise ProviderError(f"response incomplete ({reason or 'unknown reason'})")
 
 
-def _event_deltas(event: ResponseStreamEvent, state: _StreamState) -> list[Delta]:
-    """Return the deltas one event produces; raise for a failed answer."""
-    match event:
-        case ResponseTextDeltaEvent(delta=text, output_index=index) if text:
-            state.spoke = True
-            state.text_outputs.add(index)
-            return [TextDelta(text)]
-        case ResponseRefusalDeltaEvent(delta=text) if text:
+def _mapping(value: object) -> Mapping[str, Any]:
+    return cast("Mapping[str, Any]", value) if isinstance(value, Mapping) else {}
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+# Events that only echo the request (its instructions and tools, often tens
+# of kilobytes) and say nothing Confidant uses: not even parsed.
+_ECHO_EVENTS: Final = frozenset(
+    {"response.created", "response.in_progress", "response.queued"}
+)
+
+
+async def _events(lines: AsyncIterator[str]) -> AsyncIterator[Mapping[str, Any]]:
+    """The JSON events of a server-sent event stream, as the SDK reads them.
+
+    Lines are read as the SSE specification says (`event:` and `data:`
+    fields, a blank line ends an event, `:` starts a comment); `[DONE]` ends
+    the stream; an event whose data holds an `error` is raised as the SDK
+    raises it. An event named in `_ECHO_EVENTS` is skipped unparsed.
+    """
+    name: str | None = None
+    data: list[str] = []
+    async for line in lines:
+        if line:
+            field, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            if field == "data":
+                data.append(value)
+            elif field == "event":
+                name = value
+            continue
+        if data and name not in _ECHO_EVENTS:
+            text = "\n".join(data)
+            if text.startswith("[DONE]"):
+                return
+            event = json.loads(text)
+            if isinstance(event, Mapping):
+                if error := event.get("error"):
+                    # An error event whose data nests the error: its code
+                    # says what went wrong (quota, rate, server).
+                    error = _mapping(error)
+                    raise _error_for_code(
+                        _code(error.get("code")) or _code(error.get("type")),
+                        "error event",
+                    )
+                yield event
+        name, data = None, []
+
+
+def _event_deltas(event: Mapping[str, Any], state: _StreamState) -> list[Delta]:
+    """Return the deltas one event produces; raise for a failed answer.
+
+    Events are read as the JSON the server sent, by their `type`: only the
+    few fields Confidant uses are looked at, so the large echoes of the
+    request in `response.created` and `response.in_progress` cost nothing.
+    """
+    kind = event.get("type")
+    index = _int(event.get("output_index"))
+    match kind:
+        case "response.output_text.delta":
+            if text := _text(event.get("delta")):
+                state.spoke = True
+                state.text_outputs.add(index)
+                return [TextDelta(text)]
+        case "response.refusal.delta":
             # A refusal is the model's answer to the person; say it.
-            state.spoke = True
-            return [TextDelta(text)]
-        case (
-            ResponseReasoningSummaryTextDeltaEvent() | ResponseReasoningTextDeltaEvent()
-        ):
-            return _reasoning(event, state)
-        case ResponseOutputItemAddedEvent(item=ResponseFunctionToolCall() as item):
-            state.calls[event.output_index] = _PartialCall(
-                call_id=item.call_id or item.id or f"call_{uuid.uuid4().hex[:24]}",
-                name=item.name or "",
-                arguments=item.arguments or "",
-            )
-            if item.id:
-                state.call_index_by_item[item.id] = event.output_index
-        case ResponseFunctionCallArgumentsDeltaEvent(delta=fragment):
-            if call := state.call_for(event.item_id, event.output_index):
-                call.arguments += fragment
-        case ResponseFunctionCallArgumentsDoneEvent(arguments=arguments):
+            if text := _text(event.get("delta")):
+                state.spoke = True
+                return [TextDelta(text)]
+        case "response.reasoning_summary_text.delta":
+            return _reasoning(event, state, _int(event.get("summary_index")))
+        case "response.reasoning_text.delta":
+            return _reasoning(event, state, _int(event.get("content_index")))
+        case "response.output_item.added":
+            item = _mapping(event.get("item"))
+            if item.get("type") == "function_call":
+                item_id = _text(item.get("id"))
+                state.calls[index] = _PartialCall(
+                    call_id=_text(item.get("call_id"))
+                    or item_id
+                    or f"call_{uuid.uuid4().hex[:24]}",
+                    name=_text(item.get("name")),
+                    arguments=_text(item.get("arguments")),
+                )
+                if item_id:
+                    state.call_index_by_item[item_id] = index
+        case "response.function_call_arguments.delta":
+            if call := state.call_for(_text(event.get("item_id")), index):
+                call.arguments += _text(event.get("delta"))
+        case "response.function_call_arguments.done":
             # The complete arguments replace the fragments, in case a server
             # sent them only here.
-            if (
-                call := state.call_for(event.item_id, event.output_index)
-            ) and arguments:
+            arguments = _text(event.get("arguments"))
+            if (call := state.call_for(_text(event.get("item_id")), index)) and (
+                arguments
+            ):
                 call.arguments = arguments
-        case ResponseOutputItemDoneEvent(item=ResponseFunctionToolCall() as item):
-            return _function_call_done(event.output_index, item, state)
-        case ResponseOutputItemDoneEvent(item=ResponseOutputMessage() as item):
+        case "response.output_item.done":
+            item = _mapping(event.get("item"))
+            if item.get("type") == "function_call":
+                return _function_call_done(index, item, state)
             # A server that sends the message whole, without text deltas.
-            if event.output_index not in state.text_outputs:
+            if item.get("type") == "message" and index not in state.text_outputs:
                 text = "".join(
-                    part.text for part in item.content if part.type == "output_text"
+                    _text(_mapping(part).get("text"))
+                    for part in item.get("content") or ()
+                    if _mapping(part).get("type") == "output_text"
                 )
                 if text:
                     state.spoke = True
                     return [TextDelta(text)]
-        case ResponseCompletedEvent():
+        case "response.completed":
             state.finished = True
             return list(map(ToolCallDelta, state.pending_calls()))
-        case ResponseIncompleteEvent():
+        case "response.incomplete":
             state.finished = True
             _incomplete(event, state)
-        case ResponseFailedEvent(response=response):
-            error = response.error
-            raise _error_for_code(
-                _code(error.code if error else None), "response failed"
-            )
-        case ResponseErrorEvent(code=code):
-            raise _error_for_code(_code(code), "error event")
+        case "response.failed":
+            error = _mapping(_mapping(event.get("response")).get("error"))
+            raise _error_for_code(_code(error.get("code")), "response failed")
+        case "error":
+            raise _error_for_code(_code(event.get("code")), "error event")
     return []
 
 
 def _reasoning(
-    event: ResponseReasoningSummaryTextDeltaEvent | ResponseReasoningTextDeltaEvent,
-    state: _StreamState,
+    event: Mapping[str, Any], state: _StreamState, position: int
 ) -> list[Delta]:
-    if not event.delta:
+    if not (text := _text(event.get("delta"))):
         return []
-    part = (
-        event.output_index,
-        event.summary_index
-        if isinstance(event, ResponseReasoningSummaryTextDeltaEvent)
-        else event.content_index,
-    )
+    part = (_int(event.get("output_index")), position)
     deltas: list[Delta] = []
     if state.reasoning_part is not None and state.reasoning_part != part:
         # Summaries come in parts, each a paragraph with its own heading.
         deltas.append(ReasoningDelta("\n\n"))
     state.reasoning_part = part
-    deltas.append(ReasoningDelta(event.delta))
+    deltas.append(ReasoningDelta(text))
     return deltas
 
 
 def _function_call_done(
-    index: int, item: ResponseFunctionToolCall, state: _StreamState
+    index: int, item: Mapping[str, Any], state: _StreamState
 ) -> list[Delta]:
     call = state.calls.get(index)
     if call is None:
         # No `output_item.added` came for it; the finished item has it all.
         call = state.calls[index] = _PartialCall(
-            call_id=item.call_id or item.id or f"call_{uuid.uuid4().hex[:24]}",
+            call_id=_text(item.get("call_id"))
+            or _text(item.get("id"))
+            or f"call_{uuid.uuid4().hex[:24]}",
             name="",
         )
     if call.emitted:
         return []
-    call.name = item.name or call.name
-    call.arguments = item.arguments or call.arguments
+    call.name = _text(item.get("name")) or call.name
+    call.arguments = _text(item.get("arguments")) or call.arguments
     if not call.name:
         return []
     state.called = True
@@ -415,41 +455,53 @@ class OpenAIProvider:
             raise map_openai_error(err) from err
 
     async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
-        """Stream the answer to a Responses request."""
+        """Stream the answer to a Responses request.
+
+        The body is built here and posted as it is, and the events are read
+        as plain JSON: the SDK still sends the request (headers, timeout,
+        errors) and decodes the server-sent events, but neither walks the
+        request through its type transforms nor builds typed objects of
+        every event, which for a request with many tools cost more time
+        than everything else in a turn.
+        """
         instructions, items = _input_items(request.messages)
-        effort = request.options.get("reasoning_effort")
-        reasoning: Reasoning | openai.Omit = openai.omit
-        temperature: float | openai.Omit = openai.omit
-        if effort:
-            reasoning = {"effort": cast("ReasoningEffort", str(effort))}
+        body: dict[str, Any] = {
+            "model": request.model,
+            "input": items,
+            "max_output_tokens": request.max_tokens,
+            # Always explicit: OpenAI keeps responses for 30 days unless
+            # told not to, and the person decides whether it may.
+            "store": bool(request.options.get("store", False)),
+            "stream": True,
+        }
+        if instructions is not None:
+            body["instructions"] = instructions
+        if request.tools:
+            body["tools"] = [_tool(spec) for spec in request.tools]
+        if effort := request.options.get("reasoning_effort"):
+            body["reasoning"] = {"effort": str(effort)}
         elif request.temperature is not None:
             # Reasoning models reject `temperature`, so it is sent only when
             # no reasoning effort is.
-            temperature = request.temperature
-        client = self._client.with_options(timeout=request.timeout)
+            body["temperature"] = request.temperature
         started = False
         state = _StreamState()
         try:
-            stream = await client.responses.create(
-                model=request.model,
-                input=items,
-                instructions=instructions if instructions is not None else openai.omit,
-                tools=[_tool(spec) for spec in request.tools] or openai.omit,
-                max_output_tokens=request.max_tokens,
-                temperature=temperature,
-                reasoning=reasoning,
-                # Always explicit: OpenAI keeps responses for 30 days unless
-                # told not to, and the person decides whether it may.
-                store=bool(request.options.get("store", False)),
+            stream = await self._client.post(
+                "/responses",
+                cast_to=object,
+                body=body,
+                options={"timeout": request.timeout},
                 stream=True,
+                stream_cls=openai.AsyncStream[object],
             )
             started = True
             async with stream:
-                async for event in stream:
+                async for event in _events(stream.response.aiter_lines()):
                     for delta in _event_deltas(event, state):
                         yield delta
             state.check_finished()
         except ProviderError:
             raise
         except Exception as err:  # Every failure maps to a provider error.
-            raise _map_error(err, streaming=started) from err
+            raise map_openai_error(err, streaming=started) from err

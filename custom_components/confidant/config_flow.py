@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -637,33 +637,74 @@ def _provider_option_fields(kind: str) -> dict[Any, Any]:
     return {}
 
 
-class ConversationSubentryFlow(ConfigSubentryFlow):
-    """Add or change one agent: name, model, prompt, control and limits."""
+def _limit_fields() -> dict[Any, Any]:
+    """The limits every model request of an agent or a task has."""
+    return {
+        probatio.Required(CONF_MAX_TOKENS, default=DEFAULT_MAX_TOKENS): NumberSelector(
+            NumberSelectorConfig(min=16, max=32768, step=1, mode=NumberSelectorMode.BOX)
+        ),
+        probatio.Required(
+            CONF_TEMPERATURE, default=DEFAULT_TEMPERATURE
+        ): NumberSelector(NumberSelectorConfig(min=0, max=2, step=0.05)),
+        probatio.Required(CONF_TIMEOUT, default=DEFAULT_TIMEOUT): NumberSelector(
+            NumberSelectorConfig(
+                min=5,
+                max=300,
+                step=1,
+                unit_of_measurement="s",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+    }
+
+
+class _ModelSubentryFlow(ConfigSubentryFlow):
+    """Add or change a subentry that talks to a model: an agent or an AI task.
+
+    Both ask for a name (when added), a model from the provider's list and
+    the request limits; each kind adds its own fields.
+    """
+
+    STEP_ID: str
+    DEFAULT_NAME: str
+    # The options a new one starts with, for a model.
+    DEFAULTS: Callable[[str], dict[str, Any]]
+
+    def _own_fields(self, kind: str) -> dict[Any, Any]:
+        """Fields of this kind, shown after the model."""
+        return {}
+
+    def _own_limit_fields(self, kind: str) -> dict[Any, Any]:
+        """Fields of this kind, shown after the limits."""
+        return {}
+
+    def _clean(self, user_input: dict[str, Any]) -> dict[str, Any]:
+        user_input[CONF_MODEL] = user_input[CONF_MODEL].strip()
+        return user_input
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Add an agent."""
-        return await self.async_step_set_options(user_input)
+        """Add one."""
+        return await self._async_step_options(user_input)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Change an agent."""
-        return await self.async_step_set_options(user_input)
+        """Change one."""
+        return await self._async_step_options(user_input)
 
-    async def async_step_set_options(
-        self, user_input: dict[str, Any] | None = None
+    async def _async_step_options(
+        self, user_input: dict[str, Any] | None
     ) -> SubentryFlowResult:
-        """Show and store the agent's options."""
+        """Show and store the options."""
         entry = self._get_entry()
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
         creating = self.source == "user"
 
         if user_input is not None:
-            if not user_input.get(CONF_LLM_HASS_API):
-                user_input.pop(CONF_LLM_HASS_API, None)
+            user_input = self._clean(user_input)
             if creating:
                 name = user_input.pop(CONF_NAME)
                 return self.async_create_entry(title=name, data=user_input)
@@ -671,54 +712,60 @@ class ConversationSubentryFlow(ConfigSubentryFlow):
                 entry, self._get_reconfigure_subentry(), data=user_input
             )
 
+        kind = entry.data[CONF_PROVIDER]
         try:
             models = await entry.runtime_data.provider.async_list_models()
         except ProviderError:
             models = []
         if creating:
             current: dict[str, Any] = {
-                CONF_NAME: DEFAULT_AGENT_NAME,
-                **default_agent_options(
-                    default_model(entry.data[CONF_PROVIDER], models)
-                ),
+                CONF_NAME: self.DEFAULT_NAME,
+                **type(self).DEFAULTS(default_model(kind, models)),
             }
         else:
             current = dict(self._get_reconfigure_subentry().data)
 
+        fields: dict[Any, Any] = {}
+        if creating:
+            fields[probatio.Required(CONF_NAME)] = str
+        fields[probatio.Required(CONF_MODEL)] = _model_selector(models)
+        fields |= self._own_fields(kind)
+        fields |= _limit_fields()
+        fields |= self._own_limit_fields(kind)
+        return self.async_show_form(
+            step_id=self.STEP_ID,
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(fields), current
+            ),
+        )
+
+
+class ConversationSubentryFlow(_ModelSubentryFlow):
+    """Add or change one agent: name, model, prompt, control and limits."""
+
+    STEP_ID = "set_options"
+    DEFAULT_NAME = DEFAULT_AGENT_NAME
+    DEFAULTS = staticmethod(default_agent_options)
+
+    def _clean(self, user_input: dict[str, Any]) -> dict[str, Any]:
+        if not user_input.get(CONF_LLM_HASS_API):
+            user_input.pop(CONF_LLM_HASS_API, None)
+        return super()._clean(user_input)
+
+    def _own_fields(self, kind: str) -> dict[Any, Any]:
         apis = [
             SelectOptionDict(label=api.name, value=api.id)
             for api in llm.async_get_apis(self.hass)
         ]
-        fields: dict[Any, Any] = {}
-        if creating:
-            fields[probatio.Required(CONF_NAME)] = str
-        fields |= {
-            probatio.Required(CONF_MODEL): _model_selector(models),
+        return {
             probatio.Optional(CONF_PROMPT): TemplateSelector(),
             probatio.Optional(CONF_LLM_HASS_API): SelectSelector(
                 SelectSelectorConfig(options=apis, multiple=True)
             ),
-            probatio.Required(
-                CONF_MAX_TOKENS, default=DEFAULT_MAX_TOKENS
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=16, max=32768, step=1, mode=NumberSelectorMode.BOX
-                )
-            ),
-            probatio.Required(
-                CONF_TEMPERATURE, default=DEFAULT_TEMPERATURE
-            ): NumberSelector(NumberSelectorConfig(min=0, max=2, step=0.05)),
-            probatio.Required(CONF_TIMEOUT, default=DEFAULT_TIMEOUT): NumberSelector(
-                NumberSelectorConfig(
-                    min=5,
-                    max=300,
-                    step=1,
-                    unit_of_measurement="s",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
         }
-        fields |= {
+
+    def _own_limit_fields(self, kind: str) -> dict[Any, Any]:
+        return {
             probatio.Required(
                 CONF_FOLLOW_UP, default=DEFAULT_FOLLOW_UP
             ): SelectSelector(
@@ -779,91 +826,24 @@ class ConversationSubentryFlow(ConfigSubentryFlow):
                     mode=NumberSelectorMode.BOX,
                 )
             ),
-        }
-        fields |= _provider_option_fields(entry.data[CONF_PROVIDER])
-        return self.async_show_form(
-            step_id="set_options",
-            data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(fields), current
-            ),
-        )
+        } | _provider_option_fields(kind)
+
+    async def async_step_set_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The agent's form."""
+        return await self._async_step_options(user_input)
 
 
-class AITaskSubentryFlow(ConfigSubentryFlow):
+class AITaskSubentryFlow(_ModelSubentryFlow):
     """Add or change one AI task: name, model and limits."""
 
-    async def async_step_user(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Add an AI task."""
-        return await self.async_step_task_options(user_input)
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Change an AI task."""
-        return await self.async_step_task_options(user_input)
+    STEP_ID = "task_options"
+    DEFAULT_NAME = DEFAULT_AI_TASK_NAME
+    DEFAULTS = staticmethod(default_ai_task_options)
 
     async def async_step_task_options(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Show and store the AI task's options."""
-        entry = self._get_entry()
-        if entry.state is not ConfigEntryState.LOADED:
-            return self.async_abort(reason="entry_not_loaded")
-        creating = self.source == "user"
-
-        if user_input is not None:
-            user_input[CONF_MODEL] = user_input[CONF_MODEL].strip()
-            if creating:
-                name = user_input.pop(CONF_NAME)
-                return self.async_create_entry(title=name, data=user_input)
-            return self.async_update_and_abort(
-                entry, self._get_reconfigure_subentry(), data=user_input
-            )
-
-        try:
-            models = await entry.runtime_data.provider.async_list_models()
-        except ProviderError:
-            models = []
-        if creating:
-            current: dict[str, Any] = {
-                CONF_NAME: DEFAULT_AI_TASK_NAME,
-                **default_ai_task_options(
-                    default_model(entry.data[CONF_PROVIDER], models)
-                ),
-            }
-        else:
-            current = dict(self._get_reconfigure_subentry().data)
-
-        fields: dict[Any, Any] = {}
-        if creating:
-            fields[probatio.Required(CONF_NAME)] = str
-        fields |= {
-            probatio.Required(CONF_MODEL): _model_selector(models),
-            probatio.Required(
-                CONF_MAX_TOKENS, default=DEFAULT_MAX_TOKENS
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=16, max=32768, step=1, mode=NumberSelectorMode.BOX
-                )
-            ),
-            probatio.Required(
-                CONF_TEMPERATURE, default=DEFAULT_TEMPERATURE
-            ): NumberSelector(NumberSelectorConfig(min=0, max=2, step=0.05)),
-            probatio.Required(CONF_TIMEOUT, default=DEFAULT_TIMEOUT): NumberSelector(
-                NumberSelectorConfig(
-                    min=5,
-                    max=300,
-                    step=1,
-                    unit_of_measurement="s",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-        }
-        return self.async_show_form(
-            step_id="task_options",
-            data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(fields), current
-            ),
-        )
+        """The AI task's form."""
+        return await self._async_step_options(user_input)

@@ -63,35 +63,25 @@ async def async_setup_entry(
         )
 
 
-def _result(
-    user_input: conversation.ConversationInput,
-    chat_log: conversation.ChatLog,
-    speech: str,
-    *,
-    error_key: str | None = None,
-) -> conversation.ConversationResult:
-    """Build the result without logging anything the person said."""
+def _model_response(
+    chat_log: conversation.ChatLog, language: str, speech: str
+) -> intent.IntentResponse:
+    """The response to a turn the model answered, built without logging content.
+
+    The last intent a tool ran carries the targets and success state that the
+    frontend and satellites show.
+    """
     response: intent.IntentResponse | None = None
-    if error_key is None:
-        # The last intent a tool ran carries the targets and success state
-        # that the frontend and satellites show.
-        for content in reversed(chat_log.content[chat_log.llm_input_provided_index :]):
-            if isinstance(content, conversation.ToolResultContent) and isinstance(
-                content.result.data, llm.IntentResponseDict
-            ):
-                response = content.result.data.original
-                break
+    for content in reversed(chat_log.content[chat_log.llm_input_provided_index :]):
+        if isinstance(content, conversation.ToolResultContent) and isinstance(
+            content.result.data, llm.IntentResponseDict
+        ):
+            response = content.result.data.original
+            break
     if response is None:
-        response = intent.IntentResponse(language=user_input.language)
-    if error_key is not None:
-        response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
-    else:
-        response.async_set_speech(speech)
-    return conversation.ConversationResult(
-        response=response,
-        conversation_id=chat_log.conversation_id,
-        continue_conversation=error_key is None and chat_log.continue_conversation,
-    )
+        response = intent.IntentResponse(language=language)
+    response.async_set_speech(speech)
+    return response
 
 
 class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLMEntity):
@@ -165,13 +155,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         key: ContextKey,
         speech: str,
         response: intent.IntentResponse | None = None,
-        *,
-        keep_listening: bool | None = None,
     ) -> conversation.ConversationResult:
         """Answer without the model: log, remember, decide whether to listen."""
-        chat_log.async_add_assistant_content_without_tools(
-            conversation.AssistantContent(agent_id=self.entity_id, content=speech)
-        )
         self._remember(key, [UserMessage(user_input.text), AssistantMessage(speech)])
         self._keep_transcript(
             user_input,
@@ -181,11 +166,30 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             if response is not None and response.intent is not None
             else [],
         )
+        return self._say(
+            user_input,
+            chat_log,
+            speech,
+            response,
+            keep_listening=self._keep_listening(speech, user_input.language),
+        )
+
+    def _say(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        speech: str,
+        response: intent.IntentResponse | None = None,
+        *,
+        keep_listening: bool,
+    ) -> conversation.ConversationResult:
+        """Put an answer the model did not write into the log and return it."""
+        chat_log.async_add_assistant_content_without_tools(
+            conversation.AssistantContent(agent_id=self.entity_id, content=speech)
+        )
         if response is None:
             response = intent.IntentResponse(language=user_input.language)
             response.async_set_speech(speech)
-        if keep_listening is None:
-            keep_listening = self._keep_listening(speech, user_input.language)
         return conversation.ConversationResult(
             response=response,
             conversation_id=chat_log.conversation_id,
@@ -232,16 +236,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
                 await transcripts.async_delete_today(key)
             message = "forgot_today" if kept else "forgot_today_not_kept"
         speech = await async_spoken_message(self.hass, user_input.language, message)
-        chat_log.async_add_assistant_content_without_tools(
-            conversation.AssistantContent(agent_id=self.entity_id, content=speech)
-        )
-        response = intent.IntentResponse(language=user_input.language)
-        response.async_set_speech(speech)
-        return conversation.ConversationResult(
-            response=response,
-            conversation_id=chat_log.conversation_id,
-            continue_conversation=False,
-        )
+        return self._say(user_input, chat_log, speech, keep_listening=False)
 
     async def _async_handle_message(
         self,
@@ -260,16 +255,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             self.memory.forget(key)
             self.confirmations.forget(key)
             speech = await async_spoken_message(self.hass, language, "goodbye")
-            chat_log.async_add_assistant_content_without_tools(
-                conversation.AssistantContent(agent_id=self.entity_id, content=speech)
-            )
-            response = intent.IntentResponse(language=language)
-            response.async_set_speech(speech)
-            return conversation.ConversationResult(
-                response=response,
-                conversation_id=chat_log.conversation_id,
-                continue_conversation=False,
-            )
+            return self._say(user_input, chat_log, speech, keep_listening=False)
 
         if (request := forget_request(user_input.text, language)) is not None:
             return await self._async_forget(user_input, chat_log, key, request)
@@ -345,9 +331,11 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         )
         if error_result is not None:
             return error_result
-        result = _result(user_input, chat_log, speech)
-        result.continue_conversation = self._keep_listening(speech, language)
-        return result
+        return conversation.ConversationResult(
+            response=_model_response(chat_log, language, speech),
+            conversation_id=chat_log.conversation_id,
+            continue_conversation=self._keep_listening(speech, language),
+        )
 
     def _llm_api(
         self, user_input: conversation.ConversationInput, history: list[Message]
@@ -387,9 +375,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         speech = await async_spoken_message(
             self.hass, user_input.language, err.translation_key, {"detail": detail}
         )
+        response = intent.IntentResponse(language=user_input.language)
+        response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
         # The spoken error enters the log so a follow-up ("try again") has the
         # person's words and what happened to them.
-        chat_log.async_add_assistant_content_without_tools(
-            conversation.AssistantContent(agent_id=self.entity_id, content=speech)
-        )
-        return _result(user_input, chat_log, speech, error_key=err.translation_key)
+        return self._say(user_input, chat_log, speech, response, keep_listening=False)

@@ -25,8 +25,7 @@ from homeassistant.util.json import json_loads
 from . import ConfidantConfigEntry
 from .const import DOMAIN, LOGGER, SUBENTRY_AI_TASK
 from .entity import ConfidantLLMEntity, ToolLoopLimitError
-from .providers import AuthenticationError, ProviderError
-from .repairs import async_report_invalid_auth
+from .providers import ProviderError
 
 # Tasks are answered as they come; nothing is polled.
 PARALLEL_UPDATES = 0
@@ -131,16 +130,7 @@ class ConfidantTaskEntity(ai_task.AITaskEntity, ConfidantLLMEntity):
         try:
             await self._async_run_turn(chat_log)
         except (ProviderError, ToolLoopLimitError) as err:
-            detail = err.detail if isinstance(err, ProviderError) else ""
-            # Only the kind of failure is logged: never the task or its answer.
-            LOGGER.warning(
-                "%s could not run a task: %s %s",
-                self.entity_id,
-                err.translation_key,
-                detail,
-            )
-            if isinstance(err, AuthenticationError):
-                async_report_invalid_auth(self.hass, self.entry)
+            detail = self._report_failure(err, "run a task")
             raise _task_error(err.translation_key, detail) from err
 
         last = chat_log.content[-1]

@@ -30,7 +30,6 @@ from .const import (
     DOMAIN,
     FOLLOW_UP_ALWAYS,
     FOLLOW_UP_QUESTION,
-    LOGGER,
     SUBENTRY_CONVERSATION,
 )
 from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
@@ -40,12 +39,10 @@ from .messages import async_spoken_message
 from .phrases import is_end_phrase, is_question
 from .providers import (
     AssistantMessage,
-    AuthenticationError,
     Message,
     ProviderError,
     UserMessage,
 )
-from .repairs import async_report_invalid_auth
 
 
 async def async_setup_entry(
@@ -365,13 +362,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         err: ProviderError | ToolLoopLimitError,
     ) -> conversation.ConversationResult:
         """Speak a translated error, keep the turn in the log, stay available."""
-        detail = err.detail if isinstance(err, ProviderError) else ""
-        # Only the kind of failure is logged: never the key, never content.
-        LOGGER.warning(
-            "%s could not answer: %s %s", self.entity_id, err.translation_key, detail
-        )
-        if isinstance(err, AuthenticationError):
-            async_report_invalid_auth(self.hass, self.entry)
+        detail = self._report_failure(err, "answer")
         speech = await async_spoken_message(
             self.hass, user_input.language, err.translation_key, {"detail": detail}
         )

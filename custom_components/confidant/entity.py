@@ -25,6 +25,7 @@ from .const import (
     DEFAULT_TIMEOUT,
     DOMAIN,
     FALLBACK_MODEL,
+    LOGGER,
     MAX_TOOL_ITERATIONS,
     PROVIDER_OPENAI,
     PROVIDER_OPTIONS,
@@ -32,9 +33,11 @@ from .const import (
 from .privacy.gate import PrivacyPolicy, apply_policy
 from .providers import (
     AssistantMessage,
+    AuthenticationError,
     Delta,
     ImagePart,
     Message,
+    ProviderError,
     ProviderRequest,
     ReasoningDelta,
     SystemMessage,
@@ -45,6 +48,7 @@ from .providers import (
     ToolSpec,
     UserMessage,
 )
+from .repairs import async_report_invalid_auth
 
 if TYPE_CHECKING:
     from . import ConfidantConfigEntry
@@ -255,6 +259,22 @@ class ConfidantLLMEntity(Entity):
             user=user,
             options=provider_options,
         )
+
+    def _report_failure(
+        self, err: ProviderError | ToolLoopLimitError, doing: str
+    ) -> str:
+        """Log what kind of failure it was and return its content-free detail.
+
+        Only the kind is logged: never the key, never content. A rejected key
+        raises the repair that leads to signing in again.
+        """
+        detail = err.detail if isinstance(err, ProviderError) else ""
+        LOGGER.warning(
+            "%s could not %s: %s %s", self.entity_id, doing, err.translation_key, detail
+        )
+        if isinstance(err, AuthenticationError):
+            async_report_invalid_auth(self.hass, self.entry)
+        return detail
 
     async def _async_run_turn(
         self,

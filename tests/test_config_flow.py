@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 from unittest.mock import patch
 
 import pytest
+from aiohttp import web
 from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
@@ -485,3 +487,165 @@ async def test_options_flow_switching_retention_off_needs_confirmation(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert config_entry.options[CONF_RETENTION_DAYS] == 3
+
+
+def wrong_path_url(kind: str, server: LLMServer) -> str:
+    """The loopback server at a path where the provider's API is not."""
+    if kind == "openai_compatible":
+        return f"http://127.0.0.1:{server.port}"  # /v1 left out
+    if kind == "ollama":
+        return server.url  # /v1 added: Ollama's own API has no /v1
+    return f"http://127.0.0.1:{server.port}/proxy"
+
+
+NOT_THE_API = {
+    "openai_compatible": "not_openai_compatible",
+    "ollama": "not_ollama",
+    "openai": "not_provider_api",
+    "anthropic": "not_provider_api",
+}
+
+
+@pytest.fixture
+async def web_page(socket_enabled: None) -> AsyncIterator[str]:
+    """A loopback server that answers every path with a web page (a login, a router)."""
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(
+            text="<html><body>Sign in</body></html>", content_type="text/html"
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", page)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("kind", PROVIDERS)
+async def test_each_wrong_url_says_what_to_fix(
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    web_page: str,
+    kind: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No scheme, nothing listening, a wrong path, a web page, a server error: each its own error; then the right URL goes on."""
+    result = await start_flow(hass, kind)
+    flow_id = result["flow_id"]
+
+    async def submit(url: str) -> dict[str, Any]:
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_URL: url, CONF_API_KEY: "secret-key-123"}
+        )
+        return dict(result)
+
+    # Typed without http:// : no request is made at all.
+    requests_before = len(llm_server.requests)
+    no_scheme = server_url(kind, llm_server).removeprefix("http://")
+    assert (await submit(no_scheme))["errors"] == {"base": "invalid_url"}
+    assert (await submit("http://"))["errors"] == {"base": "invalid_url"}
+    assert len(llm_server.requests) == requests_before
+
+    assert (await submit(closed_url(kind)))["errors"] == {"base": "cannot_connect"}
+
+    # A server that answers, on the wrong path: the log names the status.
+    caplog.clear()
+    result = await submit(wrong_path_url(kind, llm_server))
+    assert result["errors"] == {"base": NOT_THE_API[kind]}
+    assert result["step_id"] == kind
+    assert f"Connection test failed: {NOT_THE_API[kind]} (HTTP 404)" in caplog.text
+    assert "secret-key-123" not in caplog.text
+
+    # A web page where the API should be.
+    assert (await submit(web_page))["errors"] == {"base": NOT_THE_API[kind]}
+
+    # The API, but failing.
+    llm_server.models_status = 500
+    assert (await submit(server_url(kind, llm_server)))["errors"] == {
+        "base": "server_error"
+    }
+    llm_server.models_status = 200
+
+    # Corrected in the same flow, it goes on to the model.
+    result = await submit(server_url(kind, llm_server))
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "model"
+
+
+async def test_reconfigure_says_what_is_wrong_with_the_url(
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    config_entry: MockConfigEntry,
+) -> None:
+    """Changing the URL gets the same errors as setting it up."""
+    result = await config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: "localhost:8080/v1"}
+    )
+    assert result["errors"] == {"base": "invalid_url"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: f"http://127.0.0.1:{llm_server.port}"}
+    )
+    assert result["errors"] == {"base": "not_openai_compatible"}
+    assert config_entry.data[CONF_URL] == llm_server.url
+
+
+async def test_new_agents_get_names_no_agent_has(
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    config_entry: MockConfigEntry,
+) -> None:
+    """Add agent proposes "Confidant 2" next to "Confidant"; so does a second provider."""
+    result = await hass.config_entries.subentries.async_init(
+        (config_entry.entry_id, "conversation"), context={"source": "user"}
+    )
+    fields = {str(key): key for key in result["data_schema"].schema}
+    assert fields[CONF_NAME].description == {"suggested_value": "Confidant 2"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Confidant 2",
+            CONF_MODEL: "m",
+            CONF_MAX_TOKENS: 100,
+            CONF_TEMPERATURE: 0.5,
+            CONF_TIMEOUT: 10,
+        },
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get("conversation.confidant_2") is not None
+
+    # The AI task form proposes its own unique name the same way.
+    result = await hass.config_entries.subentries.async_init(
+        (config_entry.entry_id, "ai_task_data"), context={"source": "user"}
+    )
+    fields = {str(key): key for key in result["data_schema"].schema}
+    assert fields[CONF_NAME].description == {"suggested_value": "Confidant AI Task"}
+
+    # A second provider (Ollama on the same loopback server): its first agent
+    # is "Confidant 3", so the pipeline picker never shows two of one name.
+    result = await start_flow(hass, "ollama")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: f"http://127.0.0.1:{llm_server.port}"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MODEL: "m"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_RETENTION_DAYS: 0, CONF_RETENTION_CONSENT: False}
+    )
+    await hass.async_block_till_done()
+    assert [s.title for s in result["result"].subentries.values()] == [
+        "Confidant 3",
+        "Confidant AI Task",
+    ]
+    names = sorted(state.name for state in hass.states.async_all("conversation"))
+    # Home Assistant's own agent is listed in the same picker.
+    assert names == ["Confidant", "Confidant 2", "Confidant 3", "Home Assistant"]

@@ -133,13 +133,15 @@ async def test_ledger_matches_the_wire(
     """Requests, bytes and images are exactly what the server received."""
     await converse(hass, llm_server, tmp_path)
 
-    # Counted: every request the server received, model requests and the
-    # model list of the start-up check alike (a GET: one request, no bytes).
+    # Requests: the model requests the server received. The model list of
+    # the start-up check reached it too (a GET without a body): its zero
+    # bytes count, but it is not a model request.
     received = llm_server.requests
-    assert len(llm_server.requests_to(WIRES[kind].path)) == 5
+    model_requests = llm_server.requests_to(WIRES[kind].path)
+    assert len(model_requests) == 5
     assert len(received) == 6
     today = ledger_of(entry).today()
-    assert today.requests == len(received)
+    assert today.requests == len(model_requests)
     assert today.bytes == sum(len(request.body) for request in received)
     assert today.bytes > 0
     assert today.images == server_images(kind, llm_server) == 1
@@ -150,20 +152,30 @@ async def test_ledger_matches_the_wire(
     assert row["local"] is (kind not in CLOUD)
     assert row["date"] == dt_util.now().date().isoformat()
 
-    state = hass.states.get(sensor_id(hass, entry))
+    # One sensor, named for where the provider is, with a short entity id,
+    # whose state and attributes count the same thing: what went to it.
+    entity_id = sensor_id(hass, entry)
+    state = hass.states.get(entity_id)
     assert state is not None
-    cloud_bytes = today.bytes if kind in CLOUD else 0
-    assert state.state == str(cloud_bytes)
+    assert state.state == str(today.bytes)
     assert state.attributes["unit_of_measurement"] == "B"
     assert state.attributes["device_class"] == "data_size"
-    assert state.attributes["friendly_name"] == "Ledger test Sent to cloud today"
+    if kind in CLOUD:
+        assert entity_id == "sensor.confidant_sent_to_cloud_today"
+        assert state.attributes["friendly_name"] == "Ledger test Sent to cloud today"
+    else:
+        assert entity_id == "sensor.confidant_sent_to_model_server_today"
+        assert (
+            state.attributes["friendly_name"]
+            == "Ledger test Sent to the model server today"
+        )
     ours = {
         key: value
         for key, value in state.attributes.items()
         if key.endswith("_today") or key == "local"
     }
     assert ours == {
-        "requests_today": len(received),
+        "requests_today": len(model_requests),
         "images_today": 1,
         "bytes_today": today.bytes,
         "local": kind not in CLOUD,
@@ -218,7 +230,7 @@ async def test_a_new_day_starts_at_local_midnight(
     freezer.tick(timedelta(minutes=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert hass.states.get(entity_id).attributes["requests_today"] == 2
+    assert hass.states.get(entity_id).attributes["requests_today"] == 1
 
     freezer.move_to(evening + timedelta(minutes=2, seconds=1))
     async_fire_time_changed(hass)
@@ -272,9 +284,10 @@ async def test_counts_survive_a_reload(
     assert row["requests"] == before.requests
     assert "porch" not in str(stored) and "weather" not in str(stored)
 
-    # The reload's own start-up check is one more request, with no body.
+    # The reload's own start-up check reached the server, but asked no model.
     after = ledger_of(entry).today()
-    assert after.requests == before.requests + 1 == len(llm_server.requests)
+    assert len(llm_server.requests_to("/v1/models")) == 2
+    assert after.requests == before.requests == 5
     assert after.bytes == before.bytes
     assert after.images == before.images == 1
     llm_server.script(Reply(text="Still counting."))
@@ -298,7 +311,10 @@ async def test_unloaded_entry_stops_counting(
     assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert ledger_of(entry).today().requests == 2  # Two start-up model lists.
+    # Two start-up model lists reached the server; neither asked the model.
+    assert len(llm_server.requests_to("/api/tags")) == 2
+    assert ledger_of(entry).today().requests == 0
+    assert hass.states.get(entity_id).state == "0"
 
 
 @pytest.mark.parametrize("kind", ["openai"])

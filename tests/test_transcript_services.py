@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import probatio as vol
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
@@ -233,12 +235,69 @@ async def test_list_with_retention_off_is_empty(
     freezer: FrozenDateTimeFactory,
     hass_admin_user: MockUser,
 ) -> None:
-    """Nothing kept, nothing listed."""
+    """Nothing kept, nothing listed, and the answer says why."""
     await setup_confidant(hass, llm_server, {})
     llm_server.script(Reply(text="ok"))
     await say(hass, "not kept")
     await flush(hass, freezer)
-    assert await call(hass, "list_transcripts", hass_admin_user) == {"transcripts": []}
+    assert await call(hass, "list_transcripts", hass_admin_user) == {
+        "transcripts": [],
+        "kept": False,
+        "message": "Confidant keeps no transcripts: retention is off, so there is"
+        " nothing to list. To keep them, turn it on under the Confidant entry's"
+        " Configure button.",
+    }
+
+
+async def test_list_says_it_in_the_language_of_home_assistant(
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    hass_admin_user: MockUser,
+) -> None:
+    """The sentence is in Home Assistant's language."""
+    await hass.config.async_update(language="de")
+    await setup_confidant(hass, llm_server, {})
+    response = await call(hass, "list_transcripts", hass_admin_user)
+    assert response["kept"] is False
+    assert response["message"].startswith("Confidant bewahrt keine Transkripte auf")
+
+
+async def test_list_by_person(
+    hass: HomeAssistant,
+    recorded: Recorded,
+    hass_admin_user: MockUser,
+) -> None:
+    """A person, chosen with the person selector, stands for their user's turns."""
+    assert await async_setup_component(
+        hass,
+        "person",
+        {
+            "person": [
+                {"id": "owner", "name": "Owner", "user_id": hass_admin_user.id},
+                {"id": "visitor", "name": "Visitor"},
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+    response = await call(
+        hass, "list_transcripts", hass_admin_user, person="person.owner"
+    )
+    assert response["kept"] is True
+    assert "message" not in response
+    assert texts(response) == ["day four from the owner"]
+    with pytest.raises(ServiceValidationError) as raised:
+        await call(hass, "list_transcripts", hass_admin_user, person="person.visitor")
+    assert raised.value.translation_key == "person_without_user"
+    # A person or a user id, not both.
+    with pytest.raises(vol.Invalid):
+        await call(
+            hass,
+            "list_transcripts",
+            hass_admin_user,
+            person="person.owner",
+            user_id=hass_admin_user.id,
+        )
 
 
 # --- export_transcripts -----------------------------------------------------------

@@ -25,6 +25,7 @@ from homeassistant.const import (
     CONF_URL,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import llm
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -107,7 +108,15 @@ from .const import (
 )
 from .messages import async_spoken_message
 from .provider_factory import async_create_provider
-from .providers import AuthenticationError, ProviderError
+from .providers import (
+    AuthenticationError,
+    BadRequestError,
+    ModelNotFoundError,
+    NotTheAPIError,
+    ProviderError,
+    RateLimitError,
+    ServerError,
+)
 
 PROVIDER_TITLES = {
     PROVIDER_OPENAI: "OpenAI",
@@ -139,18 +148,55 @@ def _normalize_url(url: str) -> str:
     return url.strip().rstrip("/")
 
 
+def _url_error(data: Mapping[str, Any]) -> str | None:
+    """The invalid_url error for a URL no client can use (no scheme, no host)."""
+    if CONF_URL not in data:
+        return None
+    try:
+        cv.url(data[CONF_URL])
+    except probatio.Invalid:
+        return "invalid_url"
+    return None
+
+
+# What to fix when a server answers, but not as the provider's API: for a
+# local server usually the path (/v1 or none), for a cloud API the proxy.
+NOT_THE_API_ERRORS = {
+    PROVIDER_OPENAI_COMPATIBLE: "not_openai_compatible",
+    PROVIDER_OLLAMA: "not_ollama",
+    PROVIDER_OPENAI: "not_provider_api",
+    PROVIDER_ANTHROPIC: "not_provider_api",
+}
+
+
+def _connection_error(kind: str, err: ProviderError) -> str:
+    """The flow's error key for a failed model list: what the person should fix."""
+    if isinstance(err, AuthenticationError):
+        return "invalid_auth"
+    # Listing names no model, so a 404 is the path; a page that is not JSON
+    # (the SDK fails on it: a plain ProviderError) is not the API either.
+    if isinstance(err, (NotTheAPIError, ModelNotFoundError, BadRequestError)) or (
+        type(err) is ProviderError
+    ):
+        return NOT_THE_API_ERRORS[kind]
+    if isinstance(err, (ServerError, RateLimitError)):
+        return "server_error"
+    return "cannot_connect"
+
+
 async def _async_fetch_models(
     hass: HomeAssistant, data: Mapping[str, Any]
 ) -> tuple[list[str], str | None]:
     """Test the connection; return (models, None) or ([], error key)."""
+    if error := _url_error(data):
+        return [], error
     try:
         provider = await async_create_provider(hass, data)
         return await provider.async_list_models(), None
-    except AuthenticationError:
-        return [], "invalid_auth"
     except ProviderError as err:
-        LOGGER.info("Connection test failed: %s %s", err.translation_key, err.detail)
-        return [], "cannot_connect"
+        error = _connection_error(data[CONF_PROVIDER], err)
+        LOGGER.info("Connection test failed: %s (%s)", error, err.detail)
+        return [], error
     except Exception:  # noqa: BLE001 - the flow must show an error, not crash
         LOGGER.exception("Unexpected error while testing the connection")
         return [], "unknown"
@@ -176,6 +222,32 @@ def default_model(kind: str, models: list[str]) -> str:
         if preferred in models:
             return preferred
     return models[0] if models else FALLBACK_MODEL
+
+
+# The entity domain in whose pickers each kind of subentry is listed.
+SUBENTRY_DOMAINS = {SUBENTRY_CONVERSATION: "conversation", SUBENTRY_AI_TASK: "ai_task"}
+
+
+def unique_name(hass: HomeAssistant, base: str, subentry_type: str) -> str:
+    """`base`, or `base 2`, `base 3`...: a name no agent in the picker has yet.
+
+    The pipeline's agent picker lists agents by name only, so two agents
+    called "Confidant" cannot be told apart there.
+    """
+    taken = {
+        subentry.title.casefold()
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == subentry_type
+    } | {
+        state.name.casefold()
+        for state in hass.states.async_all(SUBENTRY_DOMAINS[subentry_type])
+    }
+    name, number = base, 1
+    while name.casefold() in taken:
+        number += 1
+        name = f"{base} {number}"
+    return name
 
 
 def default_agent_options(model: str) -> dict[str, Any]:
@@ -346,13 +418,17 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
                         {
                             "subentry_type": SUBENTRY_CONVERSATION,
                             "data": default_agent_options(self._model),
-                            "title": DEFAULT_AGENT_NAME,
+                            "title": unique_name(
+                                self.hass, DEFAULT_AGENT_NAME, SUBENTRY_CONVERSATION
+                            ),
                             "unique_id": None,
                         },
                         {
                             "subentry_type": SUBENTRY_AI_TASK,
                             "data": default_ai_task_options(self._model),
-                            "title": DEFAULT_AI_TASK_NAME,
+                            "title": unique_name(
+                                self.hass, DEFAULT_AI_TASK_NAME, SUBENTRY_AI_TASK
+                            ),
                             "unique_id": None,
                         },
                     ],
@@ -719,7 +795,7 @@ class _ModelSubentryFlow(ConfigSubentryFlow):
             models = []
         if creating:
             current: dict[str, Any] = {
-                CONF_NAME: self.DEFAULT_NAME,
+                CONF_NAME: unique_name(self.hass, self.DEFAULT_NAME, self.handler[1]),
                 **type(self).DEFAULTS(default_model(kind, models)),
             }
         else:

@@ -1,8 +1,9 @@
-"""What left the house today, as a diagnostic sensor of each entry.
+"""What left Home Assistant today, as a diagnostic sensor of each entry.
 
-The state is the bytes sent today to the entry's provider when it is in the
-cloud (0 for a provider inside the house); the attributes count everything
-sent today, local or not. Numbers only, never content.
+For a cloud provider it is "Sent to cloud today"; for a server inside the
+house "Sent to the model server today": the bytes sent to the entry's
+provider, with the model requests and images as attributes, all of the same
+provider. Numbers only, never content.
 """
 
 from __future__ import annotations
@@ -36,11 +37,10 @@ async def async_setup_entry(
 
 
 class SentToCloudTodaySensor(SensorEntity):
-    """Bytes sent to a cloud provider today, from the entry's ledger."""
+    """Bytes sent to the entry's provider today, from the entry's ledger."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
-    _attr_translation_key = "sent_to_cloud_today"
     _attr_device_class = SensorDeviceClass.DATA_SIZE
     _attr_native_unit_of_measurement = UnitOfInformation.BYTES
     # Counts only grow during a day; the reset at midnight starts a new cycle.
@@ -51,7 +51,14 @@ class SentToCloudTodaySensor(SensorEntity):
         """Describe the sensor on the entry's service device."""
         self._ledger = entry.runtime_data.ledger
         self._provider = entry.runtime_data.provider
+        # The unique id predates the local name; it stays so the entity does.
         self._attr_unique_id = f"{entry.entry_id}_sent_to_cloud_today"
+        self._local = self._provider.is_local
+        key = "sent_to_model_server_today" if self._local else "sent_to_cloud_today"
+        self._attr_translation_key = key
+        # A short id, not one built from the entry's title (which holds the
+        # server's URL); Home Assistant adds _2 for a second entry.
+        self.entity_id = f"sensor.{DOMAIN}_{key}"
         self._attr_device_info = dr.DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
             name=entry.title,
@@ -66,16 +73,16 @@ class SentToCloudTodaySensor(SensorEntity):
 
     @property
     def native_value(self) -> int:
-        """Bytes sent today to a provider in the cloud."""
-        return self._ledger.today(local=False).bytes
+        """Bytes sent today to this entry's provider, where it is."""
+        return self._ledger.today(local=self._local).bytes
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Today's counts over local and cloud providers alike."""
-        today = self._ledger.today()
+        """Today's model requests and images, counted like the state."""
+        today = self._ledger.today(local=self._local)
         return {
             "requests_today": today.requests,
             "images_today": today.images,
             "bytes_today": today.bytes,
-            "local": self._provider.is_local,
+            "local": self._local,
         }

@@ -28,6 +28,7 @@ from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .messages import async_spoken_message
 from .privacy.retention import (
     RetentionSettings,
     TranscriptStore,
@@ -51,6 +52,8 @@ SERVICE_DELETE_TRANSCRIPTS: Final = "delete_transcripts"
 ATTR_SINCE: Final = "since"
 ATTR_UNTIL: Final = "until"
 ATTR_USER_ID: Final = "user_id"
+# The person whose turns are meant: a person entity, whose user is matched.
+ATTR_PERSON: Final = "person"
 ATTR_CONVERSATION_ID: Final = "conversation_id"
 ATTR_LIMIT: Final = "limit"
 ATTR_SCOPE: Final = "scope"
@@ -69,7 +72,8 @@ LIST_SCHEMA: Final = probatio.Schema(
         probatio.Optional(ATTR_SINCE): cv.datetime,
         probatio.Optional(ATTR_UNTIL): cv.datetime,
         probatio.Optional(ATTR_DEVICE_ID): cv.string,
-        probatio.Optional(ATTR_USER_ID): cv.string,
+        probatio.Exclusive(ATTR_PERSON, "who"): cv.entity_domain("person"),
+        probatio.Exclusive(ATTR_USER_ID, "who"): cv.string,
         probatio.Optional(ATTR_CONVERSATION_ID): cv.string,
         probatio.Optional(ATTR_LIMIT): probatio.All(
             probatio.Coerce(int), probatio.Range(min=1)
@@ -126,18 +130,39 @@ def _time(call: ServiceCall, name: str) -> datetime | None:
     return dt_util.as_utc(value) if value is not None else None
 
 
+def _user_id(call: ServiceCall) -> str | None:
+    """The user the call asks about: given as an id, or as a person's user."""
+    if (person := call.data.get(ATTR_PERSON)) is None:
+        user_id: str | None = call.data.get(ATTR_USER_ID)
+        return user_id
+    state = call.hass.states.get(person)
+    if state is None or not isinstance(user_id := state.attributes.get("user_id"), str):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="person_without_user",
+            translation_placeholders={"person": person},
+        )
+    return user_id
+
+
 async def _async_list(call: ServiceCall) -> ServiceResponse:
-    """The kept turns that match the filters, newest first."""
+    """The kept turns that match the filters, newest first.
+
+    When no entry keeps transcripts the answer says so (`kept: false` and a
+    sentence), instead of an empty list that looks like a filter's result.
+    """
     turn_filter = TurnFilter(
         since=_time(call, ATTR_SINCE),
         until=_time(call, ATTR_UNTIL),
         device_id=call.data.get(ATTR_DEVICE_ID),
-        user_id=call.data.get(ATTR_USER_ID),
+        user_id=_user_id(call),
         conversation_id=call.data.get(ATTR_CONVERSATION_ID),
     )
     found: list[tuple[datetime, dict[str, Any]]] = []
+    kept = False
     for entry in _entries(call.hass, call):
         transcripts = await _async_transcripts(call.hass, entry)
+        kept = kept or transcripts.settings.enabled
         found.extend(
             (turn_time(turn), _listed(turn, entry))
             for turn in transcripts.turns(turn_filter)
@@ -145,7 +170,15 @@ async def _async_list(call: ServiceCall) -> ServiceResponse:
     found.sort(key=lambda item: item[0], reverse=True)
     if (limit := call.data.get(ATTR_LIMIT)) is not None:
         del found[limit:]
-    return cast("ServiceResponse", {"transcripts": [turn for _, turn in found]})
+    response: dict[str, Any] = {
+        "transcripts": [turn for _, turn in found],
+        "kept": kept,
+    }
+    if not kept:
+        response["message"] = await async_spoken_message(
+            call.hass, call.hass.config.language, "nothing_kept"
+        )
+    return cast("ServiceResponse", response)
 
 
 async def _async_export(call: ServiceCall) -> ServiceResponse:

@@ -15,9 +15,12 @@ Counting happens where the bytes leave, not where Confidant thinks they do:
 - The entry's own aiohttp session (Ollama) gets a `TraceConfig`: a request
   counts when its headers are sent, and every body chunk as it is written.
 
-So every request the provider's server received is counted, model requests
-and model-list requests alike (a model list is a GET without a body: one
-request, zero bytes), and a request that never reached a connection is not.
+So every model request the provider's server received is counted, and a
+request that never reached a connection is not. Model-list look-ups (the
+connection test at start-up, the agent form) are GETs without a body and
+without anything of the household: their zero bytes count, but they are not
+counted as requests, so "requests" means what it says to the person reading
+it: the times the model was asked.
 Headers are not counted: they are the key, the client's name and the
 lengths, not what was said.
 
@@ -238,9 +241,9 @@ class Meter:
 
     @callback
     def _request_sent(self) -> None:
-        images = 0
-        if (outgoing := _OUTGOING.get()) is not None:
-            images, outgoing.images = outgoing.images, 0
+        if (outgoing := _OUTGOING.get()) is None:
+            return  # Not a model request: a model list, with no body.
+        images, outgoing.images = outgoing.images, 0
         self.ledger.async_record(self.provider, self.local, requests=1, images=images)
 
     @callback

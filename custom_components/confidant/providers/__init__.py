@@ -150,6 +150,15 @@ class ConnectionFailedError(ProviderError):
     translation_key = "cannot_connect"
 
 
+class NotTheAPIError(ConnectionFailedError):
+    """A server answered, but not as the provider's API.
+
+    A web page, a proxy's login or a wrong path (an HTTP 404 where the API's
+    model list should be): the URL reaches a server, so the person's fix is
+    the URL's path, not the network. Spoken like any unreachable server.
+    """
+
+
 class RateLimitError(ProviderError):
     """Too many requests, or the account's quota is used up."""
 

@@ -35,6 +35,7 @@ from . import (
     Delta,
     Message,
     ModelNotFoundError,
+    NotTheAPIError,
     ProviderError,
     ProviderRequest,
     ProviderTimeoutError,
@@ -213,7 +214,7 @@ async def _status_error(
         # pulling it first"); any other 404 means the URL is not Ollama's API.
         if names_model and _mentions_missing_model(await _error_message(response)):
             return ModelNotFoundError(detail)
-        return ConnectionFailedError(detail)
+        return NotTheAPIError(detail)
     return BadRequestError(detail)
 
 
@@ -277,12 +278,12 @@ class OllamaProvider:
             raise
         except ValueError as err:
             # Something answered, but not Ollama (a login page, a proxy).
-            raise ConnectionFailedError("not an Ollama API") from err
+            raise NotTheAPIError("not an Ollama API") from err
         except (TimeoutError, aiohttp.ClientError) as err:
             raise _map_client_error(err, started=False) from err
         models = body.get("models") if isinstance(body, Mapping) else None
         if not isinstance(models, list):
-            raise ConnectionFailedError("not an Ollama API")
+            raise NotTheAPIError("not an Ollama API")
         names = {
             name
             for model in models

@@ -205,12 +205,40 @@ async def _add_confidant(
     await steps.shot("add-integration-search")
     await page.get_by_text("Confidant", exact=True).last.click()
 
-    provider = page.get_by_text("OpenAI-compatible server (llama.cpp")
+    provider = page.get_by_text("OpenAI-compatible server", exact=True)
     await provider.wait_for()
+    # The examples are under the label, not cut off in it.
+    await page.get_by_text("llama.cpp, vLLM, LM Studio or LocalAI").wait_for()
     await steps.shot("provider-menu")
     await provider.click()
 
+    # Each wrong URL says what to fix, and the form stays open to fix it.
     server_url = page.locator("input[name=url]")
+    for name, wrong_url, message in (
+        (
+            "setup-error-wrong-path",
+            llm.url.removesuffix("/v1"),
+            (
+                "This server answers, but not as an OpenAI-compatible API: does"
+                " the URL end in /v1?"
+            ),
+        ),
+        (
+            "setup-error-nothing-listening",
+            "http://127.0.0.1:9/v1",
+            "Nothing answers at this address.",
+        ),
+        (
+            "setup-error-invalid-url",
+            "127.0.0.1:8080/v1",
+            "This is not a URL Home Assistant can use.",
+        ),
+    ):
+        await server_url.fill(wrong_url)
+        await page.get_by_role("button", name="Submit").click()
+        await page.get_by_text(message).wait_for()
+        await steps.shot(name)
+
     await server_url.fill(llm.url)
     await steps.shot("server-url")
     await page.get_by_role("button", name="Submit").click()
@@ -238,6 +266,28 @@ async def _add_confidant(
     await steps.shot("confidant-entry")
     agent = await api.state(AGENT)
     assert agent["attributes"].get("friendly_name") == "Confidant", agent
+    # A server in the house: its ledger sensor says so, with a short id.
+    ledger = await api.state("sensor.confidant_sent_to_model_server_today")
+    assert ledger["attributes"]["friendly_name"].endswith(
+        "Sent to the model server today"
+    ), ledger
+    await _add_a_second_agent(page, steps, api)
+
+
+async def _add_a_second_agent(
+    page: Page, steps: Steps, api: HomeAssistantClient
+) -> None:
+    """Add agent proposes a name no agent has, so the pipeline picker tells them apart."""
+    await page.get_by_text("Add agent").first.click()
+    name = page.locator("input[name=name]")
+    await name.wait_for()
+    assert await name.input_value() == "Confidant 2"
+    await steps.shot("add-agent-unique-name")
+    await page.get_by_role("button", name="Submit").click()
+    await page.get_by_text("Created configuration for Confidant 2.").wait_for()
+    await page.get_by_role("button", name="Finish").click()
+    second = await api.state("conversation.confidant_2")
+    assert second["attributes"].get("friendly_name") == "Confidant 2", second
 
 
 async def _make_confidant_the_assist_agent(

@@ -21,8 +21,9 @@ import aiohttp
 
 REPO = Path(__file__).resolve().parent.parent.parent
 CONFIDANT = REPO / "custom_components" / "confidant"
-# Integrations onboarding adds that would call services on the internet.
-OFFLINE_STUBS = ("met", "radio_browser")
+# Integrations onboarding adds that would call services on the internet
+# (weather, radio stations, text-to-speech).
+OFFLINE_STUBS = ("met", "radio_browser", "google_translate")
 # A first start installs nothing when scripts/setup ran; without it Home
 # Assistant installs the frontend's requirements first, which takes longer.
 STARTUP_TIMEOUT = 180

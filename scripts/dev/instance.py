@@ -28,6 +28,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -443,6 +444,61 @@ def check_log(config: Path, check: bool) -> IO[bytes] | None:
     return (config / "develop-check.log").open("wb") if check else None
 
 
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-dev-shm-usage",
+]
+
+
+async def screenshot_first_conversation(url: str, out: Path) -> None:
+    """Log in as the developer in Chromium and talk in the Assist dialog."""
+    from playwright.async_api import async_playwright  # noqa: PLC0415
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+            args=CHROMIUM_ARGS,
+        )
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(60_000)
+        await page.goto(url)
+        await page.locator("input[name=username]").fill(OWNER["username"])
+        await page.locator("input[name=password]").fill(OWNER["password"])
+        await page.get_by_role("button", name="Log in").click()
+        await page.wait_for_url(re.compile(r"/home/|/lovelace/"))
+        await page.get_by_role("button", name=re.compile(r"^Assist\b")).click()
+        field = page.locator("ha-assist-chat input").first
+        try:
+            await field.wait_for()
+        except Exception:
+            await page.screenshot(path=out / "dev-instance-failure.png")
+            raise
+        for number, text in enumerate(
+            ("Hello, who are you?", "turn on the kitchen lights"), start=1
+        ):
+            answers = page.locator("ha-assist-chat .message.hass")
+            before = await answers.count()
+            await field.fill(text)
+            await field.press("Enter")
+            await answers.nth(before).wait_for()
+            # The answer streams in; wait until it has not changed for 5 s.
+            previous, same_since = None, time.monotonic()
+            while time.monotonic() - same_since < 5:  # noqa: PLR2004
+                current = await answers.nth(before).inner_text()
+                if current != previous:
+                    previous, same_since = current, time.monotonic()
+                await asyncio.sleep(0.5)
+            path = out / f"dev-instance-conversation-{number}.png"
+            await page.screenshot(path=path)
+            say(f"check: screenshot {path}")
+        await browser.close()
+
+
 async def run(args: argparse.Namespace, config: Path) -> int:
     """Start everything, set it up the first time, then wait or check."""
     first_start = prepare_config(config, args.port)
@@ -479,6 +535,8 @@ async def run(args: argparse.Namespace, config: Path) -> int:
                     f"{config} was onboarded without scripts/develop: Confidant"
                     " is not set up automatically (delete its .storage to start over)"
                 )
+                if args.check:
+                    return 1
                 await process.wait()
                 return process.returncode or 0
             api = HomeAssistantAPI(session, url, token_path.read_text().strip())
@@ -494,7 +552,10 @@ async def run(args: argparse.Namespace, config: Path) -> int:
                 " then open Assist and talk."
             )
             if args.check:
-                return 0 if await check(api) else 1
+                passed = await check(api)
+                if args.screenshots:
+                    await screenshot_first_conversation(url, args.screenshots)
+                return 0 if passed else 1
         await process.wait()
         return process.returncode or 0
     finally:
@@ -524,7 +585,15 @@ def main() -> int:
         action="store_true",
         help="have the first conversation, print it and stop (exit 1 if it failed)",
     )
+    parser.add_argument(
+        "--screenshots",
+        metavar="DIR",
+        help="with --check: screenshots of the Assist dialog (needs Chromium)",
+    )
     args = parser.parse_args()
+    if args.screenshots:
+        args.screenshots = Path(args.screenshots).resolve()
+        args.screenshots.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     try:
         return asyncio.run(run(args, Path(args.config).resolve()))

@@ -181,7 +181,12 @@ def prepare_config(config: Path, port: int) -> bool:
     link = custom / "confidant"
     if link.is_symlink() or link.exists():
         link.unlink()
-    link.symlink_to(REPO / "custom_components" / "confidant", target_is_directory=True)
+    target = REPO / "custom_components" / "confidant"
+    # Relative inside the repository, so the link also works outside the
+    # chroot (scripts/lib.sh mounts the repository at a new path each time).
+    if config.is_relative_to(REPO):
+        target = Path(os.path.relpath(target, custom))
+    link.symlink_to(target, target_is_directory=True)
     for domain in OFFLINE_STAND_INS:
         # An empty integration without a config flow shadows the real one:
         # onboarding's attempt to add it fails quietly, and nothing is fetched.

@@ -103,6 +103,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         # Created once the entity has a Home Assistant to schedule expiry with.
         self.memory: ShortTermMemory
         self.confirmations: ConfirmationGate
+        # The stable overview of the home the agent's requests carry.
+        self._overview: home_context.HomeContext | None = None
 
     @property
     def supported_languages(self) -> list[str] | Literal["*"]:
@@ -286,22 +288,24 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         history = self.memory.recall(
             key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
         )
+        llm_api = self._llm_api()
         try:
             await chat_log.async_provide_llm_data(
                 user_input.as_llm_context(DOMAIN),
-                self._llm_api(user_input, history),
+                llm_api,
                 options.get(CONF_PROMPT),
                 user_input.extra_system_prompt,
             )
         except conversation.ConverseError as err:
             return err.as_conversation_result()
+        tail = self._home_tail(user_input, llm_api, history)
 
         if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
             self.confirmations.guard_tools(key, chat_log)
         turn_start = len(chat_log.content) - 1
         error_result: conversation.ConversationResult | None = None
         try:
-            await self._async_run_turn(chat_log, history, turn_start)
+            await self._async_run_turn(chat_log, history, turn_start, tail=tail)
         except (ProviderError, ToolLoopLimitError) as err:
             error_result = await self._async_error_result(user_input, chat_log, err)
         finally:
@@ -334,25 +338,44 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             continue_conversation=self._keep_listening(speech, language),
         )
 
-    def _llm_api(
-        self, user_input: conversation.ConversationInput, history: list[Message]
-    ) -> str | list[str] | llm.API | None:
-        """The agent's LLM API for this turn: Assist with Confidant's overview."""
+    def _llm_api(self) -> str | list[str] | llm.API | None:
+        """The agent's LLM API: Assist with Confidant's stable overview."""
         prompt = self._option(CONF_PROMPT, None) or llm.DEFAULT_INSTRUCTIONS_PROMPT
         return home_context.async_assist_api(
             self.hass,
             self._option(CONF_LLM_HASS_API, None),
             home_context.Turn(
-                text=user_input.text,
-                history=home_context.history_texts(history),
                 budget_tokens=int(
                     self._option(CONF_PROMPT_BUDGET, DEFAULT_PROMPT_BUDGET)
                 ),
-                other_bytes=len(prompt.encode())
-                + len((user_input.extra_system_prompt or "").encode())
-                + len(user_input.text.encode())
-                + sum(map(home_context.message_bytes, history)),
+                other_bytes=len(prompt.encode()),
             ),
+        )
+
+    def _home_tail(
+        self,
+        user_input: conversation.ConversationInput,
+        llm_api: str | list[str] | llm.API | None,
+        history: list[Message],
+    ) -> str:
+        """What this utterance likely needs that the stable overview leaves out."""
+        # Home Assistant 2026.11 keeps a conversation's system prompt and
+        # tools between turns without asking the API again: then the
+        # overview of the turn that built them still holds.
+        if (overview := home_context.overview_of(llm_api)) is not None:
+            self._overview = overview
+        elif not self._option(CONF_LLM_HASS_API, None):
+            return ""
+        return home_context.async_turn_tail(
+            self.hass,
+            self._overview,
+            assistant=conversation.DOMAIN,
+            device_id=user_input.device_id,
+            text=user_input.text,
+            history=home_context.history_texts(history),
+            budget_tokens=int(self._option(CONF_PROMPT_BUDGET, DEFAULT_PROMPT_BUDGET)),
+            turn_bytes=len(user_input.text.encode())
+            + sum(map(home_context.message_bytes, history)),
         )
 
     async def _async_error_result(

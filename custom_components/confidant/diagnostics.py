@@ -80,6 +80,8 @@ async def async_get_config_entry_diagnostics(
                 "requests": today.requests,
                 "bytes": today.bytes,
                 "images": today.images,
+                "tokens": today.tokens,
+                "cached_tokens": today.cached_tokens,
                 "bytes_to_cloud": cloud_today.bytes,
             },
             "days": ledger.rows() if ledger is not None else [],

@@ -31,6 +31,7 @@ from .const import (
     PROVIDER_OPTIONS,
 )
 from .privacy.gate import PrivacyPolicy, apply_policy
+from .prompt_cache import cache_key, usage_stats, with_tail
 from .providers import (
     AssistantMessage,
     AuthenticationError,
@@ -46,6 +47,7 @@ from .providers import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
+    UsageDelta,
     UserMessage,
 )
 from .repairs import async_report_invalid_auth
@@ -149,6 +151,7 @@ async def chat_log_messages(
 
 async def _chat_log_deltas(
     stream: AsyncIterator[Delta],
+    chat_log: conversation.ChatLog | None = None,
 ) -> AsyncIterator[
     conversation.AssistantContentDeltaDict | conversation.ToolResultContentDeltaDict
 ]:
@@ -156,7 +159,8 @@ async def _chat_log_deltas(
 
     A tool call whose arguments could not be repaired is not executed: it is
     marked external and answered with a tool error, so the model sees what
-    went wrong and can call the tool again.
+    went wrong and can call the tool again. Usage goes to the conversation
+    trace, as Home Assistant's own agents put it there.
     """
     yield {"role": "assistant"}
     unusable: list[ToolCall] = []
@@ -166,6 +170,9 @@ async def _chat_log_deltas(
                 yield {"content": text}
             case ReasoningDelta(text=text):
                 yield {"thinking_content": text}
+            case UsageDelta(usage=usage):
+                if chat_log is not None:
+                    chat_log.async_trace(usage_stats(usage))
             case ToolCallDelta(call=call):
                 if call.invalid_arguments is not None:
                     unusable.append(call)
@@ -214,7 +221,7 @@ class ConfidantLLMEntity(Entity):
         )
 
     def _request(
-        self, chat_log: conversation.ChatLog, messages: list[Message]
+        self, chat_log: conversation.ChatLog, messages: list[Message], tail: str = ""
     ) -> ProviderRequest:
         tools: list[ToolSpec] = []
         if chat_log.llm_api:
@@ -223,7 +230,7 @@ class ConfidantLLMEntity(Entity):
                 for tool in chat_log.llm_api.tools
             ]
         return self.provider_request(
-            messages, tools=tools, user=chat_log.conversation_id
+            messages, tools=tools, user=chat_log.conversation_id, tail=tail
         )
 
     def provider_request(
@@ -232,8 +239,13 @@ class ConfidantLLMEntity(Entity):
         *,
         tools: Sequence[ToolSpec] = (),
         user: str | None = None,
+        tail: str = "",
     ) -> ProviderRequest:
         """A request of this agent to its provider, through the privacy gate.
+
+        `tail` (the home context of this turn) goes in front of the words of
+        the last message the person said, after the gate: it is the home's
+        names, not what was said, and is never masked.
 
         Raises CloudImagesRefusedError when the messages carry an image and
         the household did not allow images to this cloud provider.
@@ -251,12 +263,13 @@ class ConfidantLLMEntity(Entity):
             provider_options["store"] = policy.allow_provider_storage
         return ProviderRequest(
             model=options.get(CONF_MODEL) or FALLBACK_MODEL,
-            messages=apply_policy(policy, messages),
+            messages=with_tail(apply_policy(policy, messages), tail),
             tools=tools,
             max_tokens=int(options.get(CONF_MAX_TOKENS, DEFAULT_MAX_TOKENS)),
             temperature=float(options.get(CONF_TEMPERATURE, DEFAULT_TEMPERATURE)),
             timeout=float(options.get(CONF_TIMEOUT, DEFAULT_TIMEOUT)),
             user=user,
+            cache_key=cache_key(self.subentry.subentry_id),
             options=provider_options,
         )
 
@@ -281,19 +294,21 @@ class ConfidantLLMEntity(Entity):
         chat_log: conversation.ChatLog,
         history: list[Message] | None = None,
         turn_start: int | None = None,
+        *,
+        tail: str = "",
     ) -> None:
         """Stream answers into the chat log and run tools until the model is done.
 
         With `history`, the request is the system prompt, those remembered
         messages and the chat log from `turn_start` on (this turn); without
-        it, the whole chat log.
+        it, the whole chat log. `tail` goes next to the person's words.
 
         Raises a ProviderError when the provider fails and ToolLoopLimitError
         when the model keeps calling tools.
         """
         token = running_agent.set(self)
         try:
-            await self._async_run_tool_loop(chat_log, history, turn_start)
+            await self._async_run_tool_loop(chat_log, history, turn_start, tail)
         finally:
             running_agent.reset(token)
 
@@ -302,6 +317,7 @@ class ConfidantLLMEntity(Entity):
         chat_log: conversation.ChatLog,
         history: list[Message] | None,
         turn_start: int | None,
+        tail: str = "",
     ) -> None:
         provider = self.entry.runtime_data.provider
         for _ in range(MAX_TOOL_ITERATIONS):
@@ -313,9 +329,10 @@ class ConfidantLLMEntity(Entity):
                     *history,
                     *await chat_log_messages(self, chat_log.content[turn_start:]),
                 ]
-            request = self._request(chat_log, messages)
+            request = self._request(chat_log, messages, tail)
             async for _content in chat_log.async_add_delta_content_stream(
-                self.entity_id, _chat_log_deltas(provider.async_stream(request))
+                self.entity_id,
+                _chat_log_deltas(provider.async_stream(request), chat_log),
             ):
                 pass
             if not chat_log.unresponded_tool_results:

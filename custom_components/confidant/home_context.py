@@ -85,8 +85,15 @@ from .providers import AssistantMessage, Message, ToolResultMessage, UserMessage
 
 # About four bytes of English or JSON make a token.
 BYTES_PER_TOKEN: Final = 4
-# The share of the prompt budget the home may take when it is listed whole.
+# The share of the prompt budget the stable overview of the home may take.
 HOME_SHARE: Final = 0.25
+# The share of the budget kept free of the stable overview for what changes
+# from turn to turn: the remembered turns, the tail, the question, tool results.
+TURN_RESERVE_SHARE: Final = 0.35
+# The share of the budget the per-turn tail may take at most. Small, so that
+# from the second turn on nearly all of a request is a prefix a provider has
+# cached (the tail is fresh input in every request).
+TAIL_SHARE: Final = 0.04
 # JSON framing of a request: keys, quotes, the model name and options.
 REQUEST_FRAMING_BYTES: Final = 600
 # The score of an entity the request names: listed whatever the allowance.
@@ -110,11 +117,40 @@ COMPLETE_HEADER: Final = (
     "names separated by '; ', aliases in parentheses, device class in brackets."
 )
 PARTIAL_HEADER: Final = (
-    "Static context: part of this home, {listed} of its {total} devices: the "
-    "ones this request most likely needs, by area, one line per domain: names "
-    "separated by '; ', aliases in parentheses, device class in brackets. "
-    "Any other device is found with {find_tool} (by name, area or domain): "
-    "call it before saying a device does not exist, and use the names it gives."
+    "Static context: part of this home, {listed} of its {total} devices, by "
+    "area, one line per domain: names separated by '; ', aliases in "
+    "parentheses, device class in brackets. A request may come with more "
+    "devices it likely concerns. Any other device is found with {find_tool} "
+    "(by name, area or domain): call it before saying a device does not "
+    "exist, and use the names it gives."
+)
+TAIL_HEADER: Final = (
+    "[Home context for this request, not said by the person: more devices it "
+    "may concern, as in the overview]"
+)
+# Domains listed first when only part of the home fits the stable overview:
+# the ones people most often name, then the rest; sensors last.
+DOMAIN_PRIORITY: Final = (
+    "light",
+    "switch",
+    "cover",
+    "climate",
+    "lock",
+    "media_player",
+    "fan",
+    "scene",
+    "vacuum",
+    "valve",
+    "humidifier",
+    "water_heater",
+    "alarm_control_panel",
+    "lawn_mower",
+    "camera",
+    "todo",
+    "weather",
+    "input_boolean",
+    "button",
+    "select",
 )
 
 _WORD: Final = re.compile(r"[^\W_]+")
@@ -276,13 +312,18 @@ class _Entry:
 
 @dataclass(frozen=True, slots=True)
 class HomeContext:
-    """The overview of one turn."""
+    """The stable overview of the home: a function of the home and the budget."""
 
     text: str
     listed: int
     total: int
     # Every exposed entity is listed: the search tool is not needed.
     complete: bool
+    # The entities it lists, so that a turn's tail does not repeat them.
+    listed_ids: frozenset[str] = frozenset()
+    # About how many bytes the stable part of a request takes with it
+    # (instructions, tools, prompts, the overview): what the tail may not.
+    stable_bytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,6 +444,16 @@ class HomeIndex:
             entry.entity.entity_id: entry.segment for entry in self._entries
         }
         self.full_text = render(self.entities, self.area_aliases, self._segments)
+        rank = {domain: place for place, domain in enumerate(DOMAIN_PRIORITY)}
+        self._stable_order = sorted(
+            range(len(self._entries)),
+            key=lambda p: (
+                rank.get(self._entries[p].entity.domain, len(rank)),
+                *_group_key(self._entries[p].entity),
+                self._entries[p].entity.name,
+            ),
+        )
+        self._overviews: dict[tuple[int, str, int], HomeContext] = {}
 
     def __len__(self) -> int:
         """How many entities are exposed."""
@@ -466,37 +517,126 @@ class HomeIndex:
             if domain_words <= set(said)
         }
 
-    # The overview of a turn
+    # The stable overview, and a turn's tail
 
-    def context(
+    def overview(
+        self, *, allowance: int, find_tool: str, fixed_bytes: int = 0
+    ) -> HomeContext:
+        """The overview of the home within `allowance` bytes.
+
+        A function of the home and the allowance only (never of what was
+        said, the time or any state), so that it is byte-identical in every
+        request while the home does not change and providers can cache it.
+        The whole home when it fits; otherwise the head (areas, counts per
+        domain, the pointer to the search tool) and as many entities as fit,
+        the domains people name most first.
+        """
+        key = (allowance, find_tool, fixed_bytes)
+        if (known := self._overviews.get(key)) is not None:
+            return known
+        total = len(self.entities)
+        if len(self.full_text) + len(COMPLETE_HEADER) + 1 <= allowance:
+            text = f"{COMPLETE_HEADER}\n{self.full_text}"
+            context = HomeContext(
+                text,
+                total,
+                total,
+                complete=True,
+                listed_ids=frozenset(e.entity_id for e in self.entities),
+                stable_bytes=fixed_bytes + len(text.encode()),
+            )
+        else:
+            room = allowance - len(self._partial_head(total, find_tool))
+            chosen = self._fill(self._stable_order, room, must=())
+            text = self._partial_text(chosen, find_tool)
+            context = HomeContext(
+                text,
+                len(chosen),
+                total,
+                complete=False,
+                listed_ids=frozenset(e.entity_id for e in chosen),
+                stable_bytes=fixed_bytes + len(text.encode()),
+            )
+        if len(self._overviews) > 8:  # noqa: PLR2004 - a bound, not a tuning
+            self._overviews.clear()
+        self._overviews[key] = context
+        return context
+
+    def tail_entities(
         self,
         text: str,
         *,
+        overview: HomeContext,
         history: Sequence[str] = (),
         device_area: str | None = None,
         allowance: int,
-        find_tool: str,
-    ) -> HomeContext:
-        """The overview of one turn, within `allowance` bytes.
+    ) -> list[HomeEntity]:
+        """What this turn most likely needs that the overview does not list.
 
-        The whole home when it fits; otherwise what the turn most likely
-        needs, most likely first, and a pointer to the search tool.
+        Nothing when the overview is complete. Entities the request names
+        are listed whatever the allowance.
         """
-        total = len(self.entities)
-        if len(self.full_text) + len(COMPLETE_HEADER) + 1 <= allowance:
-            return HomeContext(
-                f"{COMPLETE_HEADER}\n{self.full_text}", total, total, complete=True
+        if overview.complete:
+            return []
+        scores = self.scores(text, history=history, device_area=device_area)
+        ranked = [
+            position
+            for position in sorted(
+                scores, key=lambda p: (-scores[p], self._entries[p].entity.name)
             )
-        chosen = self.select(
+            if self._entries[position].entity.entity_id not in overview.listed_ids
+        ]
+        must = {position for position in ranked if scores[position] >= NAMED}
+        return self._fill(ranked, allowance - len(TAIL_HEADER) - 1, must=must)
+
+    def tail(
+        self,
+        text: str,
+        *,
+        overview: HomeContext,
+        history: Sequence[str] = (),
+        device_area: str | None = None,
+        allowance: int,
+    ) -> str:
+        """The tail of a turn as the model reads it; empty when nothing is."""
+        chosen = self.tail_entities(
             text,
+            overview=overview,
             history=history,
             device_area=device_area,
             allowance=allowance,
-            find_tool=find_tool,
         )
-        return HomeContext(
-            self._partial_text(chosen, find_tool), len(chosen), total, complete=False
-        )
+        if not chosen:
+            return ""
+        return f"{TAIL_HEADER}\n{render(chosen, self.area_aliases, self._segments)}"
+
+    def _fill(
+        self, ranked: Iterable[int], room: int, *, must: Iterable[int]
+    ) -> list[HomeEntity]:
+        """The entities of `ranked`, in order, that fit `room` bytes rendered.
+
+        Those in `must` are taken even past the room.
+        """
+        forced = set(must)
+        chosen: list[HomeEntity] = []
+        groups: set[tuple[str | None, str]] = set()
+        areas: set[str | None] = set()
+        for position in ranked:
+            entry = self._entries[position]
+            entity = entry.entity
+            cost = len(entry.segment) + 2
+            if (entity.area, entity.domain) not in groups:
+                cost += len(entity.domain) + 5
+            if entity.area not in areas:
+                cost += len(entity.area or NO_AREA) + 3
+                cost += sum(len(alias) + 2 for alias in entity.area_aliases)
+            if cost > room and position not in forced:
+                continue
+            room -= cost
+            chosen.append(entity)
+            groups.add((entity.area, entity.domain))
+            areas.add(entity.area)
+        return chosen
 
     def _partial_head(self, listed: int, find_tool: str) -> str:
         areas = "; ".join(
@@ -580,27 +720,10 @@ class HomeIndex:
         )
         # The head (areas, domains, the pointer to the tool) comes first.
         room = allowance - len(self._partial_head(len(self.entities), find_tool))
-        chosen: list[HomeEntity] = []
-        groups: set[tuple[str | None, str]] = set()
-        areas: set[str | None] = set()
-        for position in ranked:
-            entry = self._entries[position]
-            entity = entry.entity
-            cost = len(entry.segment) + 2
-            if (entity.area, entity.domain) not in groups:
-                cost += len(entity.domain) + 5
-            if entity.area not in areas:
-                cost += len(entity.area or NO_AREA) + 3
-                cost += sum(len(alias) + 2 for alias in entity.area_aliases)
-            # What the request names is listed even past the allowance: a
-            # budget too small for the rest of the request still gets it.
-            if cost > room and scores[position] < NAMED:
-                continue
-            room -= cost
-            chosen.append(entity)
-            groups.add((entity.area, entity.domain))
-            areas.add(entity.area)
-        return chosen
+        # What the request names is listed even past the allowance: a
+        # budget too small for the rest of the request still gets it.
+        must = {position for position in ranked if scores[position] >= NAMED}
+        return self._fill(ranked, room, must=must)
 
     # The search tool
 
@@ -861,24 +984,80 @@ def search_wanted() -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """What the overview of one turn depends on, besides the home."""
+    """What the overview depends on besides the home: the agent's options.
 
-    text: str
-    history: tuple[str, ...] = ()
+    Never what was said, the time or a state: the overview is the stable
+    prefix of every request of the agent.
+    """
+
     budget_tokens: int = DEFAULT_PROMPT_BUDGET
-    # Bytes of the request outside the API: the agent's instructions, an
-    # extra system prompt, the remembered turns and the question.
+    # Bytes of the stable request outside the API: the agent's instructions.
     other_bytes: int = 0
 
 
 def home_allowance(budget_tokens: int, fixed_bytes: int) -> int:
-    """The bytes the overview of the home may take.
+    """The bytes the stable overview of the home may take.
 
-    A share of the budget, and at most what the rest of the request
-    (`fixed_bytes`) leaves of it.
+    A share of the budget, and at most what the stable rest of the request
+    (`fixed_bytes`) leaves of it once the turn's own share is kept free.
     """
     budget = budget_tokens * BYTES_PER_TOKEN
-    return max(0, int(min(budget - fixed_bytes, budget * HOME_SHARE)))
+    return max(
+        0,
+        int(
+            min(
+                budget - fixed_bytes - budget * TURN_RESERVE_SHARE,
+                budget * HOME_SHARE,
+            )
+        ),
+    )
+
+
+def tail_allowance(budget_tokens: int, used_bytes: int) -> int:
+    """The bytes a turn's tail may take: a small share, and what is left."""
+    budget = budget_tokens * BYTES_PER_TOKEN
+    return max(0, int(min(budget - used_bytes, budget * TAIL_SHARE)))
+
+
+def overview_of(api: str | list[str] | llm.API | None) -> HomeContext | None:
+    """The overview Confidant's API object gave its last request, if any."""
+    if isinstance(api, TurnAssistAPI):
+        return api.context
+    if isinstance(api, llm.MergedAPI):
+        for inner in api.llm_apis:
+            if isinstance(inner, TurnAssistAPI):
+                return inner.context
+    return None
+
+
+@callback
+def async_turn_tail(
+    hass: HomeAssistant,
+    overview: HomeContext | None,
+    *,
+    assistant: str | None,
+    device_id: str | None,
+    text: str,
+    history: Sequence[str],
+    budget_tokens: int,
+    turn_bytes: int,
+) -> str:
+    """The per-turn tail: what this utterance likely needs beyond the overview.
+
+    It travels next to the person's words, after the history, so the prefix
+    before it stays byte-identical from turn to turn. `turn_bytes` is what
+    the turn adds besides it (the remembered turns and the question).
+    """
+    if overview is None or overview.complete:
+        return ""
+    index = async_get_index(hass, assistant or "conversation")
+    return index.tail(
+        text,
+        overview=overview,
+        history=history,
+        device_area=async_device_area(hass, device_id),
+        allowance=tail_allowance(budget_tokens, overview.stable_bytes + turn_bytes),
+    )
 
 
 def message_bytes(message: Message) -> int:
@@ -1016,7 +1195,7 @@ def async_assist_api(
 
 
 class TurnAssistAPI(llm.API):
-    """Home Assistant's Assist API for one turn, with Confidant's overview."""
+    """Home Assistant's Assist API for an agent, with Confidant's overview."""
 
     def __init__(self, hass: HomeAssistant, turn: Turn) -> None:
         """An API with the Assist API's id and name: tools keep their names."""
@@ -1072,12 +1251,10 @@ class TurnAssistAPI(llm.API):
                     for result in results.values()
                 )
             )
-            self.context = index.context(
-                self.turn.text,
-                history=self.turn.history,
-                device_area=async_device_area(self.hass, llm_context.device_id),
+            self.context = index.overview(
                 allowance=home_allowance(self.turn.budget_tokens, fixed),
                 find_tool=find_tool.name,
+                fixed_bytes=fixed,
             )
             home_prompt = f"{live_prompt}\n{self.context.text}"
         results[HA_DOMAIN] = parts.llm_tools(tools=[live_tool], prompt=home_prompt)
@@ -1094,14 +1271,14 @@ class TurnAssistAPI(llm.API):
                 results[DOMAIN] = result
 
         tools: list[llm.Tool] = []
-        prompts: list[str] = []
+        # The overview first: it is the same for every satellite, while other
+        # platforms' prompts may name the satellite's area. So the longest
+        # part stays a prefix shared by every conversation of the agent.
+        prompts: list[str] = [home_prompt]
         for domain, result in sorted(results.items()):
             tools.extend(result.tools)
             if result.prompt and domain != HA_DOMAIN:
                 prompts.append(result.prompt)
-        # The overview changes from turn to turn: last, so that everything
-        # before it stays a prefix a provider can cache.
-        prompts.append(home_prompt)
         return llm.APIInstance(
             api=self,
             api_prompt="\n".join(prompts),

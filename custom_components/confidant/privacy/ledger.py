@@ -2,7 +2,8 @@
 
 For each provider and each local day, the ledger counts what Confidant sent:
 the HTTP requests, the bytes of their bodies and the images they carried,
-and whether the provider is inside the house or in the cloud. It keeps
+the prompt tokens the provider reported and how many of them it read from
+its cache, and whether the provider is inside the house or in the cloud. It keeps
 numbers only, never content, in a Home Assistant store, so a restart does
 not reset today; days older than `KEEP_DAYS` are dropped.
 
@@ -47,6 +48,8 @@ from ..providers import (
     Delta,
     Provider,
     ProviderRequest,
+    Usage,
+    UsageDelta,
     UserMessage,
 )
 
@@ -70,6 +73,9 @@ class Counts:
     requests: int = 0
     bytes: int = 0
     images: int = 0
+    # Prompt tokens the provider reported, and those it read from a cache.
+    tokens: int = 0
+    cached_tokens: int = 0
 
 
 class LedgerRow(TypedDict):
@@ -81,6 +87,8 @@ class LedgerRow(TypedDict):
     requests: int
     bytes: int
     images: int
+    tokens: int
+    cached_tokens: int
 
 
 def _today() -> date:
@@ -113,7 +121,12 @@ class Ledger:
                     bool(row["local"]),
                 )
                 counts = Counts(
-                    int(row["requests"]), int(row["bytes"]), int(row["images"])
+                    int(row["requests"]),
+                    int(row["bytes"]),
+                    int(row["images"]),
+                    # Rows written before tokens were counted have none.
+                    int(row.get("tokens", 0)),
+                    int(row.get("cached_tokens", 0)),
                 )
             except KeyError, TypeError, ValueError:
                 continue  # A damaged row is dropped, never fatal.
@@ -151,14 +164,18 @@ class Ledger:
         requests: int = 0,
         bytes_sent: int = 0,
         images: int = 0,
+        tokens: int = 0,
+        cached_tokens: int = 0,
     ) -> None:
         """Add to today's counts for a provider."""
-        if not (requests or bytes_sent or images):
+        if not (requests or bytes_sent or images or tokens or cached_tokens):
             return
         counts = self._counts.setdefault((_today(), provider, local), Counts())
         counts.requests += requests
         counts.bytes += bytes_sent
         counts.images += images
+        counts.tokens += tokens
+        counts.cached_tokens += cached_tokens
         self._store.async_delay_save(self._data, SAVE_DELAY)
         self._notify()
 
@@ -172,6 +189,8 @@ class Ledger:
             total.requests += counts.requests
             total.bytes += counts.bytes
             total.images += counts.images
+            total.tokens += counts.tokens
+            total.cached_tokens += counts.cached_tokens
         return total
 
     def rows(self) -> list[LedgerRow]:
@@ -184,6 +203,8 @@ class Ledger:
                 requests=counts.requests,
                 bytes=counts.bytes,
                 images=counts.images,
+                tokens=counts.tokens,
+                cached_tokens=counts.cached_tokens,
             )
             for (day, provider, local), counts in sorted(
                 self._counts.items(), key=lambda item: (item[0][0], item[0][1])
@@ -242,6 +263,16 @@ class Meter:
         if (outgoing := _OUTGOING.get()) is not None:
             images, outgoing.images = outgoing.images, 0
         self.ledger.async_record(self.provider, self.local, requests=1, images=images)
+
+    @callback
+    def usage(self, usage: Usage) -> None:
+        """Count the prompt tokens a provider reported for one request."""
+        self.ledger.async_record(
+            self.provider,
+            self.local,
+            tokens=usage.input_tokens,
+            cached_tokens=usage.cached_input_tokens,
+        )
 
     @callback
     def _body_sent(self, size: int) -> None:
@@ -308,7 +339,7 @@ def image_count(request: ProviderRequest) -> int:
 
 
 class MeteredProvider:
-    """A provider whose model requests tell the meter what images they carry.
+    """A provider whose model requests tell the meter their images and usage.
 
     Everything else is the wrapped provider's: `is_local`, the model list and
     any attribute this class does not define.
@@ -341,6 +372,8 @@ class MeteredProvider:
         token = _OUTGOING.set(outgoing)
         try:
             async for delta in self._provider.async_stream(request):
+                if isinstance(delta, UsageDelta):
+                    self._meter.usage(delta.usage)
                 yield delta
         finally:
             # Images of a request that never went out are not counted later.

@@ -99,6 +99,9 @@ class ProviderRequest:
     # An opaque, stable id of the conversation (never its content); some
     # providers use it for abuse monitoring or cache routing.
     user: str | None = None
+    # An opaque, stable id of the agent: requests with the same key share a
+    # prompt prefix, so a provider may route them to the same cache.
+    cache_key: str | None = None
     # Provider-specific knobs (reasoning effort, keep_alive, ...).
     options: Mapping[str, Any] = field(default_factory=dict)
 
@@ -124,7 +127,31 @@ class ToolCallDelta:
     call: ToolCall
 
 
-type Delta = TextDelta | ReasoningDelta | ToolCallDelta
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What one model request cost, as the provider reported it.
+
+    `input_tokens` counts the whole prompt, `cached_input_tokens` the part
+    of it read from the provider's cache (or a local server's KV cache), and
+    `cache_write_tokens` the part written to a cache (Anthropic). A local
+    server's time on the prompt is `prompt_ms`, when it says.
+    """
+
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    prompt_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageDelta:
+    """The usage of the request, reported once, at the end of its answer."""
+
+    usage: Usage
+
+
+type Delta = TextDelta | ReasoningDelta | ToolCallDelta | UsageDelta
 
 
 class ProviderError(Exception):

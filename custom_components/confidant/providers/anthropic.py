@@ -7,7 +7,9 @@ turns the stream's content blocks into deltas. What it takes care of:
   of one role are merged, tool results become `tool_result` blocks of one
   user message, placed before any text as the API requires.
 - Prompt caching: the static system prompt and the tool list each end with a
-  `cache_control` breakpoint, so a conversation re-reads them from the cache.
+  `cache_control` breakpoint, and so does the remembered conversation before
+  the person's last words, so every turn re-reads them from the cache.
+  Usage (cache reads and writes included) is reported at the end.
 - Tool input arrives as `input_json_delta` fragments per content block; a
   call is complete at its `content_block_stop`. A stream that stops at
   `max_tokens` inside a tool input leaves that call without arguments: it is
@@ -60,6 +62,8 @@ from . import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
+    Usage,
+    UsageDelta,
     UserMessage,
 )
 from .tool_arguments import parse_tool_arguments
@@ -290,12 +294,16 @@ def build_messages_body(
         if isinstance(message, SystemMessage) and message.text
     )
     messages: list[dict[str, Any]] = []
+    # The message the person's last words went into: what comes before it
+    # is the remembered conversation, the same in the next turn's request.
+    words_at: int | None = None
     for message in request.messages:
         match message:
             case SystemMessage():
                 continue
             case UserMessage():
                 _append(messages, "user", _user_content(message))
+                words_at = len(messages) - 1
             case AssistantMessage(tool_calls=tool_calls):
                 thinking = (
                     known.get(tool_calls[0].id, [])
@@ -320,6 +328,11 @@ def build_messages_body(
         tools = [_tool(spec) for spec in request.tools]
         tools[-1]["cache_control"] = dict(_CACHE_CONTROL)
         body["tools"] = tools
+    if words_at is not None and words_at >= 1:
+        # A third breakpoint at the end of the remembered conversation: the
+        # next turn reads it from the cache too (the API allows four).
+        blocks = messages[words_at - 1]["content"]
+        blocks[-1] = {**blocks[-1], "cache_control": dict(_CACHE_CONTROL)}
     if budget is not None:
         body["thinking"] = {"type": "enabled", "budget_tokens": budget}
         # max_tokens counts the thinking too and must exceed the budget.
@@ -374,6 +387,31 @@ class _Answer:
         # Closed thinking blocks not yet remembered with a tool call.
         self.thinking: list[dict[str, Any]] = []
         self.finished = False
+        self.input_usage: anthropic_types.Usage | None = None
+
+    def usage(self, delta_usage: anthropic_types.MessageDeltaUsage) -> Delta:
+        """The request's usage: input from message_start, output at the end.
+
+        The API counts `input_tokens` after the last cache breakpoint only;
+        the whole prompt is that plus what was read from and written to the
+        cache.
+        """
+        start = self.input_usage
+        fresh = (delta_usage.input_tokens or 0) or (start.input_tokens if start else 0)
+        read = (delta_usage.cache_read_input_tokens or 0) or (
+            (start.cache_read_input_tokens or 0) if start else 0
+        )
+        written = (delta_usage.cache_creation_input_tokens or 0) or (
+            (start.cache_creation_input_tokens or 0) if start else 0
+        )
+        return UsageDelta(
+            Usage(
+                input_tokens=fresh + read + written,
+                cached_input_tokens=read,
+                cache_write_tokens=written,
+                output_tokens=delta_usage.output_tokens or 0,
+            )
+        )
 
     def feed(self, event: anthropic_types.RawMessageStreamEvent) -> Iterator[Delta]:
         """Return the deltas one event completes."""
@@ -386,9 +424,13 @@ class _Answer:
         if isinstance(event, anthropic_types.RawMessageDeltaEvent):
             if event.delta.stop_reason is not None:
                 self.finished = True
+            usage = [self.usage(event.usage)] if event.usage is not None else []
             if event.delta.stop_reason == "max_tokens":
                 # Tool blocks still open were cut off mid-input.
-                return self._truncated()
+                return iter([*self._truncated(), *usage])
+            return iter(usage)
+        if isinstance(event, anthropic_types.RawMessageStartEvent):
+            self.input_usage = event.message.usage
         elif isinstance(event, anthropic_types.RawMessageStopEvent):
             self.finished = True
         return iter(())

@@ -48,6 +48,8 @@ from . import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
+    Usage,
+    UsageDelta,
     UserMessage,
 )
 from .network import is_local_url
@@ -163,6 +165,25 @@ def _deltas(message: Mapping[str, Any]) -> list[Delta]:
         if (call := _tool_call(raw)) is not None
     )
     return deltas
+
+
+def _usage(chunk: Mapping[str, Any]) -> Usage | None:
+    """The usage of the last chunk.
+
+    Ollama counts in `prompt_eval_count` the prompt tokens it evaluated;
+    it does not say how many its KV cache spared it, so none are reported
+    as cached.
+    """
+    evaluated = chunk.get("prompt_eval_count")
+    if not isinstance(evaluated, int):
+        return None
+    duration = chunk.get("prompt_eval_duration")
+    output = chunk.get("eval_count")
+    return Usage(
+        input_tokens=evaluated,
+        output_tokens=output if isinstance(output, int) else 0,
+        prompt_ms=duration / 1e6 if isinstance(duration, int) else None,
+    )
 
 
 async def _lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
@@ -322,6 +343,8 @@ class OllamaProvider:
                         for delta in _deltas(message):
                             yield delta
                     if chunk.get("done") is True:
+                        if (usage := _usage(chunk)) is not None:
+                            yield UsageDelta(usage)
                         return
             raise StreamInterruptedError("stream ended before done")
         except ProviderError:

@@ -11,6 +11,14 @@ deltas a server sends, and tolerates:
 - reasoning text in `reasoning_content` or `reasoning`,
 - a last chunk without `finish_reason`, or a trailing chunk after it,
 - tool-call markup leaking into the text (llama.cpp).
+
+Caches: a request asks for usage at the end of the stream (`stream_options`);
+once a server shows it is llama.cpp (its `timings`), requests also say
+`cache_prompt` and keep each conversation on a slot of its own (`id_slot`,
+least recently used first, out of the slots its `/props` reports), so a
+follow-up re-evaluates only what is new. The usage and the server's timings
+(tokens read from its cache, time on the prompt) are reported as a
+`UsageDelta`.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -37,6 +46,8 @@ from . import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
+    Usage,
+    UsageDelta,
     UserMessage,
 )
 from .markup_filter import MarkupFilter
@@ -109,7 +120,58 @@ def build_chat_completions_body(request: ProviderRequest) -> dict[str, Any]:
         body["temperature"] = request.temperature
     if request.tools:
         body["tools"] = [_tool(spec) for spec in request.tools]
+    # Usage comes in a last chunk only when asked for.
+    body["stream_options"] = {"include_usage": True}
     return body
+
+
+def _usage(usage: Any, timings: Any) -> Usage | None:
+    """The usage of a request, from the usage chunk and llama.cpp's timings."""
+    if usage is None and not isinstance(timings, dict):
+        return None
+    prompt = getattr(usage, "prompt_tokens", None) or 0
+    details = getattr(usage, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) or 0
+    prompt_ms: float | None = None
+    if isinstance(timings, dict):
+        cache_n, prompt_n = timings.get("cache_n"), timings.get("prompt_n")
+        if isinstance(cache_n, int):
+            cached = cache_n
+        if not prompt and isinstance(cache_n, int) and isinstance(prompt_n, int):
+            prompt = cache_n + prompt_n
+        if isinstance(ms := timings.get("prompt_ms"), int | float):
+            prompt_ms = float(ms)
+    return Usage(
+        input_tokens=prompt,
+        cached_input_tokens=cached,
+        output_tokens=getattr(usage, "completion_tokens", None) or 0,
+        prompt_ms=prompt_ms,
+    )
+
+
+class SlotKeeper:
+    """llama.cpp slots, one per recent conversation, least recently used first."""
+
+    def __init__(self) -> None:
+        """Know nothing yet: no slot is asked for until the server's are known."""
+        self.total: int | None = None
+        self._slots: OrderedDict[str, int] = OrderedDict()
+
+    def slot(self, conversation: str | None) -> int | None:
+        """The slot of a conversation, or None when slots are not known."""
+        if not self.total or conversation is None:
+            return None
+        if (slot := self._slots.get(conversation)) is not None:
+            self._slots.move_to_end(conversation)
+            return slot
+        used = set(self._slots.values())
+        free = [slot for slot in range(self.total) if slot not in used]
+        if free:
+            slot = free[0]
+        else:
+            _oldest, slot = self._slots.popitem(last=False)
+        self._slots[conversation] = slot
+        return slot
 
 
 @dataclass(slots=True)
@@ -205,6 +267,20 @@ class OpenAICompatibleProvider:
         # The SDK reads platform details from disk on first use; do it now,
         # while still in the executor.
         self._client.platform_headers()
+        self._http = http_client
+        # Set once a response carries llama.cpp's timings.
+        self._llama_cpp = False
+        self.slots = SlotKeeper()
+
+    async def _async_read_slots(self) -> None:
+        """Ask a llama.cpp server how many slots it has (once)."""
+        root = self._base_url.rstrip("/").removesuffix("/v1")
+        try:
+            response = await self._http.get(f"{root}/props", timeout=5.0)
+            total = response.json().get("total_slots")
+        except Exception:  # noqa: BLE001 - without slots, none is asked for
+            total = None
+        self.slots.total = total if isinstance(total, int) and total > 0 else 0
 
     @property
     def is_local(self) -> bool:
@@ -222,14 +298,24 @@ class OpenAICompatibleProvider:
     async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         """Stream the answer to a Chat Completions request."""
         body = build_chat_completions_body(request)
+        if self._llama_cpp:
+            extra: dict[str, Any] = {"cache_prompt": True}
+            if (slot := self.slots.slot(request.user)) is not None:
+                extra["id_slot"] = slot
+            body["extra_body"] = extra
         client = self._client.with_options(timeout=request.timeout)
         started = False
+        usage: Usage | None = None
         try:
             stream = await client.chat.completions.create(**body)
             started = True
             tool_calls = ToolCallAssembler()
             markup = MarkupFilter()
             async for chunk in stream:
+                timings = _extra(chunk, "timings")
+                if chunk.usage is not None or timings is not None:
+                    usage = _usage(chunk.usage, timings) or usage
+                    self._llama_cpp = self._llama_cpp or isinstance(timings, dict)
                 for choice in chunk.choices or ():
                     delta = choice.delta
                     if delta is None:
@@ -252,3 +338,7 @@ class OpenAICompatibleProvider:
                 yield ToolCallDelta(call)
         except Exception as err:
             raise map_openai_error(err, streaming=started) from err
+        if usage is not None:
+            yield UsageDelta(usage)
+        if self._llama_cpp and self.slots.total is None:
+            await self._async_read_slots()

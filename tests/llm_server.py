@@ -27,6 +27,8 @@ from typing import Any
 
 from aiohttp import web
 
+from .prompt_prefix import PromptCache, PromptUsage
+
 
 @dataclass
 class ToolCallStep:
@@ -69,6 +71,9 @@ class Reply:
     # Seconds the model "thinks" before the first byte of a streamed answer:
     # a fixed simulated model latency (the benchmark's).
     latency: float = 0.0
+    # Set by the server when the request arrives: the prompt's tokens and
+    # how many of them its simulated prompt cache held (the usage reported).
+    usage: PromptUsage | None = None
 
     def words(self) -> list[str]:
         """Split the text into the pieces a model streams, spaces kept."""
@@ -126,6 +131,13 @@ class LLMServer:
         self.raw_replies: deque[tuple[int, str, bytes]] = deque()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # A simulated prompt cache: usage says how much of a prompt it held.
+        self.prompt_cache = PromptCache()
+        # The usage reported for each model request, in order.
+        self.reported: list[PromptUsage] = []
+        # Answer as llama.cpp does: `timings` in the last chunk, slots in /props.
+        self.llama_cpp = False
+        self.total_slots = 4
 
     @property
     def url(self) -> str:
@@ -197,12 +209,15 @@ class LLMServer:
             request.headers.get("x-api-key"),
         )
 
-    async def next_reply(self) -> Reply:
+    async def next_reply(self, kind: str | None = None, body: Any = None) -> Reply:
         if not self.replies:
             raise AssertionError(
                 "The LLM server received a request the test did not script"
             )
         reply = self.replies.popleft()
+        if kind is not None and isinstance(body, dict) and reply.status == 200:
+            reply.usage = self.prompt_cache.account(kind, body)
+            self.reported.append(reply.usage)
         if reply.hold is not None:
             await reply.hold.wait()
         return reply

@@ -114,6 +114,8 @@ async def test_diagnostics_hold_numbers_not_words(
         "requests": len(llm_server.requests),
         "bytes": sent,
         "images": 1,
+        "tokens": sum(usage.total for usage in llm_server.reported),
+        "cached_tokens": sum(usage.cached for usage in llm_server.reported),
         "bytes_to_cloud": sent,
     }
     (row,) = diagnostics["ledger"]["days"]

@@ -42,7 +42,16 @@ from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_conformance import PROVIDERS, WIRES, provider_url
 
 CLOUD = {"openai", "anthropic"}  # 127.0.0.1 or not, the model is in the cloud
-ROW_KEYS = {"date", "provider", "local", "requests", "bytes", "images"}
+ROW_KEYS = {
+    "date",
+    "provider",
+    "local",
+    "requests",
+    "bytes",
+    "images",
+    "tokens",
+    "cached_tokens",
+}
 
 
 @pytest.fixture(params=PROVIDERS)
@@ -143,6 +152,15 @@ async def test_ledger_matches_the_wire(
     assert today.bytes == sum(len(request.body) for request in received)
     assert today.bytes > 0
     assert today.images == server_images(kind, llm_server) == 1
+    # The prompt tokens each answer's usage reported (Ollama: evaluated ones).
+    reported = llm_server.reported
+    # The refused request reported no usage.
+    assert len(reported) == 4
+    if kind == "ollama":
+        assert today.tokens == sum(u.total - u.cached for u in reported)
+    else:
+        assert today.tokens == sum(u.total for u in reported)
+        assert today.cached_tokens == sum(u.cached for u in reported)
 
     (row,) = ledger_of(entry).rows()
     assert set(row) == ROW_KEYS
@@ -277,6 +295,7 @@ async def test_counts_survive_a_reload(
     assert after.requests == before.requests + 1 == len(llm_server.requests)
     assert after.bytes == before.bytes
     assert after.images == before.images == 1
+    assert after.tokens == before.tokens > 0
     llm_server.script(Reply(text="Still counting."))
     await ask(hass, "still there?")
     assert ledger_of(entry).today().bytes == sum(

@@ -32,6 +32,7 @@ from custom_components.confidant.providers import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
+    UsageDelta,
     UserMessage,
 )
 from custom_components.confidant.providers.anthropic import AnthropicProvider
@@ -75,7 +76,13 @@ def ask(text: str = "Hello", **kwargs: Any) -> ProviderRequest:
 
 async def collect(provider: AnthropicProvider, request: ProviderRequest) -> list[Delta]:
     """Every delta of one answer."""
-    return [delta async for delta in provider.async_stream(request)]
+    # What the person hears and the tools the model calls; usage has tests
+    # of its own (test_prompt_cache.py).
+    return [
+        delta
+        async for delta in provider.async_stream(request)
+        if not isinstance(delta, UsageDelta)
+    ]
 
 
 async def collect_until_error(
@@ -597,6 +604,8 @@ async def test_request_two_round_history(
                     "id": "call_other_3",
                     "name": "HassTurnOn",
                     "input": {"name": "Porch"},
+                    # The end of what the next turn repeats: a breakpoint.
+                    "cache_control": {"type": "ephemeral"},
                 },
             ],
         },

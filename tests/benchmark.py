@@ -651,8 +651,8 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("first_delta_ms", "first byte -> first delta, median ms", "{:.2f}"),
     ("memory_peak_kib", "peak memory per open conversation, KiB", "{:.1f}"),
     ("memory_retained_kib", "memory kept per open conversation, KiB", "{:.1f}"),
-    ("concurrent_p50_ms", "100 at once: overhead p50 ms", "{:.2f}"),
-    ("concurrent_p95_ms", "100 at once: overhead p95 ms", "{:.2f}"),
+    ("concurrent_p50_ms", "--concurrency at once: overhead p50 ms", "{:.2f}"),
+    ("concurrent_p95_ms", "--concurrency at once: overhead p95 ms", "{:.2f}"),
 )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import httpx
 import pytest
-from homeassistant.components.conversation import trace
+from homeassistant.components.conversation import ChatLog, trace
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -298,3 +298,46 @@ async def test_usage_of_real_streams(
     usages = [delta.usage for delta in deltas if isinstance(delta, UsageDelta)]
     assert usages == [expected]
     assert isinstance(deltas[-1], UsageDelta)
+
+
+async def test_the_tail_survives_home_assistants_static_prompt(
+    hass: HomeAssistant,
+    generated: LoadedHome,
+    llm_server: LLMServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Home Assistant 2026.11 keeps a conversation's prompt and tools between turns.
+
+    Then it does not ask Confidant's API again on turn 2; the turn's tail still
+    comes from the overview the first turn's request carried. On 2026.10 this
+    is played by keeping the chat log's LLM data as 2026.11 does (its code,
+    reduced to what matters here).
+    """
+    original = ChatLog.async_provide_llm_data
+
+    async def keep_static(
+        self: ChatLog, llm_context: Any, user_llm_hass_api: Any = None, *args: Any
+    ) -> None:
+        if user_llm_hass_api and self.llm_api is not None:
+            self.llm_api.llm_context = llm_context
+            self.llm_input_provided_index = len(self.content)
+            return
+        await original(self, llm_context, user_llm_hass_api, *args)
+
+    monkeypatch.setattr(ChatLog, "async_provide_llm_data", keep_static)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_PROVIDER: "openai_compatible", CONF_URL: llm_server.url},
+        subentries_data=[agent_subentry()],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    office = generated.satellites["Office"]
+    llm_server.script(Reply(text="21 degrees."), Reply(text="14 degrees."))
+    first = await ask(hass, "What's the temperature in the kitchen?", device_id=office)
+    await ask(hass, "And in the wine cellar?", first.conversation_id, device_id=office)
+    one, two = (r.json for r in llm_server.requests_to("/v1/chat/completions"))
+    assert stable_part("openai_compatible", one) == stable_part(
+        "openai_compatible", two
+    )
+    assert "Wine Cellar temperature" in last_user_text("openai_compatible", two)

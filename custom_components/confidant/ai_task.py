@@ -99,6 +99,8 @@ def _task_error(key: str, detail: str = "") -> HomeAssistantError:
 class ConfidantTaskEntity(ai_task.AITaskEntity, ConfidantLLMEntity):
     """Generates data (text or a structure) from instructions and images."""
 
+    # Data, not speech: JSON answers are what a structured task asks for.
+    speaks_answers = False
     _attr_supported_features = (
         ai_task.AITaskEntityFeature.GENERATE_DATA
         | ai_task.AITaskEntityFeature.SUPPORT_ATTACHMENTS

@@ -199,6 +199,8 @@ class ConfidantLLMEntity(Entity):
 
     _attr_has_entity_name = True
     _attr_name = None
+    # Whether this entity's answers are spoken (see ProviderRequest.spoken).
+    speaks_answers = True
 
     def __init__(self, entry: ConfidantConfigEntry, subentry: ConfigSubentry) -> None:
         """Describe the agent as a service device of its own."""
@@ -258,6 +260,7 @@ class ConfidantLLMEntity(Entity):
             timeout=float(options.get(CONF_TIMEOUT, DEFAULT_TIMEOUT)),
             user=user,
             options=provider_options,
+            spoken=self.speaks_answers,
         )
 
     def _report_failure(

@@ -101,6 +101,9 @@ class ProviderRequest:
     user: str | None = None
     # Provider-specific knobs (reasoning effort, keep_alive, ...).
     options: Mapping[str, Any] = field(default_factory=dict)
+    # Whether the answer is spoken (a conversation) rather than data (an AI
+    # task's JSON): local providers keep markup and loops out of speech only.
+    spoken: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,7 @@ from . import (
     ToolSpec,
     UserMessage,
 )
+from .markup_filter import guard_spoken_text
 from .network import is_local_url
 from .tool_arguments import parse_tool_arguments
 
@@ -293,7 +294,12 @@ class OllamaProvider:
         return sorted(names)
 
     async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
-        """Stream the answer to an `/api/chat` request."""
+        """Stream the answer to an `/api/chat` request, without machinery."""
+        stream = self._async_stream(request)
+        async for delta in guard_spoken_text(stream) if request.spoken else stream:
+            yield delta
+
+    async def _async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         # No total limit, so a long answer is never cut; a server silent for
         # the request's timeout (loading, hung, gone) is given up on.
         timeout = aiohttp.ClientTimeout(

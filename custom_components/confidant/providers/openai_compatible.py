@@ -39,7 +39,7 @@ from . import (
     ToolSpec,
     UserMessage,
 )
-from .markup_filter import MarkupFilter
+from .markup_filter import guard_spoken_text
 from .network import is_local_url
 from .openai_errors import map_openai_error
 from .tool_arguments import parse_tool_arguments
@@ -220,7 +220,12 @@ class OpenAICompatibleProvider:
             raise map_openai_error(err) from err
 
     async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
-        """Stream the answer to a Chat Completions request."""
+        """Stream the answer to a Chat Completions request, without machinery."""
+        stream = self._async_stream(request)
+        async for delta in guard_spoken_text(stream) if request.spoken else stream:
+            yield delta
+
+    async def _async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         body = build_chat_completions_body(request)
         client = self._client.with_options(timeout=request.timeout)
         started = False
@@ -228,26 +233,26 @@ class OpenAICompatibleProvider:
             stream = await client.chat.completions.create(**body)
             started = True
             tool_calls = ToolCallAssembler()
-            markup = MarkupFilter()
-            async for chunk in stream:
-                for choice in chunk.choices or ():
-                    delta = choice.delta
-                    if delta is None:
-                        continue
-                    if reasoning := _extra(delta, "reasoning_content", "reasoning"):
-                        yield ReasoningDelta(str(reasoning))
-                    if delta.content and (text := markup.feed(delta.content)):
-                        yield TextDelta(text)
-                    for fragment in delta.tool_calls or ():
-                        function = fragment.function
-                        tool_calls.add(
-                            fragment.index,
-                            fragment.id,
-                            function.name if function else None,
-                            function.arguments if function else None,
-                        )
-            if text := markup.flush():
-                yield TextDelta(text)
+            # Closing the response when the reader stops early (a runaway
+            # answer) tells the server to stop generating.
+            async with stream:
+                async for chunk in stream:
+                    for choice in chunk.choices or ():
+                        delta = choice.delta
+                        if delta is None:
+                            continue
+                        if reasoning := _extra(delta, "reasoning_content", "reasoning"):
+                            yield ReasoningDelta(str(reasoning))
+                        if delta.content:
+                            yield TextDelta(delta.content)
+                        for fragment in delta.tool_calls or ():
+                            function = fragment.function
+                            tool_calls.add(
+                                fragment.index,
+                                fragment.id,
+                                function.name if function else None,
+                                function.arguments if function else None,
+                            )
             for call in tool_calls.complete():
                 yield ToolCallDelta(call)
         except Exception as err:

@@ -43,6 +43,7 @@ from .providers import (
     ProviderError,
     UserMessage,
 )
+from .providers.server_message import spoken_error
 
 
 async def async_setup_entry(
@@ -363,8 +364,13 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
     ) -> conversation.ConversationResult:
         """Speak a translated error, keep the turn in the log, stay available."""
         detail = self._report_failure(err, "answer")
+        key, placeholders = spoken_error(
+            err.translation_key,
+            detail,
+            err.server_message if isinstance(err, ProviderError) else "",
+        )
         speech = await async_spoken_message(
-            self.hass, user_input.language, err.translation_key, {"detail": detail}
+            self.hass, user_input.language, key, placeholders
         )
         response = intent.IntentResponse(language=user_input.language)
         response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)

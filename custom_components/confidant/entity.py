@@ -272,8 +272,15 @@ class ConfidantLLMEntity(Entity):
         raises the repair that leads to signing in again.
         """
         detail = err.detail if isinstance(err, ProviderError) else ""
+        said = err.server_message if isinstance(err, ProviderError) else ""
         LOGGER.warning(
-            "%s could not %s: %s %s", self.entity_id, doing, err.translation_key, detail
+            "%s could not %s: %s %s%s",
+            self.entity_id,
+            doing,
+            err.translation_key,
+            detail,
+            # The server's own words, made safe (providers/server_message.py).
+            f"; the server said: {said}" if said else "",
         )
         if isinstance(err, AuthenticationError):
             async_report_invalid_auth(self.hass, self.entry)

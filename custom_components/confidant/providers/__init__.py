@@ -135,10 +135,15 @@ class ProviderError(Exception):
 
     translation_key: ClassVar[str] = "provider_error"
 
-    def __init__(self, detail: str = "") -> None:
-        """Keep a short, content-free detail (status code, error code)."""
+    def __init__(self, detail: str = "", server_message: str = "") -> None:
+        """Keep a short, content-free detail (status code, error code).
+
+        `server_message` is the server's own explanation, already made safe
+        by server_message.safe_server_message, or "".
+        """
         super().__init__(detail)
         self.detail = detail
+        self.server_message = server_message
 
 
 class AuthenticationError(ProviderError):

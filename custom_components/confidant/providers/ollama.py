@@ -13,7 +13,8 @@ nothing blocking to create. The answer is NDJSON: one JSON object a line,
 - a stream that ends without `done` (a crashed runner, a dropped link).
 
 Only the HTTP status and a short error class are kept as an error's detail:
-Ollama's error messages echo model names and sometimes the prompt.
+Ollama's error messages echo model names and sometimes the prompt, so its
+message is kept only as made safe by server_message.py.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from . import (
 )
 from .markup_filter import guard_spoken_text
 from .network import is_local_url
+from .server_message import safe_server_message
 from .tool_arguments import parse_tool_arguments
 
 # Listing models is quick even on a busy server; a person is waiting in the
@@ -201,7 +203,15 @@ async def _status_error(
     `names_model` says whether the request named a model, so that a 404 can
     mean the model is missing rather than the URL being wrong.
     """
-    status = response.status
+    message = await _error_message(response)
+    error = _status_error_kind(response.status, message, names_model=names_model)
+    error.server_message = safe_server_message(message)
+    return error
+
+
+def _status_error_kind(
+    status: int, message: str, *, names_model: bool
+) -> ProviderError:
     detail = f"HTTP {status}"
     if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
         return AuthenticationError(detail)
@@ -212,14 +222,14 @@ async def _status_error(
     if status == HTTPStatus.NOT_FOUND:
         # Ollama says "model 'x' not found" (or "model \"x\" not found, try
         # pulling it first"); any other 404 means the URL is not Ollama's API.
-        if names_model and _mentions_missing_model(await _error_message(response)):
+        if names_model and _mentions_missing_model(message):
             return ModelNotFoundError(detail)
         return ConnectionFailedError(detail)
     return BadRequestError(detail)
 
 
 async def _error_message(response: aiohttp.ClientResponse) -> str:
-    """Return the `error` text of an error body; read, never kept or logged."""
+    """Return the `error` text of an error body, to be made safe before use."""
     try:
         body = json.loads(await response.content.read(_ERROR_BODY_LIMIT))
     except ValueError, aiohttp.ClientError:
@@ -320,10 +330,10 @@ class OllamaProvider:
                 started = True
                 async for line in _lines(response.content):
                     chunk = _parse_line(line)
-                    if chunk.get("error"):
+                    if error := chunk.get("error"):
                         # Headers were sent before the runner failed, so the
                         # error arrives as a line of an HTTP-200 stream.
-                        raise ServerError("error in stream")
+                        raise ServerError("error in stream", safe_server_message(error))
                     if isinstance(message := chunk.get("message"), Mapping):
                         for delta in _deltas(message):
                             yield delta

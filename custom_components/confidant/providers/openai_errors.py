@@ -1,8 +1,9 @@
 """Mapping of the openai SDK's and httpx's exceptions to provider errors.
 
 Shared by the OpenAI (Responses) and OpenAI-compatible (Chat Completions)
-providers. The detail kept is the HTTP status and the provider's error code:
-never the provider's message, which can echo part of the API key.
+providers. The detail kept is the HTTP status and the provider's error code. The
+provider's message, which can echo part of the API key or the request, is
+kept only as made safe by server_message.py.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from . import (
     ServerError,
     StreamInterruptedError,
 )
+from .server_message import message_of_body, safe_server_message
 
 
 def _status_detail(err: openai.APIStatusError) -> str:
@@ -36,6 +38,15 @@ def map_openai_error(err: Exception, *, streaming: bool = False) -> ProviderErro
     """Return the provider error for an exception raised by the SDK or httpx."""
     if isinstance(err, ProviderError):
         return err
+    mapped = _map(err, streaming=streaming)
+    if isinstance(err, openai.APIError) and not isinstance(
+        err, openai.APIConnectionError
+    ):
+        mapped.server_message = safe_server_message(message_of_body(err.body))
+    return mapped
+
+
+def _map(err: Exception, *, streaming: bool) -> ProviderError:
     if isinstance(err, (openai.APITimeoutError, httpx.TimeoutException)):
         return ProviderTimeoutError("no answer in time")
     if isinstance(err, (openai.AuthenticationError, openai.PermissionDeniedError)):

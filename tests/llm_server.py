@@ -124,6 +124,10 @@ class LLMServer:
         self.required_key: str | None = None
         # Recorded bytes (wire samples) played verbatim, before any Reply.
         self.raw_replies: deque[tuple[int, str, bytes]] = deque()
+        # What the server says of its model: llama.cpp's GET /props and
+        # Ollama's POST /api/show answer these documents (404 when None).
+        self.props: dict[str, Any] | None = None
+        self.show: dict[str, Any] | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
 

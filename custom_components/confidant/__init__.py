@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
@@ -13,6 +13,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
 from .home_context import async_track_home
+from .model_check import async_probe_entry
 from .privacy.ledger import Ledger, async_remove_ledger
 from .privacy.log_filter import install_content_log_filter
 from .privacy.retention import (
@@ -22,6 +23,7 @@ from .privacy.retention import (
 )
 from .provider_factory import async_create_provider
 from .providers import AuthenticationError, Provider, ProviderError
+from .providers.capabilities import ModelCapabilities
 from .repairs import async_check_models, async_clear_invalid_auth
 from .services import async_setup_services
 
@@ -39,6 +41,8 @@ class ConfidantRuntimeData:
     transcripts: TranscriptStore
     # Privacy: the ledger of what left the house (privacy/ledger.py) goes here.
     ledger: Ledger
+    # What each model can do, as its server said (model_check.py).
+    capabilities: dict[str, ModelCapabilities] = field(default_factory=dict)
 
 
 type ConfidantConfigEntry = ConfigEntry[ConfidantRuntimeData]
@@ -80,6 +84,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
         provider=provider, transcripts=transcripts, ledger=ledger
     )
     transcripts.async_start(entry)
+    # Tools, vision and context of each agent's model: repairs, budgets.
+    await async_probe_entry(hass, entry)
     # The index of the exposed home the agents describe (home_context.py).
     entry.async_on_unload(async_track_home(hass))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

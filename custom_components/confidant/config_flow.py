@@ -45,6 +45,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from .capability_flow import async_suggested_budget, async_tool_warning
 from .const import (
     CONF_ALLOW_CLOUD_IMAGES,
     CONF_ALLOW_PROVIDER_STORAGE,
@@ -682,6 +683,16 @@ class _ModelSubentryFlow(ConfigSubentryFlow):
         user_input[CONF_MODEL] = user_input[CONF_MODEL].strip()
         return user_input
 
+    async def _async_warn_before_saving(
+        self, user_input: dict[str, Any]
+    ) -> SubentryFlowResult | None:
+        """A step to show before saving, or None (agents: capability_flow.py)."""
+        return None
+
+    async def _async_suggested(self, current: dict[str, Any]) -> dict[str, Any]:
+        """Values a new one starts with that depend on the model."""
+        return {}
+
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
@@ -705,6 +716,10 @@ class _ModelSubentryFlow(ConfigSubentryFlow):
 
         if user_input is not None:
             user_input = self._clean(user_input)
+            if (
+                warning := await self._async_warn_before_saving(user_input)
+            ) is not None:
+                return warning
             if creating:
                 name = user_input.pop(CONF_NAME)
                 return self.async_create_entry(title=name, data=user_input)
@@ -722,6 +737,7 @@ class _ModelSubentryFlow(ConfigSubentryFlow):
                 CONF_NAME: self.DEFAULT_NAME,
                 **type(self).DEFAULTS(default_model(kind, models)),
             }
+            current |= await self._async_suggested(current)
         else:
             current = dict(self._get_reconfigure_subentry().data)
 
@@ -833,6 +849,35 @@ class ConversationSubentryFlow(_ModelSubentryFlow):
     ) -> SubentryFlowResult:
         """The agent's form."""
         return await self._async_step_options(user_input)
+
+    # What the server says of the model (capability_flow.py).
+    _tools_warned = False
+    _pending: dict[str, Any] | None = None
+
+    async def _async_warn_before_saving(
+        self, user_input: dict[str, Any]
+    ) -> SubentryFlowResult | None:
+        """Warn once when the agent would control the home without tools."""
+        if self._tools_warned:
+            return None
+        placeholders = await async_tool_warning(self._get_entry(), user_input)
+        if placeholders is None:
+            return None
+        self._pending = user_input
+        return self.async_show_form(
+            step_id="no_tools", description_placeholders=placeholders
+        )
+
+    async def async_step_no_tools(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Saved as chosen once the person read the warning."""
+        self._tools_warned = True
+        return await self._async_step_options(self._pending)
+
+    async def _async_suggested(self, current: dict[str, Any]) -> dict[str, Any]:
+        budget = await async_suggested_budget(self._get_entry(), current)
+        return {} if budget is None else {CONF_PROMPT_BUDGET: budget}
 
 
 class AITaskSubentryFlow(_ModelSubentryFlow):

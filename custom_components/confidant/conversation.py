@@ -20,13 +20,11 @@ from .const import (
     CONF_LOCAL_FIRST,
     CONF_MAX_HISTORY_TURNS,
     CONF_MEMORY_MINUTES,
-    CONF_PROMPT_BUDGET,
     DEFAULT_CONFIRM_SENSITIVE,
     DEFAULT_FOLLOW_UP,
     DEFAULT_LOCAL_FIRST,
     DEFAULT_MAX_HISTORY_TURNS,
     DEFAULT_MEMORY_MINUTES,
-    DEFAULT_PROMPT_BUDGET,
     DOMAIN,
     FOLLOW_UP_ALWAYS,
     FOLLOW_UP_QUESTION,
@@ -36,6 +34,7 @@ from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
 from .forget_phrases import ForgetRequest, forget_request
 from .memory import ContextKey, ShortTermMemory
 from .messages import async_spoken_message
+from .model_check import prompt_budget
 from .phrases import is_end_phrase, is_question
 from .providers import (
     AssistantMessage,
@@ -346,9 +345,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             home_context.Turn(
                 text=user_input.text,
                 history=home_context.history_texts(history),
-                budget_tokens=int(
-                    self._option(CONF_PROMPT_BUDGET, DEFAULT_PROMPT_BUDGET)
-                ),
+                # The household's budget, within the model's real context.
+                budget_tokens=prompt_budget(self.entry, self.subentry),
                 other_bytes=len(prompt.encode())
                 + len((user_input.extra_system_prompt or "").encode())
                 + len(user_input.text.encode())

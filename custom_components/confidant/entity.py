@@ -30,6 +30,7 @@ from .const import (
     PROVIDER_OPENAI,
     PROVIDER_OPTIONS,
 )
+from .model_check import offers_tool
 from .privacy.gate import PrivacyPolicy, apply_policy
 from .providers import (
     AssistantMessage,
@@ -223,6 +224,8 @@ class ConfidantLLMEntity(Entity):
             tools = [
                 tool_spec(tool, chat_log.llm_api.custom_serializer)
                 for tool in chat_log.llm_api.tools
+                # Not the camera to a model that cannot see (model_check.py).
+                if offers_tool(self.entry, self.subentry, tool.name)
             ]
         return self.provider_request(
             messages, tools=tools, user=chat_log.conversation_id

@@ -185,7 +185,16 @@ async def handle_chat_completions(
     return await server.stream(request, reply, frames, "text/event-stream")
 
 
+async def handle_props(server: LLMServer, request: web.Request) -> web.Response:
+    """llama.cpp's GET /props: the model's template caps, modalities, context."""
+    await server.record(request)
+    if server.props is None:
+        return web.json_response({"error": "Not Found"}, status=404)
+    return web.json_response(server.props)
+
+
 ROUTES = [
+    ("GET", "/props", handle_props),
     ("GET", "/v1/models", handle_models),
     ("POST", "/v1/chat/completions", handle_chat_completions),
 ]

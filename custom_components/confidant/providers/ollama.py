@@ -51,6 +51,7 @@ from . import (
     ToolSpec,
     UserMessage,
 )
+from .capabilities import UNKNOWN, ModelCapabilities, from_ollama_show
 from .markup_filter import guard_spoken_text
 from .network import is_local_url
 from .server_message import safe_server_message
@@ -302,6 +303,21 @@ class OllamaProvider:
             and name
         }
         return sorted(names)
+
+    async def async_model_capabilities(self, model: str) -> ModelCapabilities:
+        """Ask `/api/show` what the model can do; UNKNOWN when it cannot say."""
+        try:
+            async with self._session.post(
+                f"{self._base_url}/api/show",
+                json={"model": model},
+                headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=_LIST_TIMEOUT),
+            ) as response:
+                if response.status != HTTPStatus.OK:
+                    return UNKNOWN
+                return from_ollama_show(await response.json(content_type=None))
+        except TimeoutError, aiohttp.ClientError, ValueError:
+            return UNKNOWN
 
     async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         """Stream the answer to an `/api/chat` request, without machinery."""

@@ -39,6 +39,13 @@ from . import (
     ToolSpec,
     UserMessage,
 )
+from .capabilities import (
+    UNKNOWN,
+    ModelCapabilities,
+    from_llamacpp_props,
+    from_openai_models,
+    merge,
+)
 from .markup_filter import guard_spoken_text
 from .network import is_local_url
 from .openai_errors import map_openai_error
@@ -46,6 +53,8 @@ from .tool_arguments import parse_tool_arguments
 
 # Local servers accept any key, but the SDK insists on one.
 _PLACEHOLDER_KEY = "no-key"
+# Asking what a model can do is quick; a person may be waiting in a flow.
+_PROBE_TIMEOUT = 10.0
 
 
 def _message(message: Message) -> dict[str, Any]:
@@ -192,6 +201,8 @@ class OpenAICompatibleProvider:
     ) -> None:
         """Create the SDK client; does blocking I/O, so run it in an executor."""
         self._base_url = base_url
+        self._http = http_client
+        self._api_key = api_key
         self._client = openai.AsyncOpenAI(
             api_key=api_key or _PLACEHOLDER_KEY,
             base_url=base_url,
@@ -218,6 +229,34 @@ class OpenAICompatibleProvider:
             return sorted({model.id async for model in page if model.id})
         except Exception as err:
             raise map_openai_error(err) from err
+
+    async def async_model_capabilities(self, model: str) -> ModelCapabilities:
+        """Ask llama.cpp's /props (local servers), then /v1/models' metadata."""
+        base = self._base_url.rstrip("/")
+        found = UNKNOWN
+        if self.is_local:
+            # llama.cpp serves /props beside /v1, not under it.
+            found = from_llamacpp_props(
+                await self._get_json(f"{base.removesuffix('/v1')}/props")
+            )
+        if None in (found.tools, found.vision, found.context_tokens):
+            found = merge(
+                found, from_openai_models(await self._get_json(f"{base}/models"), model)
+            )
+        return found
+
+    async def _get_json(self, url: str) -> Any:
+        """A JSON document from the server, or None for any failure."""
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        try:
+            response = await self._http.get(
+                url, headers=headers, timeout=_PROBE_TIMEOUT
+            )
+            if response.status_code != httpx.codes.OK:
+                return None
+            return response.json()
+        except httpx.HTTPError, ValueError:
+            return None
 
     async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         """Stream the answer to a Chat Completions request, without machinery."""

@@ -75,6 +75,11 @@ async def local_entry(
             'The result was {"success": true, "targets": ["light.kitchen"]} for you.',
             "The result was for you.",
         ),
+        # Pretty-printed, as SmolLM2 echoed the tools it was given.
+        (
+            'Sure. {\n  "type": "function",\n  "function": {\n    "name": "x"\n  }\n}',
+            "Sure.",
+        ),
         # Chat-template tokens.
         ("All done.<|im_end|><|im_start|>", "All done."),
         # What SmolLM2 said to its own template: the prompt's tool list.
@@ -99,6 +104,18 @@ async def test_markup_is_held_back(
     llm_server.script(Reply(text=said))
     result = await ask(hass, "hello")
     assert speech(result).strip() == spoken
+
+
+async def test_an_answer_of_only_machinery_still_gets_words(
+    hass: HomeAssistant, local_entry: MockConfigEntry, llm_server: LLMServer
+) -> None:
+    """SmolLM2 answered with nothing but the echoed tool list."""
+    llm_server.script(
+        Reply(text='{\n  "type": "function",\n  "function": {"name": "x"}}')
+    )
+    assert speech(await ask(hass, "turn on the lights")) == (
+        "I don't have an answer to that. Please try asking in other words."
+    )
 
 
 async def test_a_looping_answer_is_stopped(

@@ -315,6 +315,10 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             if isinstance(last, conversation.AssistantContent)
             else ""
         )
+        if error_result is None and not speech.strip():
+            # All the model wrote was machinery, held back (markup_filter.py):
+            # the person still hears an answer.
+            speech = await async_spoken_message(self.hass, language, "no_spoken_answer")
         self._keep_transcript(
             user_input,
             key,

@@ -41,9 +41,10 @@ from .llama import Flavour, LlamaServer
 
 MODEL = "smollm2-135m-instruct"
 # Each request predicts at most this many tokens: a turn stays in seconds.
-AGENT_MAX_TOKENS = 48
-# Every turn of the tier must be answered within this (real seconds).
-TURN_DEADLINE = 90.0
+AGENT_MAX_TOKENS = 32
+# Every turn of the tier must be answered within this (real seconds): the
+# machine is shared, and a first prompt of 1400 tokens took 16 to 34 s.
+TURN_DEADLINE = 150.0
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -75,6 +76,9 @@ class TurnRecord:
     first_token_seconds: float | None
     tool_calls: list[str] = field(default_factory=list)
     outcome: str = ""
+    # llama-server's own timings of the turn's requests (prompt tokens it
+    # evaluated, and how long that took; tokens generated).
+    server: list[dict[str, float]] = field(default_factory=list)
 
 
 _RECORDS: list[TurnRecord] = []
@@ -91,6 +95,7 @@ def turn_report(request: pytest.FixtureRequest) -> Callable[..., TurnRecord]:
         first_token_seconds: float | None,
         tool_calls: list[str] | None = None,
         outcome: str = "",
+        server: list[dict[str, float]] | None = None,
     ) -> TurnRecord:
         entry = TurnRecord(
             request.node.name,
@@ -100,6 +105,7 @@ def turn_report(request: pytest.FixtureRequest) -> Callable[..., TurnRecord]:
             None if first_token_seconds is None else round(first_token_seconds, 2),
             tool_calls or [],
             outcome,
+            server or [],
         )
         _RECORDS.append(entry)
         return entry
@@ -119,10 +125,16 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             if record.first_token_seconds is None
             else f"{record.first_token_seconds:.2f}s"
         )
+        server = "; ".join(
+            f"prompt {t['prompt_tokens']:.0f} tok in {t['prompt_ms'] / 1000:.2f}s"
+            + (f", {t['eval_tokens']:.0f} generated" if "eval_tokens" in t else "")
+            for t in record.server
+        )
         terminalreporter.write_line(
             f"{record.test}: {record.said!r} -> {record.answer[:80]!r} "
             f"[{record.outcome}] tools={record.tool_calls} "
-            f"first token {ttft}, turn {record.seconds:.2f}s"
+            f"first spoken piece {ttft}, turn {record.seconds:.2f}s; "
+            f"server: {server or '-'}"
         )
 
 

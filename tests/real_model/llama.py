@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -40,6 +41,11 @@ CONTEXT_TOKENS = 4096
 PREDICT_TOKENS = 96
 THREADS = 2
 START_TIMEOUT = 60.0
+
+
+# llama-server's log line after each request, e.g.
+# "prompt eval time =   15855.07 ms /  1403 tokens (...)".
+_TIMING = re.compile(r"(prompt eval|\beval) time =\s*([\d.]+) ms /\s*(\d+) tokens")
 
 
 def find_server() -> str | None:
@@ -115,6 +121,20 @@ class LlamaServer:
     def log(self) -> str:
         """What the server logged so far."""
         return self.log_path.read_text(errors="replace")
+
+    def timings(self, since: int = 0) -> list[dict[str, float]]:
+        """The server's own timings of each request logged after `since`.
+
+        `since` is a length of the log (len(server.log()) before a turn).
+        """
+        found: list[dict[str, float]] = []
+        for match in _TIMING.finditer(self.log()[since:]):
+            kind, ms, tokens = match.group(1), float(match.group(2)), match.group(3)
+            if kind == "prompt eval":
+                found.append({"prompt_ms": ms, "prompt_tokens": float(tokens)})
+            elif found:
+                found[-1] |= {"eval_ms": ms, "eval_tokens": float(tokens)}
+        return found
 
     def stop(self) -> None:
         """Stop the process."""

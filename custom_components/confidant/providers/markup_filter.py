@@ -40,9 +40,12 @@ _TOKENS: Final = (*_BLOCKS.values(), "[TOOL_CALLS]")
 # A chat-template special token is `<|name|>`, short and without spaces.
 _SPECIAL_TOKEN_MAX: Final = 48
 _SPECIAL_TOKEN: Final = re.compile(r"<\|[^\s<>|]{0,44}\|>")
-# JSON objects in the text: `{"` or `[{"` (what tool results and calls are).
-_JSON_OPENERS: Final = ('{"', '[{"')
-_OPENERS: Final = (*_BLOCKS, *_TOKENS, "<|", *_JSON_OPENERS)
+# JSON objects in the text: `{"` or `[{"`, pretty-printed or not (what tool
+# results and calls are); and what may still become one at the text's end.
+_JSON_START: Final = re.compile(r'(?:\[\s*)?\{\s*"')
+_JSON_PARTIAL: Final = re.compile(r"(?:\[\s*(?:\{\s*)?|\{\s*)$")
+_JSON: Final = "{"
+_OPENERS: Final = (*_BLOCKS, *_TOKENS, "<|")
 _LONGEST_OPENER: Final = max(map(len, _OPENERS))
 
 
@@ -126,6 +129,8 @@ class MarkupFilter:
                 index < best or (index == best and found and len(opener) > len(found))
             ):
                 best, found = index, opener
+        if (match := _JSON_START.search(self._pending)) and match.start() < best:
+            best, found = match.start(), _JSON
         return best, found
 
     def _partial_tail(self) -> int:
@@ -134,6 +139,8 @@ class MarkupFilter:
             tail = text[-length:]
             if any(opener.startswith(tail) for opener in _OPENERS):
                 return length
+        if match := _JSON_PARTIAL.search(text):
+            return len(match.group())
         return 0
 
     def _not_special(self) -> bool:
@@ -157,14 +164,14 @@ class MarkupFilter:
         if opener in _TOKENS:
             self._drop(len(opener))
             return True
-        self._open = "{" if opener in _JSON_OPENERS else opener
+        self._open = opener
         if self._open in _BLOCKS:
             self._pending = self._pending[len(opener) :]
         return True
 
     def _consume_open(self, opened: str) -> bool:
         """Inside a span: drop it once it ends. False when it has not yet."""
-        if opened == "{":
+        if opened == _JSON:
             end = _json_end(self._pending, 0)
             if end is None:
                 return False
@@ -193,7 +200,7 @@ class MarkupFilter:
         opened, self._open = self._open, None
         if opened is None:
             return self._emit(held) if not held.startswith("<|") else ""
-        if opened == "{" or opened in _ALWAYS_CALLS:
+        if opened == _JSON or opened in _ALWAYS_CALLS:
             self.removed += 1
             return ""
         if not held.strip() or held.lstrip()[0] in "{[":

@@ -30,6 +30,7 @@ from .const import (
     PROVIDER_OPENAI,
     PROVIDER_OPTIONS,
 )
+from .first_token import stream_with_first_token_deadline
 from .model_check import offers_tool
 from .privacy.gate import PrivacyPolicy, apply_policy
 from .providers import (
@@ -328,7 +329,9 @@ class ConfidantLLMEntity(Entity):
                 ]
             request = self._request(chat_log, messages)
             async for _content in chat_log.async_add_delta_content_stream(
-                self.entity_id, _chat_log_deltas(provider.async_stream(request))
+                self.entity_id,
+                # A local model's first word has a deadline of its own.
+                _chat_log_deltas(stream_with_first_token_deadline(provider, request)),
             ):
                 pass
             if not chat_log.unresponded_tool_results:

@@ -54,6 +54,7 @@ from . import (
 from .capabilities import UNKNOWN, ModelCapabilities, from_ollama_show
 from .markup_filter import guard_spoken_text
 from .network import is_local_url
+from .prompt_speed import PromptSpeed
 from .server_message import safe_server_message
 from .tool_arguments import parse_tool_arguments
 
@@ -264,6 +265,8 @@ class OllamaProvider:
         """Keep the shared session; nothing blocking happens here."""
         self._session = session
         self._base_url = base_url.rstrip("/")
+        # Measured on the last line's prompt_eval_* (first_token.py reads it).
+        self.prompt_speed = PromptSpeed()
         self._headers: dict[str, str] = {}
         if api_key:
             # Ollama itself has no keys; reverse proxies and ollama.com do.
@@ -354,6 +357,10 @@ class OllamaProvider:
                         for delta in _deltas(message):
                             yield delta
                     if chunk.get("done") is True:
+                        self.prompt_speed.observe(
+                            chunk.get("prompt_eval_count"),
+                            (chunk.get("prompt_eval_duration") or 0) / 1e9,
+                        )
                         return
             raise StreamInterruptedError("stream ended before done")
         except ProviderError:

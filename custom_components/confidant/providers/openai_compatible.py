@@ -49,6 +49,7 @@ from .capabilities import (
 from .markup_filter import guard_spoken_text
 from .network import is_local_url
 from .openai_errors import map_openai_error
+from .prompt_speed import PromptSpeed
 from .tool_arguments import parse_tool_arguments
 
 # Local servers accept any key, but the SDK insists on one.
@@ -203,6 +204,8 @@ class OpenAICompatibleProvider:
         self._base_url = base_url
         self._http = http_client
         self._api_key = api_key
+        # Measured on llama.cpp's `timings` (first_token.py reads it).
+        self.prompt_speed = PromptSpeed()
         self._client = openai.AsyncOpenAI(
             api_key=api_key or _PLACEHOLDER_KEY,
             base_url=base_url,
@@ -276,6 +279,11 @@ class OpenAICompatibleProvider:
             # answer) tells the server to stop generating.
             async with stream:
                 async for chunk in stream:
+                    if isinstance(timings := _extra(chunk, "timings"), dict):
+                        self.prompt_speed.observe(
+                            timings.get("prompt_n"),
+                            (timings.get("prompt_ms") or 0) / 1000,
+                        )
                     for choice in chunk.choices or ():
                         delta = choice.delta
                         if delta is None:

@@ -127,6 +127,13 @@ async def test_a_conversation_with_a_real_model(
         "Turn on the kitchen lights.",
         server=llama_server,
     )
+    # The first prompt was evaluated whole: its speed is now known, as the
+    # server measured it (first_token.py bases local deadlines on it).
+    (first_timing, *_) = llama_server.timings()
+    measured = entry.runtime_data.provider.prompt_speed.tokens_per_second
+    assert measured == pytest.approx(
+        first_timing["prompt_tokens"] / first_timing["prompt_ms"] * 1000, rel=0.01
+    )
     _, _, more = await real_turn(
         hass,
         entry,

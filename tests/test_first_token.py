@@ -7,6 +7,8 @@ half a second); the rules are the same at 30 s.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from homeassistant.const import CONF_URL, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -109,3 +111,39 @@ def test_the_deadline_rules() -> None:
     # A slower one at once.
     speed.observe(1000, 100.0)
     assert speed.tokens_per_second == 10
+
+
+async def test_the_speed_is_remembered_per_entry(
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Across a reload (every reconfiguration) and a restart; deleted with it."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_PROVIDER: "openai_compatible", CONF_URL: llm_server.url},
+        subentries_data=[agent_subentry()],
+    )
+    key = f"confidant.prompt_speed.{entry.entry_id}"
+    # Measured in an earlier run of Home Assistant.
+    hass_storage[key] = {
+        "version": 1,
+        "key": key,
+        "data": {"tokens_per_second": 42.0},
+    }
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    speed = entry.runtime_data.provider.prompt_speed
+    assert speed.tokens_per_second == 42.0
+
+    speed.observe(1000, 50.0)  # slower now: 20 tokens/s
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.runtime_data.provider.prompt_speed.tokens_per_second == 20.0
+    assert hass_storage[key]["data"] == {"tokens_per_second": 20.0}
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage

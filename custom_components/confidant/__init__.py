@@ -21,6 +21,7 @@ from .privacy.retention import (
     async_remove_transcripts,
     async_setup_transcripts,
 )
+from .prompt_speed_store import async_keep_prompt_speed, async_remove_prompt_speed
 from .provider_factory import async_create_provider
 from .providers import AuthenticationError, Provider, ProviderError
 from .providers.capabilities import ModelCapabilities
@@ -86,6 +87,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
     transcripts.async_start(entry)
     # Tools, vision and context of each agent's model: repairs, budgets.
     await async_probe_entry(hass, entry)
+    # How fast the server reads a prompt, as measured before (first_token.py).
+    await async_keep_prompt_speed(hass, entry, provider)
     # The index of the exposed home the agents describe (home_context.py).
     entry.async_on_unload(async_track_home(hass))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -99,9 +102,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) -> None:
-    """Delete the entry's files: its transcripts and its ledger."""
+    """Delete the entry's files: its transcripts, its ledger, its prompt speed."""
     await async_remove_transcripts(hass, entry.entry_id)
     await async_remove_ledger(hass, entry.entry_id)
+    await async_remove_prompt_speed(hass, entry.entry_id)
 
 
 async def _async_reload_on_update(

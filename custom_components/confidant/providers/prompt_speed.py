@@ -11,6 +11,7 @@ speed is the server's, whatever its cache saved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 # Shorter evaluations say more about overhead than about speed.
@@ -26,6 +27,8 @@ class PromptSpeed:
     def __init__(self) -> None:
         """Start unknown."""
         self.tokens_per_second: float | None = None
+        # Called after every change (the entry keeps the speed on disk).
+        self.on_change: Callable[[], None] | None = None
 
     def observe(self, tokens: Any, seconds: Any) -> None:
         """A measured evaluation: `tokens` evaluated in `seconds`."""
@@ -46,6 +49,7 @@ class PromptSpeed:
             bound = tokens / seconds
             if self.tokens_per_second is None or bound < self.tokens_per_second:
                 self.tokens_per_second = bound
+                self._changed()
 
     def _update(self, sample: float) -> None:
         if self.tokens_per_second is None or sample < self.tokens_per_second:
@@ -53,6 +57,11 @@ class PromptSpeed:
             self.tokens_per_second = sample
         else:
             self.tokens_per_second += _FASTER_WEIGHT * (sample - self.tokens_per_second)
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def seconds_for(self, tokens: float) -> float | None:
         """About how long a prompt of `tokens` takes, if the speed is known."""

@@ -80,6 +80,12 @@ async def local_entry(
             'Sure. {\n  "type": "function",\n  "function": {\n    "name": "x"\n  }\n}',
             "Sure.",
         ),
+        # Code is not read aloud (SmolLM2 wrote some when asked for a light).
+        (
+            "You can use the following code:\n\n```\nfunction turnOnLights() {",
+            "You can use the following code:",
+        ),
+        ("Run ```ls -l``` and see.", "Run and see."),
         # Chat-template tokens.
         ("All done.<|im_end|><|im_start|>", "All done."),
         # What SmolLM2 said to its own template: the prompt's tool list.

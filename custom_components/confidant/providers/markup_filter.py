@@ -32,11 +32,14 @@ _BLOCKS: Final = {
     "<tools>": "</tools>",
     "<function_call>": "</function_call>",
     "<function=": "</function>",
+    # A code block is not for reading aloud (a small model writes code when
+    # asked to turn on a light).
+    "```": "```",
 }
 # A span opened by these is machinery even when it does not start with JSON.
-_ALWAYS_CALLS: Final = frozenset({"<function="})
+_ALWAYS_CALLS: Final = frozenset({"<function=", "```"})
 # Single tokens dropped where they stand: stray closers and Mistral's marker.
-_TOKENS: Final = (*_BLOCKS.values(), "[TOOL_CALLS]")
+_TOKENS: Final = (*(c for c in _BLOCKS.values() if c not in _BLOCKS), "[TOOL_CALLS]")
 # A chat-template special token is `<|name|>`, short and without spaces.
 _SPECIAL_TOKEN_MAX: Final = 48
 _SPECIAL_TOKEN: Final = re.compile(r"<\|[^\s<>|]{0,44}\|>")

@@ -107,7 +107,7 @@ FALLBACK_MODEL: Final = "local-model"
 # The model a new agent starts with when the provider lists it.
 PREFERRED_MODELS: Final = {
     PROVIDER_OPENAI: ("gpt-5-mini", "gpt-4.1-mini", "gpt-4o-mini"),
-    PROVIDER_ANTHROPIC: ("claude-haiku-4-5", "claude-sonnet-4-5"),
+    PROVIDER_ANTHROPIC: ("claude-haiku-5-5", "claude-haiku-4-5", "claude-sonnet-4-6"),
     PROVIDER_OLLAMA: ("qwen3:8b", "llama3.2:3b", "llama3.1:8b"),
     PROVIDER_OPENAI_COMPATIBLE: (),
 }

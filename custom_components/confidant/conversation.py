@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -9,6 +10,7 @@ from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_LLM_HASS_API, CONF_PROMPT, MATCH_ALL
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -30,6 +32,7 @@ from .const import (
     DOMAIN,
     FOLLOW_UP_ALWAYS,
     FOLLOW_UP_QUESTION,
+    LOGGER,
     SUBENTRY_CONVERSATION,
 )
 from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
@@ -42,6 +45,14 @@ from .providers import (
     Message,
     ProviderError,
     UserMessage,
+)
+
+# Home Assistant 2026.11 refuses a second concurrent turn of a conversation
+# with ConversationBusyError; earlier versions have no such error.
+_CONVERSATION_BUSY_ERRORS: tuple[type[Exception], ...] = tuple(
+    error
+    for error in (getattr(conversation, "ConversationBusyError", None),)
+    if error is not None
 )
 
 
@@ -119,6 +130,44 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         """Forget every open conversation."""
         self.memory.forget_all()
         await super().async_will_remove_from_hass()
+
+    async def async_process(
+        self, user_input: conversation.ConversationInput
+    ) -> conversation.ConversationResult:
+        """Answer; changes of ownership and overlapping turns get a real answer.
+
+        From Home Assistant 2026.11 a conversation belongs to the user who
+        started it, and another user's turn in it is refused before the agent
+        runs (Home Assistant would say only "Unauthorized"): the person asked
+        something, so they get an answer, in a conversation of their own,
+        never seeing the other person's. A second turn of a conversation that
+        is still answering is refused too ("busy"): it gets a translated
+        sentence instead of Home Assistant's English error.
+        """
+        try:
+            return await super().async_process(user_input)
+        except Unauthorized:
+            LOGGER.debug(
+                "%s: the conversation belongs to another user, starting a new one",
+                self.entity_id,
+            )
+            return await super().async_process(
+                replace(user_input, conversation_id=None)
+            )
+        except _CONVERSATION_BUSY_ERRORS:
+            LOGGER.debug("%s: a turn of this conversation is running", self.entity_id)
+            return await self._async_refusal(user_input, "conversation_busy")
+
+    async def _async_refusal(
+        self, user_input: conversation.ConversationInput, key: str
+    ) -> conversation.ConversationResult:
+        """A translated error answer given before the turn reached the model."""
+        speech = await async_spoken_message(self.hass, user_input.language, key)
+        response = intent.IntentResponse(language=user_input.language)
+        response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
+        return conversation.ConversationResult(
+            response=response, conversation_id=user_input.conversation_id
+        )
 
     def _option(self, key: str, default: Any) -> Any:
         return self.subentry.data.get(key, default)
@@ -282,19 +331,13 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
                 speech = local.speech.get("plain", {}).get("speech", "")
                 return self._answer(user_input, chat_log, key, speech, local)
 
-        options = self.subentry.data
         history = self.memory.recall(
             key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
         )
-        try:
-            await chat_log.async_provide_llm_data(
-                user_input.as_llm_context(DOMAIN),
-                self._llm_api(user_input, history),
-                options.get(CONF_PROMPT),
-                user_input.extra_system_prompt,
-            )
-        except conversation.ConverseError as err:
-            return err.as_conversation_result()
+        if (
+            refusal := await self._async_provide_llm_data(user_input, chat_log, history)
+        ) is not None:
+            return refusal
 
         if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
             self.confirmations.guard_tools(key, chat_log)
@@ -333,6 +376,41 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             conversation_id=chat_log.conversation_id,
             continue_conversation=self._keep_listening(speech, language),
         )
+
+    async def _async_provide_llm_data(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        history: list[Message],
+    ) -> conversation.ConversationResult | None:
+        """Give the chat log this turn's prompt and tools; a refusal if it cannot."""
+        # Home Assistant 2026.11 keeps the previous turn's LLM data (prompt
+        # and tools) when agent, user, device and API ids are unchanged.
+        # Confidant's turn API chooses the home overview from this turn's
+        # words, so it is provided anew each turn.
+        chat_log.llm_api = None
+        try:
+            await chat_log.async_provide_llm_data(
+                user_input.as_llm_context(DOMAIN),
+                self._llm_api(user_input, history),
+                self._option(CONF_PROMPT, None),
+                user_input.extra_system_prompt,
+            )
+        except conversation.ConverseError as err:
+            if not isinstance(err.__cause__, Unauthorized):
+                return err.as_conversation_result()
+        except Unauthorized:
+            pass
+        else:
+            return None
+        # An LLM API of this agent is for administrators only (Home Assistant
+        # 2026.11's "Home Assistant" API, alone or merged with others).
+        LOGGER.debug("%s: the agent's LLM API needs an administrator", self.entity_id)
+        language = user_input.language
+        speech = await async_spoken_message(self.hass, language, "llm_api_needs_admin")
+        response = intent.IntentResponse(language=language)
+        response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
+        return self._say(user_input, chat_log, speech, response, keep_listening=False)
 
     def _llm_api(
         self, user_input: conversation.ConversationInput, history: list[Message]

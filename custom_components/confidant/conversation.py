@@ -34,9 +34,13 @@ from .const import (
 )
 from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
 from .forget_phrases import ForgetRequest, forget_request
+from .household_memory import prompt as memory_prompt
+from .household_memory.phrases import memory_request
+from .household_memory.requests import async_answer as async_answer_memory
 from .memory import ContextKey, ShortTermMemory
 from .messages import async_spoken_message
 from .phrases import is_end_phrase, is_question
+from .privacy.gate import PrivacyPolicy
 from .providers import (
     AssistantMessage,
     Message,
@@ -257,6 +261,20 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         if (request := forget_request(user_input.text, language)) is not None:
             return await self._async_forget(user_input, chat_log, key, request)
 
+        if (asked := memory_request(user_input.text, language)) is not None:
+            # Household memory: answered by Confidant from the person's own
+            # words, never kept in the context or a transcript.
+            self.confirmations.forget(key)
+            speech = await async_answer_memory(
+                self.hass,
+                self.entry.runtime_data.memory,
+                asked,
+                language=language,
+                user_id=key.user_id,
+                device_id=key.device_id,
+            )
+            return self._say(user_input, chat_log, speech, keep_listening=False)
+
         if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE) and (
             outcome := await self.confirmations.async_answer(key, user_input)
         ):
@@ -286,10 +304,11 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         history = self.memory.recall(
             key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
         )
+        facts = self._household_facts(key, user_input.text, history)
         try:
             await chat_log.async_provide_llm_data(
                 user_input.as_llm_context(DOMAIN),
-                self._llm_api(user_input, history),
+                self._llm_api(user_input, [*facts, *history]),
                 options.get(CONF_PROMPT),
                 user_input.extra_system_prompt,
             )
@@ -301,7 +320,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         turn_start = len(chat_log.content) - 1
         error_result: conversation.ConversationResult | None = None
         try:
-            await self._async_run_turn(chat_log, history, turn_start)
+            await self._async_run_turn(chat_log, [*facts, *history], turn_start)
         except (ProviderError, ToolLoopLimitError) as err:
             error_result = await self._async_error_result(user_input, chat_log, err)
         finally:
@@ -333,6 +352,35 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             conversation_id=chat_log.conversation_id,
             continue_conversation=self._keep_listening(speech, language),
         )
+
+    def _household_facts(
+        self, key: ContextKey, text: str, history: list[Message]
+    ) -> list[Message]:
+        """The household facts this speaker may hear, as the request carries them.
+
+        Right after the system prompt (household_memory/prompt.py), so the
+        request's stable prefix reaches past them while they do not change.
+        """
+        memory = self.entry.runtime_data.memory
+        if not memory.enabled or not (visible := memory.facts(key.user_id)):
+            return []
+        chosen = memory_prompt.select_facts(
+            visible,
+            [text, *home_context.history_texts(history)],
+            int(self._option(CONF_PROMPT_BUDGET, DEFAULT_PROMPT_BUDGET)),
+        )
+        message = memory_prompt.facts_message(
+            chosen,
+            total=len(visible),
+            user_id=key.user_id,
+            # The gate masks words said, not system messages: facts are words
+            # said, so they are masked here as the gate would.
+            redact=PrivacyPolicy.from_options(
+                self.entry.options, local=self.entry.runtime_data.provider.is_local
+            ).redact
+            and not self.entry.runtime_data.provider.is_local,
+        )
+        return [message] if message is not None else []
 
     def _llm_api(
         self, user_input: conversation.ConversationInput, history: list[Message]

@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -34,13 +36,15 @@ from custom_components.confidant.const import (
     CONF_HOUSEHOLD_MEMORY,
     CONF_HOUSEHOLD_MEMORY_CONSENT,
     CONF_PROMPT_BUDGET,
+    CONF_PROVIDER,
+    CONF_REDACT,
     DOMAIN,
 )
 from custom_components.confidant.household_memory.prompt import HEADER
 from custom_components.confidant.household_memory.store import storage_key
 from custom_components.confidant.messages import async_spoken_message
 
-from .conftest import Home, speech
+from .conftest import Home, agent_subentry, speech
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_camera import Cameras, cameras, look  # noqa: F401 - fixture by name
 from .test_confirmation import (  # noqa: F401 - fixture by name
@@ -50,6 +54,7 @@ from .test_confirmation import (  # noqa: F401 - fixture by name
     sensitive,
     state,
 )
+from .test_conformance import provider_url
 from .test_retention import (
     disk,  # noqa: F401 - fixture by name
     files_with,
@@ -593,3 +598,51 @@ async def test_a_satellite_entity_of_an_excluded_device_cannot_store(
     result = await say(hass, f"remember that {PLANTED}", device_id=device.id)
     assert speech(result) == await said(hass, "en", "memory_not_kept")
     assert stores_with(hass_storage, "0000") == set()
+
+
+# --- What left the house ------------------------------------------------------------
+
+
+async def test_the_ledger_counts_facts_sent_to_a_cloud_provider(
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+) -> None:
+    """Each request that carries facts counts them; redaction masks their numbers."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Cloud",
+        data={
+            CONF_PROVIDER: "anthropic",
+            CONF_URL: provider_url("anthropic", llm_server),
+            CONF_API_KEY: "test-key",
+        },
+        options={**REMEMBERS, CONF_REDACT: True},
+        subentries_data=[agent_subentry()],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    await say(hass, "remember that the gate code is 98765432", device_id=KITCHEN)
+    await say(hass, "remember that the bins go out on Tuesday", device_id=KITCHEN)
+    ledger = entry.runtime_data.ledger
+    assert ledger.today().facts == 0  # remembering sends nothing anywhere
+
+    llm_server.script(Reply(text="Tuesday."))
+    await say(hass, "when do the bins go out?", device_id=KITCHEN)
+    [request] = llm_server.requests_to("/v1/messages")
+    assert b"the bins go out on Tuesday" in request.body
+    assert b"the gate code is" in request.body
+    assert b"98765432" not in request.body
+
+    [row] = [row for row in ledger.rows() if row["provider"] == "anthropic"]
+    assert row["local"] is False
+    assert row["facts"] == 2
+    sensor = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{entry.entry_id}_sent_to_cloud_today"
+    )
+    assert sensor is not None
+    state = hass.states.get(sensor)
+    assert state is not None
+    assert state.attributes["facts_today"] == 2

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from ..privacy.gate import redact_text
@@ -47,6 +48,24 @@ PARTIAL: Final = (
 )
 OWN: Final = "Facts of the person speaking:"
 SHARED: Final = "Facts of the whole household:"
+
+
+@dataclass(frozen=True, slots=True)
+class FactsMessage(SystemMessage):
+    """The system message that carries household facts, and how many.
+
+    Providers send it as any system message; the ledger counts its facts
+    when the request leaves the house.
+    """
+
+    facts: int = 0
+
+
+def fact_count(messages: Iterable[object]) -> int:
+    """How many household facts a request's messages carry."""
+    return sum(
+        message.facts for message in messages if isinstance(message, FactsMessage)
+    )
 
 
 def _line(fact: Fact) -> str:
@@ -85,7 +104,7 @@ def facts_message(
     total: int,
     user_id: str | None,
     redact: bool = False,
-) -> SystemMessage | None:
+) -> FactsMessage | None:
     """The system message that carries the facts; None when there are none.
 
     `redact` masks what the privacy gate masks in words said (e-mail
@@ -104,4 +123,4 @@ def facts_message(
             lines.append(title)
             lines.extend(_line(fact) for fact in group)
     text = "\n".join(lines)
-    return SystemMessage(redact_text(text) if redact else text)
+    return FactsMessage(redact_text(text) if redact else text, len(facts))

@@ -73,6 +73,7 @@ REMEMBERS: dict[str, Any] = {
     CONF_HOUSEHOLD_MEMORY_CONSENT: True,
 }
 KITCHEN = "kitchen-satellite"
+SEARCH = "confidant__search_memory"
 
 # (language, remember, the fact as kept, recall, forget the fact, forget all)
 VOICE = [
@@ -373,24 +374,74 @@ async def test_only_related_facts_when_they_do_not_fit(
     hass: HomeAssistant,
     home: Home,
     llm_server: LLMServer,
+    hass_admin_user: MockUser,
+    hass_read_only_user: MockUser,
 ) -> None:
-    """A small budget gets the facts that share words with the question."""
+    """A small budget gets the related facts, and a search for the others.
+
+    The search tool finds only what the person speaking may hear.
+    """
+    alice, bob = hass_admin_user.id, hass_read_only_user.id
     entry = await setup_confidant(
         hass, llm_server, REMEMBERS, **{CONF_PROMPT_BUDGET: 1000}
     )
     for number in range(40):
         await say(hass, f"remember that drawer {number} holds batteries size {number}")
     await say(hass, "remember that the passport is in the blue folder")
-    llm_server.script(Reply(text="In the blue folder."))
-    await say(hass, "where is the passport?")
+    await say(hass, "remember that my locker code is 4711", user_id=alice)
+    llm_server.script(
+        Reply(
+            tool_calls=[
+                ToolCallStep(SEARCH, {"words": "drawer 7"}),
+                # The model (the attacker) hunts for another person's fact.
+                ToolCallStep(SEARCH, {"words": "my locker code 4711"}),
+            ]
+        ),
+        Reply(text="In the blue folder."),
+    )
+    await say(hass, "where is the passport?", user_id=bob)
 
-    memory = system_messages(llm_server)[1]
+    first, second = llm_server.requests_to(CHAT)
+    memory = system_messages(llm_server, 0)[1]
     assert '"the passport is in the blue folder"' in memory
     listed = [line for line in memory.splitlines() if line.startswith('"')]
     assert 1 <= len(listed) < 41
     assert f"{len(listed)} of 41 facts" in memory
-    assert len(memory.encode()) <= 1000 * 4 * 0.1 + 1000  # the share, plus headers
-    assert len(entry.runtime_data.memory.facts()) == 41
+    # The facts take at most a tenth of the budget (about 4 bytes a token).
+    assert sum(len(line.encode()) + 1 for line in listed) <= 1000 * 4 * 0.1
+    assert SEARCH in {tool["function"]["name"] for tool in first.json["tools"]}
+
+    drawers, locker = [
+        json.loads(message["content"])["facts"]
+        for message in second.json["messages"]
+        if message["role"] == "tool"
+    ]
+    assert drawers[0] == "drawer 7 holds batteries size 7"
+    assert len(drawers) == 10
+    assert locker == []
+    # Only the model's own guess carries the number; nothing Confidant sent.
+    assert b"4711" not in first.body
+    assert all(
+        "4711" not in str(message["content"])
+        for message in second.json["messages"]
+        if message["role"] in ("system", "tool", "user")
+    )
+    assert len(entry.runtime_data.memory.facts(alice)) == 42
+
+
+async def test_no_search_tool_while_every_fact_fits(
+    hass: HomeAssistant, home: Home, llm_server: LLMServer
+) -> None:
+    """A few facts are all listed, and the tools stay what they were."""
+    await setup_confidant(hass, llm_server, REMEMBERS)
+    llm_server.script(Reply(text="Hello."), Reply(text="Tuesday."))
+    await say(hass, "hello")
+    await say(hass, "remember that the bins go out on Tuesday")
+    await say(hass, "when do the bins go out?")
+    before, after = llm_server.requests_to(CHAT)
+    assert before.json["tools"] == after.json["tools"]
+    assert SEARCH not in json.dumps(after.json["tools"])
+    assert '"the bins go out on Tuesday"' in system_messages(llm_server, 1)[1]
 
 
 # --- Files: private, gone when switched off, gone with the entry -----------------

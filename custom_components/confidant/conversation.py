@@ -37,6 +37,7 @@ from .forget_phrases import ForgetRequest, forget_request
 from .household_memory import prompt as memory_prompt
 from .household_memory.phrases import memory_request
 from .household_memory.requests import async_answer as async_answer_memory
+from .household_memory.tool import offer_memory_search
 from .memory import ContextKey, ShortTermMemory
 from .messages import async_spoken_message
 from .phrases import is_end_phrase, is_question
@@ -304,14 +305,18 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         history = self.memory.recall(
             key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
         )
-        facts = self._household_facts(key, user_input.text, history)
+        facts, unlisted = self._household_facts(key, user_input.text, history)
         try:
-            await chat_log.async_provide_llm_data(
-                user_input.as_llm_context(DOMAIN),
-                self._llm_api(user_input, [*facts, *history]),
-                options.get(CONF_PROMPT),
-                user_input.extra_system_prompt,
-            )
+            # Facts without room in the prompt are found with a search tool.
+            with offer_memory_search(
+                self.entry.runtime_data.memory, key.user_id, wanted=unlisted
+            ):
+                await chat_log.async_provide_llm_data(
+                    user_input.as_llm_context(DOMAIN),
+                    self._llm_api(user_input, [*facts, *history]),
+                    options.get(CONF_PROMPT),
+                    user_input.extra_system_prompt,
+                )
         except conversation.ConverseError as err:
             return err.as_conversation_result()
 
@@ -355,15 +360,16 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
 
     def _household_facts(
         self, key: ContextKey, text: str, history: list[Message]
-    ) -> list[Message]:
+    ) -> tuple[list[Message], bool]:
         """The household facts this speaker may hear, as the request carries them.
 
         Right after the system prompt (household_memory/prompt.py), so the
         request's stable prefix reaches past them while they do not change.
+        Also whether some of them had no room.
         """
         memory = self.entry.runtime_data.memory
         if not memory.enabled or not (visible := memory.facts(key.user_id)):
-            return []
+            return [], False
         chosen = memory_prompt.select_facts(
             visible,
             [text, *home_context.history_texts(history)],
@@ -380,7 +386,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             ).redact
             and not self.entry.runtime_data.provider.is_local,
         )
-        return [message] if message is not None else []
+        return [message] if message is not None else [], len(chosen) < len(visible)
 
     def _llm_api(
         self, user_input: conversation.ConversationInput, history: list[Message]

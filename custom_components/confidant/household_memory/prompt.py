@@ -15,7 +15,8 @@ only the person's next reply can give it.
 
 When the facts take more than `MEMORY_SHARE` of the agent's prompt budget,
 the turn gets the ones sharing the most words with what was said (and the
-last turns), and the header says how many were left out.
+last turns), the header says how many were left out, and the turn gets a
+search tool for the rest (tool.py).
 """
 
 from __future__ import annotations
@@ -43,8 +44,7 @@ HEADER: Final = (
 )
 PARTIAL: Final = (
     "Only the {listed} of {total} facts most related to this request are "
-    "listed; if the person asks about something else, say you may know more "
-    "if they name it."
+    "listed; find the others with the tool confidant__search_memory."
 )
 OWN: Final = "Facts of the person speaking:"
 SHARED: Final = "Facts of the whole household:"

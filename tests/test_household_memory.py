@@ -631,7 +631,7 @@ async def test_facts_never_reach_logs_or_diagnostics(
     assert diagnostics["entry"]["options"][CONF_HOUSEHOLD_MEMORY] is True
 
 
-async def test_a_satellite_entity_of_an_excluded_device_cannot_store(
+async def test_a_satellite_of_an_excluded_device_cannot_store(
     hass: HomeAssistant,
     home: Home,
     llm_server: LLMServer,
@@ -643,12 +643,25 @@ async def test_a_satellite_entity_of_an_excluded_device_cannot_store(
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=device_entry.entry_id, identifiers={("test", "doorbell")}
     )
+    satellite = er.async_get(hass).async_get_or_create(
+        "assist_satellite", "test", "doorbell", device_id=device.id
+    )
     await setup_confidant(
         hass, llm_server, {**REMEMBERS, CONF_EXCLUDED_DEVICES: [device.id]}
     )
+    result = await say(
+        hass, f"remember that {PLANTED}", satellite_id=satellite.entity_id
+    )
+    assert speech(result) == await said(hass, "en", "memory_not_kept")
     result = await say(hass, f"remember that {PLANTED}", device_id=device.id)
     assert speech(result) == await said(hass, "en", "memory_not_kept")
     assert stores_with(hass_storage, "0000") == set()
+
+    # Another device of the house may.
+    result = await say(hass, "remember that the porch bulb is LED", device_id=KITCHEN)
+    assert speech(result) == await said(
+        hass, "en", "memory_remembered", fact="the porch bulb is LED"
+    )
 
 
 # --- What left the house ------------------------------------------------------------

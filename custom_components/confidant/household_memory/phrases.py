@@ -5,7 +5,7 @@ Four requests, recognised in the person's own words, never in the model's:
 - "remember that the Wi-Fi password is on the fridge" / "merk dir, dass …":
   a request that *starts* with a remember phrase (after harmless lead-ins
   such as "okay" or "could you please"); the rest is the fact, kept exactly
-  as it was said.
+  as it was said. A question ("remember that time in Paris?") is not one.
 - "what do you remember about me?": the whole utterance.
 - "forget that the Wi-Fi password is on the fridge": a forget phrase, then
   the fact meant.
@@ -34,6 +34,7 @@ from ..phrases import (
     _phrases,
     _table_language,
     _words,
+    is_question,
 )
 
 
@@ -117,12 +118,12 @@ _REMEMBER: Final[Mapping[str, tuple[str, ...]]] = {
     ),
 }  # fmt: skip
 
-# After a bare remember phrase, these words make a question or a reminder,
-# not a fact: "remember to buy milk", "remember what I said?".
+# After a bare remember phrase, these words make a question, a reminder or
+# a refusal, not a fact: "remember to buy milk", "merk dir nicht, was …".
 _NOT_A_FACT: Final[Mapping[str, tuple[str, ...]]] = {
     "en": ("to", "what", "when", "where", "who", "how", "if", "whether", "me"),
-    "de": ("was", "wann", "wo", "wer", "wie", "ob", "mich"),
-    "nl": ("wat", "wanneer", "waar", "wie", "hoe", "of", "me", "mij", "om"),
+    "de": ("was", "wann", "wo", "wer", "wie", "ob", "mich", "nicht"),
+    "nl": ("wat", "wanneer", "waar", "wie", "hoe", "of", "me", "mij", "om", "niet"),
 }
 
 _FORGET: Final[Mapping[str, tuple[str, ...]]] = {
@@ -266,6 +267,9 @@ def memory_request(text: str, language: str) -> MemoryRequest | None:
             words, main=table[lang], extra=courtesy, lead_ins=_END_LEAD_INS[lang]
         ):
             return MemoryRequest(kind)
+    if is_question(text, language):
+        # "Remember that time we went to Paris?" asks; it keeps nothing.
+        return None
     if (fact := _fact(_FORGET_RE[lang], text)) is not None:
         return MemoryRequest(MemoryRequestKind.FORGET, fact)
     if (fact := _fact(_REMEMBER_RE[lang], text)) is not None:

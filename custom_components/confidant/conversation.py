@@ -405,7 +405,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
                 other_bytes=len(prompt.encode())
                 + len((user_input.extra_system_prompt or "").encode())
                 + len(user_input.text.encode())
-                + sum(map(home_context.message_bytes, history)),
+                + sum(map(home_context.message_bytes, history))
+                + memory_prompt.facts_bytes(history),
             ),
         )
 

@@ -68,6 +68,15 @@ def fact_count(messages: Iterable[object]) -> int:
     )
 
 
+def facts_bytes(messages: Iterable[object]) -> int:
+    """The bytes of the facts messages' text (their framing counts elsewhere)."""
+    return sum(
+        len(message.text.encode())
+        for message in messages
+        if isinstance(message, FactsMessage)
+    )
+
+
 def _line(fact: Fact) -> str:
     return json.dumps(fact["text"], ensure_ascii=False)
 

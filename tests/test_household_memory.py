@@ -44,9 +44,10 @@ from custom_components.confidant.household_memory.prompt import HEADER
 from custom_components.confidant.household_memory.store import storage_key
 from custom_components.confidant.messages import async_spoken_message
 
-from .conftest import Home, agent_subentry, speech
+from .conftest import AGENT_ID, Home, agent_subentry, speech
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_camera import Cameras, cameras, look  # noqa: F401 - fixture by name
+from .test_config_flow import _to_consent
 from .test_confirmation import (  # noqa: F401 - fixture by name
     QUESTION,
     UNLOCK_FRONT_DOOR,
@@ -710,3 +711,30 @@ async def test_the_ledger_counts_facts_sent_to_a_cloud_provider(
     state = hass.states.get(sensor)
     assert state is not None
     assert state.attributes["facts_today"] == 2
+
+
+async def test_the_privacy_step_asks_with_memory_off(
+    hass: HomeAssistant, home: Home, llm_server: LLMServer
+) -> None:
+    """A new entry: memory is offered, off; on only with consent; then it remembers."""
+    result = await _to_consent(hass, "ollama", f"http://127.0.0.1:{llm_server.port}")
+    schema = result["data_schema"].schema
+    defaults = {str(key): key.default() for key in schema if str(key) in REMEMBERS}
+    assert defaults == {
+        CONF_HOUSEHOLD_MEMORY: False,
+        CONF_HOUSEHOLD_MEMORY_CONSENT: False,
+    }
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOUSEHOLD_MEMORY: True}
+    )
+    assert result["errors"] == {"base": "memory_consent_required"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], REMEMBERS
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert {key: result["result"].options[key] for key in REMEMBERS} == REMEMBERS
+    answer = await say(hass, "remember that the flow works", agent_id=AGENT_ID)
+    assert speech(answer) == await said(
+        hass, "en", "memory_remembered", fact="the flow works"
+    )

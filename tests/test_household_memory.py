@@ -429,6 +429,15 @@ async def test_only_related_facts_when_they_do_not_fit(
     )
     assert len(entry.runtime_data.memory.facts(alice)) == 42
 
+    # Asked out loud, the newest ten are read, and the rest counted.
+    result = await say(hass, "what do you remember about me?", user_id=bob)
+    newest = ["the passport is in the blue folder"] + [
+        f"drawer {number} holds batteries size {number}" for number in range(39, 30, -1)
+    ]
+    assert speech(result) == await said(
+        hass, "en", "memory_recall_more", facts="; ".join(newest), more="31"
+    )
+
 
 async def test_no_search_tool_while_every_fact_fits(
     hass: HomeAssistant, home: Home, llm_server: LLMServer

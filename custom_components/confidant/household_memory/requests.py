@@ -10,11 +10,16 @@ a fact leaves no copy of it elsewhere.
 
 from __future__ import annotations
 
+from typing import Final
+
 from homeassistant.core import HomeAssistant
 
 from ..messages import async_spoken_message
 from .phrases import MemoryRequest, MemoryRequestKind
 from .store import Fact, FactStore
+
+# The most facts read out at once: a spoken list longer than this is noise.
+READ_OUT: Final = 10
 
 
 def _said(facts: list[Fact]) -> str:
@@ -50,7 +55,13 @@ async def async_answer(
             facts = memory.facts(user_id)
             if not facts:
                 return await say("memory_empty")
-            return await say("memory_recall", facts=_said(facts))
+            if len(facts) <= READ_OUT:
+                return await say("memory_recall", facts=_said(facts))
+            return await say(
+                "memory_recall_more",
+                facts=_said(facts[::-1][:READ_OUT]),
+                more=str(len(facts) - READ_OUT),
+            )
         case MemoryRequestKind.FORGET:
             facts = memory.matching(request.fact, user_id)
             if not facts:

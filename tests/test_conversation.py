@@ -119,7 +119,7 @@ async def test_memory_expires_after_the_window(
 ) -> None:
     """After five quiet minutes the context is gone from memory, and the model sees no history."""
     llm_server.script(Reply(text="Noted."), Reply(text="What secret?"))
-    result = await ask(hass, "remember that the code word is pineapple")
+    result = await ask(hass, "the code word is pineapple")
     memory = agent(hass).memory
     assert len(memory) == 1
 

@@ -42,7 +42,7 @@ from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_conformance import PROVIDERS, WIRES, provider_url
 
 CLOUD = {"openai", "anthropic"}  # 127.0.0.1 or not, the model is in the cloud
-ROW_KEYS = {"date", "provider", "local", "requests", "bytes", "images"}
+ROW_KEYS = {"date", "provider", "local", "requests", "bytes", "images", "facts"}
 
 
 @pytest.fixture(params=PROVIDERS)
@@ -165,6 +165,7 @@ async def test_ledger_matches_the_wire(
     assert ours == {
         "requests_today": len(received),
         "images_today": 1,
+        "facts_today": 0,
         "bytes_today": today.bytes,
         "local": kind not in CLOUD,
     }

@@ -13,6 +13,11 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
 from .home_context import async_track_home
+from .household_memory.store import (
+    FactStore,
+    async_remove_memory,
+    async_setup_memory,
+)
 from .privacy.ledger import Ledger, async_remove_ledger
 from .privacy.log_filter import install_content_log_filter
 from .privacy.retention import (
@@ -39,6 +44,8 @@ class ConfidantRuntimeData:
     transcripts: TranscriptStore
     # Privacy: the ledger of what left the house (privacy/ledger.py) goes here.
     ledger: Ledger
+    # Facts the household asked to be remembered (household_memory/).
+    memory: FactStore
 
 
 type ConfidantConfigEntry = ConfigEntry[ConfidantRuntimeData]
@@ -55,6 +62,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
     # Transcripts first: expired turns are purged, and with retention off
     # deleted, even when the provider cannot be reached.
     transcripts = await async_setup_transcripts(hass, entry)
+    # Likewise, memory switched off is deleted before anything can fail.
+    memory = await async_setup_memory(hass, entry.entry_id, entry.options)
     install_content_log_filter()
     ledger = Ledger(hass, entry.entry_id)
     await ledger.async_load()
@@ -77,7 +86,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
     async_clear_invalid_auth(hass, entry)
     async_check_models(hass, entry, models)
     entry.runtime_data = ConfidantRuntimeData(
-        provider=provider, transcripts=transcripts, ledger=ledger
+        provider=provider, transcripts=transcripts, ledger=ledger, memory=memory
     )
     transcripts.async_start(entry)
     # The index of the exposed home the agents describe (home_context.py).
@@ -93,8 +102,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) -> None:
-    """Delete the entry's files: its transcripts and its ledger."""
+    """Delete the entry's files: its transcripts, its memory and its ledger."""
     await async_remove_transcripts(hass, entry.entry_id)
+    await async_remove_memory(hass, entry.entry_id)
     await async_remove_ledger(hass, entry.entry_id)
 
 

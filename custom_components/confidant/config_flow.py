@@ -105,6 +105,12 @@ from .const import (
     SUBENTRY_AI_TASK,
     SUBENTRY_CONVERSATION,
 )
+from .household_memory.options import (
+    DEFAULT_MEMORY_OPTIONS,
+    memory_error,
+    memory_fields,
+    switched_off,
+)
 from .messages import async_spoken_message
 from .provider_factory import async_create_provider
 from .providers import AuthenticationError, ProviderError
@@ -452,6 +458,7 @@ DEFAULT_PRIVACY_OPTIONS: dict[str, Any] = {
     CONF_ALLOW_PROVIDER_STORAGE: False,
     CONF_ALLOW_CLOUD_IMAGES: False,
     CONF_REDACT: False,
+    **DEFAULT_MEMORY_OPTIONS,
 }
 
 
@@ -482,6 +489,7 @@ async def _async_consent_schema(
             )
         ),
         probatio.Required(CONF_RETENTION_CONSENT, default=False): BooleanSelector(),
+        **memory_fields(),
         probatio.Optional(CONF_EXCLUDED_DEVICES): DeviceSelector(
             DeviceSelectorConfig(multiple=True)
         ),
@@ -530,6 +538,8 @@ def _consent_options(
     if options[CONF_RETENTION_DAYS] == 0:
         # Consent without retention means nothing; keep the record honest.
         options[CONF_RETENTION_CONSENT] = False
+    if (error := memory_error(options)) is not None:
+        return options, error
     if local:
         # Nothing leaves the house: these cloud choices do not apply.
         options[CONF_ALLOW_PROVIDER_STORAGE] = False
@@ -557,9 +567,11 @@ class PrivacyOptionsFlow(OptionsFlow):
             options, error = _consent_options(user_input, local=local)
             if error is None:
                 was_keeping = int(entry.options.get(CONF_RETENTION_DAYS, 0)) > 0
+                self._pending = options
                 if was_keeping and options[CONF_RETENTION_DAYS] == 0:
-                    self._pending = options
                     return await self.async_step_confirm_delete()
+                if switched_off(entry.options, options):
+                    return await self.async_step_confirm_forget_memory()
                 return self.async_create_entry(data=options)
             errors["base"] = error
         return self.async_show_form(
@@ -580,10 +592,27 @@ class PrivacyOptionsFlow(OptionsFlow):
         """Retention is being switched off: say that the kept transcripts go."""
         if user_input is not None:
             if user_input.get("confirm"):
+                if switched_off(self.config_entry.options, self._pending):
+                    return await self.async_step_confirm_forget_memory()
                 return self.async_create_entry(data=self._pending)
             return self.async_abort(reason="retention_kept")
         return self.async_show_form(
             step_id="confirm_delete",
+            data_schema=probatio.Schema(
+                {probatio.Required("confirm", default=False): BooleanSelector()}
+            ),
+        )
+
+    async def async_step_confirm_forget_memory(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Household memory is being switched off: say that every fact goes."""
+        if user_input is not None:
+            if user_input.get("confirm"):
+                return self.async_create_entry(data=self._pending)
+            return self.async_abort(reason="memory_kept")
+        return self.async_show_form(
+            step_id="confirm_forget_memory",
             data_schema=probatio.Schema(
                 {probatio.Required("confirm", default=False): BooleanSelector()}
             ),

@@ -41,6 +41,9 @@ CONF_EXCLUDED_USERS: Final = "excluded_users"
 CONF_ALLOW_PROVIDER_STORAGE: Final = "allow_provider_storage"
 CONF_ALLOW_CLOUD_IMAGES: Final = "allow_cloud_images"
 CONF_REDACT: Final = "redact"
+# Household memory ("remember that ..."): off unless switched on with consent.
+CONF_HOUSEHOLD_MEMORY: Final = "household_memory"
+CONF_HOUSEHOLD_MEMORY_CONSENT: Final = "household_memory_consent"
 
 DEFAULT_RETENTION_DAYS: Final = 0
 MAX_RETENTION_DAYS: Final = 365

@@ -37,9 +37,14 @@ from .const import (
 )
 from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
 from .forget_phrases import ForgetRequest, forget_request
+from .household_memory import prompt as memory_prompt
+from .household_memory.phrases import memory_request
+from .household_memory.requests import async_answer as async_answer_memory
+from .household_memory.tool import offer_memory_search
 from .memory import ContextKey, ShortTermMemory
 from .messages import async_spoken_message
 from .phrases import is_end_phrase, is_question
+from .privacy.gate import PrivacyPolicy
 from .providers import (
     AssistantMessage,
     Message,
@@ -306,6 +311,20 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         if (request := forget_request(user_input.text, language)) is not None:
             return await self._async_forget(user_input, chat_log, key, request)
 
+        if (asked := memory_request(user_input.text, language)) is not None:
+            # Household memory: answered by Confidant from the person's own
+            # words, never kept in the context or a transcript.
+            self.confirmations.forget(key)
+            speech = await async_answer_memory(
+                self.hass,
+                self.entry.runtime_data.memory,
+                asked,
+                language=language,
+                user_id=key.user_id,
+                device_id=key.device_id,
+            )
+            return self._say(user_input, chat_log, speech, keep_listening=False)
+
         if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE) and (
             outcome := await self.confirmations.async_answer(key, user_input)
         ):
@@ -334,9 +353,15 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         history = self.memory.recall(
             key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
         )
-        if (
-            refusal := await self._async_provide_llm_data(user_input, chat_log, history)
-        ) is not None:
+        facts, unlisted = self._household_facts(key, user_input.text, history)
+        # Facts without room in the prompt are found with a search tool.
+        with offer_memory_search(
+            self.entry.runtime_data.memory, key.user_id, wanted=unlisted
+        ):
+            refusal = await self._async_provide_llm_data(
+                user_input, chat_log, [*facts, *history]
+            )
+        if refusal is not None:
             return refusal
 
         if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
@@ -344,7 +369,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         turn_start = len(chat_log.content) - 1
         error_result: conversation.ConversationResult | None = None
         try:
-            await self._async_run_turn(chat_log, history, turn_start)
+            await self._async_run_turn(chat_log, [*facts, *history], turn_start)
         except (ProviderError, ToolLoopLimitError) as err:
             error_result = await self._async_error_result(user_input, chat_log, err)
         finally:
@@ -412,6 +437,36 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
         return self._say(user_input, chat_log, speech, response, keep_listening=False)
 
+    def _household_facts(
+        self, key: ContextKey, text: str, history: list[Message]
+    ) -> tuple[list[Message], bool]:
+        """The household facts this speaker may hear, as the request carries them.
+
+        Right after the system prompt (household_memory/prompt.py), so the
+        request's stable prefix reaches past them while they do not change.
+        Also whether some of them had no room.
+        """
+        memory = self.entry.runtime_data.memory
+        if not memory.enabled or not (visible := memory.facts(key.user_id)):
+            return [], False
+        chosen = memory_prompt.select_facts(
+            visible,
+            [text, *home_context.history_texts(history)],
+            int(self._option(CONF_PROMPT_BUDGET, DEFAULT_PROMPT_BUDGET)),
+        )
+        message = memory_prompt.facts_message(
+            chosen,
+            total=len(visible),
+            user_id=key.user_id,
+            # The gate masks words said, not system messages: facts are words
+            # said, so they are masked here as the gate would.
+            redact=PrivacyPolicy.from_options(
+                self.entry.options, local=self.entry.runtime_data.provider.is_local
+            ).redact
+            and not self.entry.runtime_data.provider.is_local,
+        )
+        return [message] if message is not None else [], len(chosen) < len(visible)
+
     def _llm_api(
         self, user_input: conversation.ConversationInput, history: list[Message]
     ) -> str | list[str] | llm.API | None:
@@ -429,7 +484,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
                 other_bytes=len(prompt.encode())
                 + len((user_input.extra_system_prompt or "").encode())
                 + len(user_input.text.encode())
-                + sum(map(home_context.message_bytes, history)),
+                + sum(map(home_context.message_bytes, history))
+                + memory_prompt.facts_bytes(history),
             ),
         )
 

@@ -43,6 +43,7 @@ from .home_context import (
     async_get_index,
     search_wanted,
 )
+from .household_memory.tool import memory_search_tools
 from .messages import async_spoken_message
 from .privacy.gate import CloudImagesRefusedError
 from .providers import ProviderError
@@ -329,6 +330,8 @@ def async_get_tools(
     tools: list[Tool] = []
     if search_wanted():
         tools.append(FindEntitiesTool())
+    # Household facts the turn's prompt had no room for (household_memory/).
+    tools += memory_search_tools()
     names = sorted(
         state.name for state in _exposed_cameras(hass, llm_context.assistant)
     )

@@ -13,7 +13,7 @@ from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import ConfidantConfigEntry, home_context
-from .confirmation import ConfirmationGate
+from .confirmation import ConfirmationGate, GatePolicy, TurnEnd
 from .const import (
     CONF_CONFIRM_SENSITIVE,
     CONF_FOLLOW_UP,
@@ -113,7 +113,9 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         """Start with an empty memory."""
         await super().async_added_to_hass()
         self.memory = ShortTermMemory(self.hass)
-        self.confirmations = ConfirmationGate(self.hass)
+        self.confirmations = ConfirmationGate(
+            self.hass, GatePolicy.from_options(self.subentry.data)
+        )
 
     async def async_will_remove_from_hass(self) -> None:
         """Forget every open conversation."""
@@ -247,6 +249,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             user_id=user_input.context.user_id,
         )
         language = user_input.language
+        # A spoken PIN goes no further than the confirmation gate.
+        user_input, pin_heard = self.confirmations.scrub_pin(user_input, chat_log)
 
         if is_end_phrase(user_input.text, language):
             self.memory.forget(key)
@@ -258,7 +262,9 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             return await self._async_forget(user_input, chat_log, key, request)
 
         if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE) and (
-            outcome := await self.confirmations.async_answer(key, user_input)
+            outcome := await self.confirmations.async_answer(
+                key, user_input, pin_heard=pin_heard
+            )
         ):
             return self._answer(
                 user_input, chat_log, key, outcome.speech, outcome.response
@@ -300,8 +306,14 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             self.confirmations.guard_tools(key, chat_log)
         turn_start = len(chat_log.content) - 1
         error_result: conversation.ConversationResult | None = None
+        held: TurnEnd | None = None
         try:
             await self._async_run_turn(chat_log, history, turn_start)
+            if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
+                # Held actions: Confidant asks, in its own words, last.
+                held = await self.confirmations.async_end_turn(
+                    key, user_input, chat_log, self.entity_id
+                )
         except (ProviderError, ToolLoopLimitError) as err:
             error_result = await self._async_error_result(user_input, chat_log, err)
         finally:
@@ -328,10 +340,13 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         )
         if error_result is not None:
             return error_result
+        if held is not None:
+            speech = held.speech
         return conversation.ConversationResult(
             response=_model_response(chat_log, language, speech),
             conversation_id=chat_log.conversation_id,
-            continue_conversation=self._keep_listening(speech, language),
+            continue_conversation=(held is not None and held.keep_listening)
+            or self._keep_listening(speech, language),
         )
 
     def _llm_api(

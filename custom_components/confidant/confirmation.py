@@ -388,22 +388,23 @@ class ConfirmationGate:
         self,
         user_input: conversation.ConversationInput,
         chat_log: conversation.ChatLog,
-    ) -> tuple[conversation.ConversationInput, bool]:
+    ) -> tuple[conversation.ConversationInput, bool | None]:
         """Take the PIN out of what was said, before the words go anywhere.
 
-        Returns the words without it and whether exactly the PIN was said.
+        Returns the words without it and whether exactly the PIN was said
+        (None: no number that could be a PIN was said).
         The chat log Home Assistant opened for this turn is corrected too.
         """
         pin = self.policy.pin
         if pin is None:
-            return user_input, False
+            return user_input, None
         text = user_input.text
         digits = "".join(ch for ch in text if ch.isdigit())
         if not digits:
-            return user_input, False
+            return user_input, None
         exact = digits == pin
         if pin not in digits and not self._pending_for(user_input, chat_log):
-            return user_input, False
+            return user_input, None
         # A reply to a PIN question loses all its numbers: a wrong PIN is a
         # PIN too, and must not reach the model either.
         clean = " ".join(_DIGIT_RUN.sub(" ", text).split())
@@ -435,7 +436,7 @@ class ConfirmationGate:
         key: ContextKey,
         user_input: conversation.ConversationInput,
         *,
-        pin_heard: bool = False,
+        pin_heard: bool | None = None,
     ) -> ConfirmationOutcome | None:
         """Resolve a pending question with the person's reply, if one was asked."""
         # Whatever the reply, the question was asked once: it is gone now.
@@ -454,7 +455,7 @@ class ConfirmationGate:
         if not is_affirmative(text, language):
             return None
         if self.policy.pin is not None and not pin_heard:
-            return await self._async_wrong_pin(language, text != user_input.text)
+            return await self._async_wrong_pin(language, pin_heard is False)
         self._wrong_pins = 0
         for action in pending.actions:
             now = self.reader.read_call(

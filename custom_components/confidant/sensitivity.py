@@ -320,6 +320,8 @@ def sensitive_verb(
     ):
         return VERB_OPEN
     if state.entity_id in policy.always_ask:
+        if domain in ("button", "input_button") and service == SERVICE_TURN_ON:
+            return VERB_PRESS  # turning a button on presses it
         return _service_verb(service)
     return None
 
@@ -352,7 +354,9 @@ class SensitivityReader:
                 dict(tool_args),
                 0,
             )
-            return self._verdict(reading, title)
+            # A script runs under its own name: the question says which.
+            via = title if inner._domain == "script" else None  # noqa: SLF001
+            return self._verdict(reading, title, via=via)
         annotations = inner.annotations
         if annotations.read_only:
             return Verdict()
@@ -731,9 +735,16 @@ class SensitivityReader:
         if targets is None:
             reading.unreadable = True
             return
-        if ENTITY_MATCH_ALL in targets:
-            targets.discard(ENTITY_MATCH_ALL)
-            targets |= set(self.hass.states.async_entity_ids(domain))
+        named = data.get(ATTR_ENTITY_ID)
+        if named == ENTITY_MATCH_ALL or (
+            isinstance(named, list) and ENTITY_MATCH_ALL in named
+        ):
+            # "all": every entity of the action's domain (homeassistant: any).
+            targets |= set(
+                self.hass.states.async_entity_ids(
+                    None if domain == HOMEASSISTANT_DOMAIN else domain
+                )
+            )
         if not targets:
             if domain not in _HARMLESS_TARGETLESS:
                 # rest_command, shell_command, mqtt.publish, conversation.process:

@@ -39,6 +39,7 @@ from custom_components.confidant.const import (
     CONF_ASK_UNREADABLE,
     CONF_CONFIRM_PIN,
     CONF_CONFIRM_WITHOUT_DEVICE,
+    CONF_LOCAL_FIRST,
     CONF_NO_CONFIRM_DEVICES,
     DOMAIN,
 )
@@ -914,3 +915,37 @@ async def test_an_ai_task_with_tools_never_runs_a_sensitive_call(
     [held] = tool_results(llm_server, 1)
     assert held["confirmation_required"] is True
     assert house.state(FRONT_DOOR) == "locked"
+
+
+# --- Confidant's own local-first path -------------------------------------------------------
+
+
+@pytest.mark.usefixtures("scripts")
+@pytest.mark.parametrize("agent_options", [{CONF_LOCAL_FIRST: True}])
+async def test_local_first_leaves_an_unlocking_script_to_the_gate(
+    hass: HomeAssistant,
+    house: House,
+    config_entry: MockConfigEntry,
+    llm_server: LLMServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Home Assistant recognises "run Let me in" but Confidant asks first."""
+    gate = hass.data["entity_components"]["conversation"].get_entity(AGENT_ID)
+    gate = gate.confirmations
+    verdicts: list[tuple[str, bool]] = []
+    original = gate.skip_local_intent
+
+    def spy(result: Any) -> bool:
+        verdicts.append((result.intent.name, verdict := original(result)))
+        return verdict
+
+    monkeypatch.setattr(gate, "skip_local_intent", spy)
+    llm_server.script(
+        Reply(tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Let me in"})]),
+        Reply(text="OK."),
+    )
+    result = await say(hass, "run let me in")
+    assert verdicts == [("HassTurnOn", True)]
+    assert house.state(FRONT_DOOR) == "locked"
+    assert len(llm_server.requests_to(CHAT)) == 2
+    assert speech(result) == f"OK. {ASKS_UNLOCK}"

@@ -43,6 +43,7 @@ from custom_components.confidant.const import (
     CONF_NO_CONFIRM_DEVICES,
     DOMAIN,
 )
+from custom_components.confidant.memory import ContextKey
 
 from .conftest import AGENT_ID, Home, speech
 from .llm_server import LLMServer, Reply, ToolCallStep
@@ -949,3 +950,35 @@ async def test_local_first_leaves_an_unlocking_script_to_the_gate(
     assert house.state(FRONT_DOOR) == "locked"
     assert len(llm_server.requests_to(CHAT)) == 2
     assert speech(result) == f"OK. {ASKS_UNLOCK}"
+
+
+async def test_a_call_after_the_question_never_joins_it(
+    hass: HomeAssistant,
+    house: House,
+    config_entry: MockConfigEntry,
+    llm_server: LLMServer,
+) -> None:
+    """Once asked, the question cannot grow: a late call is held, never run."""
+    llm_server.script(Reply(tool_calls=[UNLOCK]), Reply(text="OK."))
+    result = await say(hass, "unlock the front door")
+    gate = hass.data["entity_components"]["conversation"].get_entity(AGENT_ID)
+    gate = gate.confirmations
+    llm_context = llm.LLMContext(
+        platform=DOMAIN,
+        context=Context(),
+        language="en",
+        assistant="conversation",
+        device_id=DEVICE,
+    )
+    api = await llm.async_get_api(hass, "assist", llm_context)
+    turn_on = next(tool for tool in api.tools if tool.name == "intent__HassTurnOn")
+    late = gate.async_hold(
+        ContextKey(result.conversation_id, DEVICE, None),
+        turn_on,
+        llm.ToolInput("intent__HassTurnOn", {"name": "Garage door"}),
+        llm_context,
+    )
+    assert late is not None  # held: the tool does not run
+    await say(hass, "yes", result.conversation_id)
+    assert house.state(FRONT_DOOR) == "unlocked"
+    assert house.state(GARAGE) == "closed"

@@ -254,10 +254,6 @@ class ConfirmationGate:
         for stale in [k for k, p in self._pending.items() if p.expires <= now]:
             del self._pending[stale]
         pending = self._pending.setdefault(key, _Pending(now + self._window))
-        if pending.asked:
-            # Only a new turn of the model holds calls, and a new turn clears
-            # what was asked; a call arriving now is from a turn gone by.
-            return None
         args = copy.deepcopy(tool_input.tool_args)
         # The model repeating a call in the same turn must not run it twice.
         for held in pending.actions:
@@ -272,6 +268,10 @@ class ConfirmationGate:
             verdict=verdict,
             asked=_asked_effects(verdict),
         )
+        if pending.asked:
+            # The question is out: it cannot grow. A call arriving now (from
+            # a turn gone by) is refused, never added to what a yes runs.
+            return action
         pending.actions.append(action)
         LOGGER.debug("Holding a %s call until the person confirms", tool.name)
         return action

@@ -327,6 +327,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             if isinstance(last, conversation.AssistantContent)
             else ""
         )
+        if held is not None:
+            speech = held.speech
         self._keep_transcript(
             user_input,
             key,
@@ -340,8 +342,6 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         )
         if error_result is not None:
             return error_result
-        if held is not None:
-            speech = held.speech
         return conversation.ConversationResult(
             response=_model_response(chat_log, language, speech),
             conversation_id=chat_log.conversation_id,

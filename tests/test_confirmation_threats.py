@@ -11,6 +11,7 @@ real state of the lock, cover, alarm or button.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +34,10 @@ from pytest_homeassistant_custom_component.common import (
     MockUser,
     setup_test_component_platform,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.confidant.const import (
     CONF_ALWAYS_ASK,
@@ -53,6 +58,7 @@ from .test_camera import FRONT_DOOR as FRONT_DOOR_CAMERA
 from .test_camera import GARAGE as GARAGE_CAMERA
 from .test_camera import Cameras, cameras, look  # noqa: F401 - fixture
 from .test_confirmation import MemoryAlarm, MemoryCover, MemoryLock
+from .test_retention import KEEP, flush, kept, setup_confidant, stores_with
 
 CHAT = "/v1/chat/completions"
 DEVICE = "hallway-satellite"
@@ -982,3 +988,40 @@ async def test_a_call_after_the_question_never_joins_it(
     await say(hass, "yes", result.conversation_id)
     assert house.state(FRONT_DOOR) == "unlocked"
     assert house.state(GARAGE) == "closed"
+
+
+async def test_a_spoken_pin_is_never_kept_nor_shown(
+    hass: HomeAssistant,
+    house: House,
+    llm_server: LLMServer,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With transcripts on: the turns are kept, the PIN in them is not; nor in logs."""
+    await setup_confidant(hass, llm_server, KEEP, **{CONF_CONFIRM_PIN: "4711"})
+    caplog.set_level(logging.DEBUG)
+    llm_server.script(Reply(tool_calls=[UNLOCK]), Reply(text="OK."))
+    result = await say(hass, "unlock the front door, pin 4711")
+    await say(hass, "yes 4711", result.conversation_id)
+    assert house.state(FRONT_DOOR) == "unlocked"
+    await flush(hass, freezer)
+    turns = kept(hass_storage)
+    assert [turn["text"] for turn in turns] == ["unlock the front door, pin", "yes"]
+    assert stores_with(hass_storage, "4711") == set()
+    assert "4711" not in caplog.text
+    assert "4711" not in everything_sent(llm_server)
+
+
+@pytest.mark.parametrize("agent_options", [{CONF_CONFIRM_PIN: "4711"}])
+async def test_the_pin_is_redacted_from_diagnostics(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """The household's PIN is a secret like an API key."""
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, config_entry
+    )
+    assert "4711" not in json.dumps(diagnostics)
+    assert "**REDACTED**" in json.dumps(diagnostics)

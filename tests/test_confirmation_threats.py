@@ -778,13 +778,18 @@ async def test_the_pin_is_needed_checked_and_never_sent(
     assert speech(result) == "That PIN isn't right, so I didn't do it."
     assert house.state(FRONT_DOOR) == "locked"
 
+    # Written out in words by speech-to-text: still a PIN, still kept back.
     conversation_id = await ask_again()
-    result = await say(hass, "yes, 4711", conversation_id)
+    result = await say(hass, "yes four seven one two", conversation_id)
+    assert speech(result) == "That PIN isn't right, so I didn't do it."
+    conversation_id = await ask_again()
+    result = await say(hass, "yes, four seven one one", conversation_id)
     assert house.state(FRONT_DOOR) == "unlocked"
 
     sent = everything_sent(llm_server)
     assert "4711" not in sent
     assert "1 2 3 4" not in sent
+    assert "four seven" not in sent
     assert "unlock the front door, my pin is" in sent
 
 

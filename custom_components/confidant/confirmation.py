@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
+import unicodedata
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -71,6 +72,43 @@ PIN_LOCKOUT: Final = timedelta(minutes=5)
 MIN_PIN_DIGITS: Final = 4
 
 _DIGIT_RUN: Final = re.compile(r"\d+(?:[\s,.\-]+\d+)*")
+
+# Digits as speech-to-text may write them out, in the languages Confidant
+# speaks (accents dropped), so a PIN said as words is found and removed too.
+_DIGIT_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "en": ("zero oh", "one", "two", "three", "four", "five", "six", "seven",
+           "eight", "nine"),
+    "de": ("null", "eins", "zwei zwo", "drei", "vier", "funf", "sechs", "sieben",
+           "acht", "neun"),
+    "fr": ("zero", "un", "deux", "trois", "quatre", "cinq", "six", "sept",
+           "huit", "neuf"),
+    "es": ("cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete",
+           "ocho", "nueve"),
+    "nl": ("nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht",
+           "negen"),
+    "it": ("zero", "uno", "due", "tre", "quattro", "cinque", "sei", "sette",
+           "otto", "nove"),
+}  # fmt: skip
+_WORD_TO_DIGIT: Final[dict[str, dict[str, str]]] = {
+    language: {
+        word: str(digit) for digit, words in enumerate(table) for word in words.split()
+    }
+    for language, table in _DIGIT_WORDS.items()
+}
+
+
+def _spoken_digits(text: str, language: str) -> str:
+    """The text with digits said as words written as digits."""
+    table = _WORD_TO_DIGIT.get(language.partition("-")[0].casefold())
+    if not table:
+        return text
+
+    def digit(match: re.Match[str]) -> str:
+        word = unicodedata.normalize("NFKD", match.group(0).casefold())
+        word = "".join(c for c in word if unicodedata.category(c) != "Mn")
+        return table.get(word, match.group(0))
+
+    return re.sub(r"[^\W\d_]+", digit, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,7 +436,8 @@ class ConfirmationGate:
         pin = self.policy.pin
         if pin is None:
             return user_input, None
-        text = user_input.text
+        original = user_input.text
+        text = _spoken_digits(original, user_input.language)
         digits = "".join(ch for ch in text if ch.isdigit())
         if not digits:
             return user_input, None
@@ -411,7 +450,7 @@ class ConfirmationGate:
         for index in range(len(chat_log.content) - 1, -1, -1):
             content = chat_log.content[index]
             if isinstance(content, conversation.UserContent):
-                if content.content == text:
+                if content.content == original:
                     chat_log.content[index] = dataclasses.replace(
                         content, content=clean
                     )

@@ -25,7 +25,7 @@ from homeassistant.components.button import ButtonEntity
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.const import CONF_LLM_HASS_API
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import chat_session, llm
+from homeassistant.helpers import chat_session, intent, llm
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -49,6 +49,10 @@ from custom_components.confidant.const import (
     DOMAIN,
 )
 from custom_components.confidant.memory import ContextKey
+from custom_components.confidant.sensitivity import (
+    SensitivityPolicy,
+    SensitivityReader,
+)
 
 from .conftest import AGENT_ID, Home, speech
 from .llm_server import LLMServer, Reply, ToolCallStep
@@ -1030,3 +1034,32 @@ async def test_the_pin_is_redacted_from_diagnostics(
     )
     assert "4711" not in json.dumps(diagnostics)
     assert "**REDACTED**" in json.dumps(diagnostics)
+
+
+async def test_a_timer_carrying_a_command_is_unreadable(
+    hass: HomeAssistant,
+    house: House,
+    config_entry: MockConfigEntry,
+) -> None:
+    """ "In 5 minutes, unlock the front door" would run later, unasked, elsewhere."""
+    handler = next(
+        h for h in intent.async_get(hass) if h.intent_type == intent.INTENT_START_TIMER
+    )
+    tool = llm.IntentTool("intent__HassStartTimer", handler)
+    reader = SensitivityReader(hass, SensitivityPolicy())
+    llm_context = llm.LLMContext(
+        platform=DOMAIN,
+        context=Context(),
+        language="en",
+        assistant="conversation",
+        device_id=DEVICE,
+    )
+    plain = reader.read_call(tool, {"minutes": 5}, llm_context)
+    assert not plain.unreadable
+    assert not plain.effects
+    command = reader.read_call(
+        tool,
+        {"minutes": 5, "conversation_command": "unlock the front door"},
+        llm_context,
+    )
+    assert command.unreadable

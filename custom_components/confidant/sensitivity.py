@@ -417,6 +417,10 @@ class SensitivityReader:
             if action is not None:
                 self._read_sequence(reading, getattr(action, "sequence", None), 1)
             return self._verdict(reading, title, via=tool.intent_type)
+        if "conversation_command" in slots:
+            # A timer that will say something to an agent when it ends: what
+            # that agent then does is not Confidant's to read.
+            return Verdict(unreadable=True, tool_title=title)
         if type(handler).__module__.startswith("homeassistant."):
             # Home Assistant's own intents (timers, lists, media, climate...)
             # never open or unlock; they can still act on a listed entity.

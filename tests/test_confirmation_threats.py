@@ -1063,3 +1063,45 @@ async def test_a_timer_carrying_a_command_is_unreadable(
         llm_context,
     )
     assert command.unreadable
+
+
+async def test_the_household_sets_the_gate_in_the_agent_form(
+    hass: HomeAssistant,
+    house: House,
+    config_entry: MockConfigEntry,
+    llm_server: LLMServer,
+) -> None:
+    """PIN and a visitor device, chosen in the form, take effect after saving."""
+    subentry = next(iter(config_entry.subentries.values()))
+    result = await config_entry.start_subentry_reconfigure_flow(
+        hass, subentry.subentry_id
+    )
+    fields = {str(key) for key in result["data_schema"].schema}
+    assert {
+        CONF_ALWAYS_ASK,
+        CONF_ASK_UNREADABLE,
+        CONF_NO_CONFIRM_DEVICES,
+        CONF_CONFIRM_WITHOUT_DEVICE,
+        CONF_CONFIRM_PIN,
+    } <= fields
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            **{k: v for k, v in subentry.data.items() if k in fields},
+            CONF_CONFIRM_PIN: "4711",
+            CONF_NO_CONFIRM_DEVICES: [DOORBELL],
+        },
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+
+    llm_server.script(Reply(tool_calls=[UNLOCK]), Reply(text="OK."))
+    result = await say(hass, "open up", device_id=DOORBELL)
+    assert speech(result).endswith(
+        "I can't do that from this device. Please ask me on another one."
+    )
+    llm_server.script(Reply(tool_calls=[UNLOCK]), Reply(text="OK."))
+    result = await say(hass, "unlock the front door")
+    assert speech(result).endswith("To confirm, say yes and your PIN.")
+    await say(hass, "yes", result.conversation_id)
+    assert house.state(FRONT_DOOR) == "locked"

@@ -147,6 +147,7 @@ async def say(
     *,
     device_id: str | None = DEVICE,
     user_id: str | None = None,
+    language: str = "en",
 ) -> conversation.ConversationResult:
     """Say something to the agent, as Assist hands it over."""
     return await conversation.async_converse(
@@ -154,7 +155,7 @@ async def say(
         text,
         conversation_id,
         Context(user_id=user_id),
-        language="en",
+        language=language,
         agent_id=AGENT_ID,
         device_id=device_id,
     )
@@ -1105,3 +1106,28 @@ async def test_the_household_sets_the_gate_in_the_agent_form(
     assert speech(result).endswith("To confirm, say yes and your PIN.")
     await say(hass, "yes", result.conversation_id)
     assert house.state(FRONT_DOOR) == "locked"
+
+
+async def test_confidant_asks_in_the_persons_language(
+    hass: HomeAssistant,
+    house: House,
+    config_entry: MockConfigEntry,
+    llm_server: LLMServer,
+) -> None:
+    """A German speaker hears a German question and confirms with "ja"."""
+    llm_server.script(
+        Reply(
+            tool_calls=[
+                UNLOCK,
+                ToolCallStep("intent__HassTurnOn", {"name": "Garage door"}),
+            ]
+        ),
+        Reply(text="Moment."),
+    )
+    result = await say(hass, "lass mich rein", language="de-DE")
+    assert speech(result) == (
+        "Moment. Soll ich Front door aufschließen und Garage door öffnen?"
+    )
+    await say(hass, "ja", result.conversation_id, language="de-DE")
+    assert house.state(FRONT_DOOR) == "unlocked"
+    assert house.state(GARAGE) == "open"

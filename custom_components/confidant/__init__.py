@@ -18,6 +18,7 @@ from .household_memory.store import (
     async_remove_memory,
     async_setup_memory,
 )
+from .local_handling import async_track_local_handling
 from .privacy.ledger import Ledger, async_remove_ledger
 from .privacy.log_filter import install_content_log_filter
 from .privacy.retention import (
@@ -92,6 +93,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
     # The index of the exposed home the agents describe (home_context.py).
     entry.async_on_unload(async_track_home(hass))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # A pipeline that lets Home Assistant act first bypasses the confirmation.
+    entry.async_on_unload(async_track_local_handling(hass))
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     return True
 

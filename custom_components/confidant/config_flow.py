@@ -48,7 +48,11 @@ from homeassistant.helpers.selector import (
 from .const import (
     CONF_ALLOW_CLOUD_IMAGES,
     CONF_ALLOW_PROVIDER_STORAGE,
+    CONF_ALWAYS_ASK,
+    CONF_ASK_UNREADABLE,
+    CONF_CONFIRM_PIN,
     CONF_CONFIRM_SENSITIVE,
+    CONF_CONFIRM_WITHOUT_DEVICE,
     CONF_EXCLUDED_DEVICES,
     CONF_EXCLUDED_USERS,
     CONF_FOLLOW_UP,
@@ -57,6 +61,7 @@ from .const import (
     CONF_MAX_HISTORY_TURNS,
     CONF_MAX_TOKENS,
     CONF_MEMORY_MINUTES,
+    CONF_NO_CONFIRM_DEVICES,
     CONF_NUM_CTX,
     CONF_PROMPT_BUDGET,
     CONF_PROVIDER,
@@ -72,7 +77,9 @@ from .const import (
     CONF_VISION_MAX_WIDTH,
     DEFAULT_AGENT_NAME,
     DEFAULT_AI_TASK_NAME,
+    DEFAULT_ASK_UNREADABLE,
     DEFAULT_CONFIRM_SENSITIVE,
+    DEFAULT_CONFIRM_WITHOUT_DEVICE,
     DEFAULT_FOLLOW_UP,
     DEFAULT_KEEP_ALIVE,
     DEFAULT_LOCAL_FIRST,
@@ -839,6 +846,22 @@ class ConversationSubentryFlow(_ModelSubentryFlow):
             probatio.Required(
                 CONF_CONFIRM_SENSITIVE, default=DEFAULT_CONFIRM_SENSITIVE
             ): BooleanSelector(),
+            # Who and what the confirmation covers (confirmation.py).
+            probatio.Optional(CONF_ALWAYS_ASK): EntitySelector(
+                EntitySelectorConfig(multiple=True)
+            ),
+            probatio.Required(
+                CONF_ASK_UNREADABLE, default=DEFAULT_ASK_UNREADABLE
+            ): BooleanSelector(),
+            probatio.Optional(CONF_NO_CONFIRM_DEVICES): DeviceSelector(
+                DeviceSelectorConfig(multiple=True)
+            ),
+            probatio.Required(
+                CONF_CONFIRM_WITHOUT_DEVICE, default=DEFAULT_CONFIRM_WITHOUT_DEVICE
+            ): BooleanSelector(),
+            probatio.Optional(CONF_CONFIRM_PIN): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.PASSWORD)
+            ),
             # Cameras: another Confidant agent may look at the images (a
             # local vision model for a text model), shrunk to this width.
             probatio.Optional(CONF_VISION_AGENT): EntitySelector(

@@ -64,6 +64,16 @@ DEFAULT_MAX_HISTORY_TURNS: Final = 10
 DEFAULT_LOCAL_FIRST: Final = True
 DEFAULT_CONFIRM_SENSITIVE: Final = True
 
+# Who and what the confirmation of sensitive actions covers (confirmation.py).
+CONF_ALWAYS_ASK: Final = "always_ask"  # entities and scripts that always ask
+CONF_ASK_UNREADABLE: Final = "ask_unreadable"  # tools whose effect cannot be read
+CONF_NO_CONFIRM_DEVICES: Final = "no_confirm_devices"  # e.g. a doorbell satellite
+CONF_CONFIRM_WITHOUT_DEVICE: Final = "confirm_without_device"  # automations, app
+CONF_CONFIRM_PIN: Final = "confirm_pin"  # spoken PIN, never sent to a model
+
+DEFAULT_ASK_UNREADABLE: Final = True
+DEFAULT_CONFIRM_WITHOUT_DEVICE: Final = False
+
 # The most the agent sends the model in one request, in estimated tokens:
 # instructions, the home, tools, history and the question together. The
 # default leaves room for the answer in the 8k context of a small local model.

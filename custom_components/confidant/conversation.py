@@ -15,7 +15,7 @@ from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import ConfidantConfigEntry, home_context
-from .confirmation import ConfirmationGate
+from .confirmation import ConfirmationGate, GatePolicy, TurnEnd
 from .const import (
     CONF_CONFIRM_SENSITIVE,
     CONF_FOLLOW_UP,
@@ -129,7 +129,9 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         """Start with an empty memory."""
         await super().async_added_to_hass()
         self.memory = ShortTermMemory(self.hass)
-        self.confirmations = ConfirmationGate(self.hass)
+        self.confirmations = ConfirmationGate(
+            self.hass, GatePolicy.from_options(self.subentry.data)
+        )
 
     async def async_will_remove_from_hass(self) -> None:
         """Forget every open conversation."""
@@ -301,6 +303,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             user_id=user_input.context.user_id,
         )
         language = user_input.language
+        # A spoken PIN goes no further than the confirmation gate.
+        user_input, pin_heard = self.confirmations.scrub_pin(user_input, chat_log)
 
         if is_end_phrase(user_input.text, language):
             self.memory.forget(key)
@@ -326,7 +330,9 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             return self._say(user_input, chat_log, speech, keep_listening=False)
 
         if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE) and (
-            outcome := await self.confirmations.async_answer(key, user_input)
+            outcome := await self.confirmations.async_answer(
+                key, user_input, pin_heard=pin_heard
+            )
         ):
             return self._answer(
                 user_input, chat_log, key, outcome.speech, outcome.response
@@ -368,8 +374,14 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             self.confirmations.guard_tools(key, chat_log)
         turn_start = len(chat_log.content) - 1
         error_result: conversation.ConversationResult | None = None
+        held: TurnEnd | None = None
         try:
             await self._async_run_turn(chat_log, [*facts, *history], turn_start)
+            if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
+                # Held actions: Confidant asks, in its own words, last.
+                held = await self.confirmations.async_end_turn(
+                    key, user_input, chat_log, self.entity_id
+                )
         except (ProviderError, ToolLoopLimitError) as err:
             error_result = await self._async_error_result(user_input, chat_log, err)
         finally:
@@ -383,6 +395,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             if isinstance(last, conversation.AssistantContent)
             else ""
         )
+        if held is not None:
+            speech = held.speech
         self._keep_transcript(
             user_input,
             key,
@@ -399,7 +413,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         return conversation.ConversationResult(
             response=_model_response(chat_log, language, speech),
             conversation_id=chat_log.conversation_id,
-            continue_conversation=self._keep_listening(speech, language),
+            continue_conversation=(held is not None and held.keep_listening)
+            or self._keep_listening(speech, language),
         )
 
     async def _async_provide_llm_data(

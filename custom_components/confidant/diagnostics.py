@@ -25,14 +25,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from .const import CONF_PROVIDER, DOMAIN, SUBENTRY_CONVERSATION
+from .const import CONF_CONFIRM_PIN, CONF_PROVIDER, DOMAIN, SUBENTRY_CONVERSATION
 
 if TYPE_CHECKING:
     from . import ConfidantConfigEntry, ConfidantRuntimeData
 
 # The prompt is the household's own instructions, not conversation, but it
 # can name people and habits: it stays at home too.
-TO_REDACT = {CONF_API_KEY, CONF_PROMPT}
+TO_REDACT = {CONF_API_KEY, CONF_PROMPT, CONF_CONFIRM_PIN}
 REDACTED = "**REDACTED**"
 
 

@@ -114,6 +114,7 @@ async def test_diagnostics_hold_numbers_not_words(
         "requests": len(llm_server.requests),
         "bytes": sent,
         "images": 1,
+        "facts": 0,
         "bytes_to_cloud": sent,
     }
     (row,) = diagnostics["ledger"]["days"]

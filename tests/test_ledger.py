@@ -45,7 +45,7 @@ CLOUD = {"openai", "anthropic"}  # 127.0.0.1 or not, the model is in the cloud
 # Requests of the start-up check: the model list, then what the model can do
 # (llama.cpp's /props and /v1/models; Ollama's /api/show).
 STARTUP = {"openai": 1, "anthropic": 1, "ollama": 2, "openai_compatible": 3}
-ROW_KEYS = {"date", "provider", "local", "requests", "bytes", "images"}
+ROW_KEYS = {"date", "provider", "local", "requests", "bytes", "images", "facts"}
 
 
 @pytest.fixture(params=PROVIDERS)
@@ -168,6 +168,7 @@ async def test_ledger_matches_the_wire(
     assert ours == {
         "requests_today": len(received),
         "images_today": 1,
+        "facts_today": 0,
         "bytes_today": today.bytes,
         "local": kind not in CLOUD,
     }

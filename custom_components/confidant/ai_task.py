@@ -23,8 +23,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util.json import json_loads
 
 from . import ConfidantConfigEntry
+from .confirmation import ConfirmationGate
 from .const import DOMAIN, LOGGER, SUBENTRY_AI_TASK
 from .entity import ConfidantLLMEntity, ToolLoopLimitError
+from .memory import ContextKey
 from .providers import ProviderError
 
 # Tasks are answered as they come; nothing is polled.
@@ -129,6 +131,10 @@ class ConfidantTaskEntity(ai_task.AITaskEntity, ConfidantLLMEntity):
                     )
                 )
 
+        # No person is there to confirm: a sensitive call is held for good.
+        ConfirmationGate(self.hass).guard_tools(
+            ContextKey(chat_log.conversation_id, None, None), chat_log
+        )
         try:
             await self._async_run_turn(chat_log)
         except (ProviderError, ToolLoopLimitError) as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -9,11 +10,12 @@ from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_LLM_HASS_API, CONF_PROMPT, MATCH_ALL
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import ConfidantConfigEntry, home_context
-from .confirmation import ConfirmationGate
+from .confirmation import ConfirmationGate, GatePolicy, TurnEnd
 from .const import (
     CONF_CONFIRM_SENSITIVE,
     CONF_FOLLOW_UP,
@@ -28,14 +30,20 @@ from .const import (
     DOMAIN,
     FOLLOW_UP_ALWAYS,
     FOLLOW_UP_QUESTION,
+    LOGGER,
     SUBENTRY_CONVERSATION,
 )
 from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
 from .forget_phrases import ForgetRequest, forget_request
+from .household_memory import prompt as memory_prompt
+from .household_memory.phrases import memory_request
+from .household_memory.requests import async_answer as async_answer_memory
+from .household_memory.tool import offer_memory_search
 from .memory import ContextKey, ShortTermMemory
 from .messages import async_spoken_message
 from .model_check import prompt_budget
 from .phrases import is_end_phrase, is_question
+from .privacy.gate import PrivacyPolicy
 from .providers import (
     AssistantMessage,
     Message,
@@ -43,6 +51,14 @@ from .providers import (
     UserMessage,
 )
 from .providers.server_message import spoken_error
+
+# Home Assistant 2026.11 refuses a second concurrent turn of a conversation
+# with ConversationBusyError; earlier versions have no such error.
+_CONVERSATION_BUSY_ERRORS: tuple[type[Exception], ...] = tuple(
+    error
+    for error in (getattr(conversation, "ConversationBusyError", None),)
+    if error is not None
+)
 
 
 async def async_setup_entry(
@@ -113,12 +129,52 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         """Start with an empty memory."""
         await super().async_added_to_hass()
         self.memory = ShortTermMemory(self.hass)
-        self.confirmations = ConfirmationGate(self.hass)
+        self.confirmations = ConfirmationGate(
+            self.hass, GatePolicy.from_options(self.subentry.data)
+        )
 
     async def async_will_remove_from_hass(self) -> None:
         """Forget every open conversation."""
         self.memory.forget_all()
         await super().async_will_remove_from_hass()
+
+    async def async_process(
+        self, user_input: conversation.ConversationInput
+    ) -> conversation.ConversationResult:
+        """Answer; changes of ownership and overlapping turns get a real answer.
+
+        From Home Assistant 2026.11 a conversation belongs to the user who
+        started it, and another user's turn in it is refused before the agent
+        runs (Home Assistant would say only "Unauthorized"): the person asked
+        something, so they get an answer, in a conversation of their own,
+        never seeing the other person's. A second turn of a conversation that
+        is still answering is refused too ("busy"): it gets a translated
+        sentence instead of Home Assistant's English error.
+        """
+        try:
+            return await super().async_process(user_input)
+        except Unauthorized:
+            LOGGER.debug(
+                "%s: the conversation belongs to another user, starting a new one",
+                self.entity_id,
+            )
+            return await super().async_process(
+                replace(user_input, conversation_id=None)
+            )
+        except _CONVERSATION_BUSY_ERRORS:
+            LOGGER.debug("%s: a turn of this conversation is running", self.entity_id)
+            return await self._async_refusal(user_input, "conversation_busy")
+
+    async def _async_refusal(
+        self, user_input: conversation.ConversationInput, key: str
+    ) -> conversation.ConversationResult:
+        """A translated error answer given before the turn reached the model."""
+        speech = await async_spoken_message(self.hass, user_input.language, key)
+        response = intent.IntentResponse(language=user_input.language)
+        response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
+        return conversation.ConversationResult(
+            response=response, conversation_id=user_input.conversation_id
+        )
 
     def _option(self, key: str, default: Any) -> Any:
         return self.subentry.data.get(key, default)
@@ -247,6 +303,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             user_id=user_input.context.user_id,
         )
         language = user_input.language
+        # A spoken PIN goes no further than the confirmation gate.
+        user_input, pin_heard = self.confirmations.scrub_pin(user_input, chat_log)
 
         if is_end_phrase(user_input.text, language):
             self.memory.forget(key)
@@ -257,8 +315,24 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         if (request := forget_request(user_input.text, language)) is not None:
             return await self._async_forget(user_input, chat_log, key, request)
 
+        if (asked := memory_request(user_input.text, language)) is not None:
+            # Household memory: answered by Confidant from the person's own
+            # words, never kept in the context or a transcript.
+            self.confirmations.forget(key)
+            speech = await async_answer_memory(
+                self.hass,
+                self.entry.runtime_data.memory,
+                asked,
+                language=language,
+                user_id=key.user_id,
+                device_id=key.device_id,
+            )
+            return self._say(user_input, chat_log, speech, keep_listening=False)
+
         if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE) and (
-            outcome := await self.confirmations.async_answer(key, user_input)
+            outcome := await self.confirmations.async_answer(
+                key, user_input, pin_heard=pin_heard
+            )
         ):
             return self._answer(
                 user_input, chat_log, key, outcome.speech, outcome.response
@@ -282,26 +356,32 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
                 speech = local.speech.get("plain", {}).get("speech", "")
                 return self._answer(user_input, chat_log, key, speech, local)
 
-        options = self.subentry.data
         history = self.memory.recall(
             key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
         )
-        try:
-            await chat_log.async_provide_llm_data(
-                user_input.as_llm_context(DOMAIN),
-                self._llm_api(user_input, history),
-                options.get(CONF_PROMPT),
-                user_input.extra_system_prompt,
+        facts, unlisted = self._household_facts(key, user_input.text, history)
+        # Facts without room in the prompt are found with a search tool.
+        with offer_memory_search(
+            self.entry.runtime_data.memory, key.user_id, wanted=unlisted
+        ):
+            refusal = await self._async_provide_llm_data(
+                user_input, chat_log, [*facts, *history]
             )
-        except conversation.ConverseError as err:
-            return err.as_conversation_result()
+        if refusal is not None:
+            return refusal
 
         if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
             self.confirmations.guard_tools(key, chat_log)
         turn_start = len(chat_log.content) - 1
         error_result: conversation.ConversationResult | None = None
+        held: TurnEnd | None = None
         try:
-            await self._async_run_turn(chat_log, history, turn_start)
+            await self._async_run_turn(chat_log, [*facts, *history], turn_start)
+            if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
+                # Held actions: Confidant asks, in its own words, last.
+                held = await self.confirmations.async_end_turn(
+                    key, user_input, chat_log, self.entity_id
+                )
         except (ProviderError, ToolLoopLimitError) as err:
             error_result = await self._async_error_result(user_input, chat_log, err)
         finally:
@@ -315,7 +395,9 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             if isinstance(last, conversation.AssistantContent)
             else ""
         )
-        if error_result is None and not speech.strip():
+        if held is not None:
+            speech = held.speech
+        elif error_result is None and not speech.strip():
             # All the model wrote was machinery, held back (markup_filter.py):
             # the person still hears an answer.
             speech = await async_spoken_message(self.hass, language, "no_spoken_answer")
@@ -335,8 +417,75 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         return conversation.ConversationResult(
             response=_model_response(chat_log, language, speech),
             conversation_id=chat_log.conversation_id,
-            continue_conversation=self._keep_listening(speech, language),
+            continue_conversation=(held is not None and held.keep_listening)
+            or self._keep_listening(speech, language),
         )
+
+    async def _async_provide_llm_data(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        history: list[Message],
+    ) -> conversation.ConversationResult | None:
+        """Give the chat log this turn's prompt and tools; a refusal if it cannot."""
+        # Home Assistant 2026.11 keeps the previous turn's LLM data (prompt
+        # and tools) when agent, user, device and API ids are unchanged.
+        # Confidant's turn API chooses the home overview from this turn's
+        # words, so it is provided anew each turn.
+        chat_log.llm_api = None
+        try:
+            await chat_log.async_provide_llm_data(
+                user_input.as_llm_context(DOMAIN),
+                self._llm_api(user_input, history),
+                self._option(CONF_PROMPT, None),
+                user_input.extra_system_prompt,
+            )
+        except conversation.ConverseError as err:
+            if not isinstance(err.__cause__, Unauthorized):
+                return err.as_conversation_result()
+        except Unauthorized:
+            pass
+        else:
+            return None
+        # An LLM API of this agent is for administrators only (Home Assistant
+        # 2026.11's "Home Assistant" API, alone or merged with others).
+        LOGGER.debug("%s: the agent's LLM API needs an administrator", self.entity_id)
+        language = user_input.language
+        speech = await async_spoken_message(self.hass, language, "llm_api_needs_admin")
+        response = intent.IntentResponse(language=language)
+        response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
+        return self._say(user_input, chat_log, speech, response, keep_listening=False)
+
+    def _household_facts(
+        self, key: ContextKey, text: str, history: list[Message]
+    ) -> tuple[list[Message], bool]:
+        """The household facts this speaker may hear, as the request carries them.
+
+        Right after the system prompt (household_memory/prompt.py), so the
+        request's stable prefix reaches past them while they do not change.
+        Also whether some of them had no room.
+        """
+        memory = self.entry.runtime_data.memory
+        if not memory.enabled or not (visible := memory.facts(key.user_id)):
+            return [], False
+        chosen = memory_prompt.select_facts(
+            visible,
+            [text, *home_context.history_texts(history)],
+            # The same budget as the home's: within the model's context.
+            prompt_budget(self.entry, self.subentry),
+        )
+        message = memory_prompt.facts_message(
+            chosen,
+            total=len(visible),
+            user_id=key.user_id,
+            # The gate masks words said, not system messages: facts are words
+            # said, so they are masked here as the gate would.
+            redact=PrivacyPolicy.from_options(
+                self.entry.options, local=self.entry.runtime_data.provider.is_local
+            ).redact
+            and not self.entry.runtime_data.provider.is_local,
+        )
+        return [message] if message is not None else [], len(chosen) < len(visible)
 
     def _llm_api(
         self, user_input: conversation.ConversationInput, history: list[Message]
@@ -354,7 +503,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
                 other_bytes=len(prompt.encode())
                 + len((user_input.extra_system_prompt or "").encode())
                 + len(user_input.text.encode())
-                + sum(map(home_context.message_bytes, history)),
+                + sum(map(home_context.message_bytes, history))
+                + memory_prompt.facts_bytes(history),
             ),
         )
 

@@ -1,8 +1,9 @@
 """The ledger of what left the house: requests, bytes and images, per day.
 
 For each provider and each local day, the ledger counts what Confidant sent:
-the HTTP requests, the bytes of their bodies and the images they carried,
-and whether the provider is inside the house or in the cloud. It keeps
+the HTTP requests, the bytes of their bodies, the images and the household
+facts (household_memory/) they carried, and whether the provider is inside
+the house or in the cloud. It keeps
 numbers only, never content, in a Home Assistant store, so a restart does
 not reset today; days older than `KEEP_DAYS` are dropped.
 
@@ -21,8 +22,8 @@ request, zero bytes), and a request that never reached a connection is not.
 Headers are not counted: they are the key, the client's name and the
 lengths, not what was said.
 
-Images are known only above the wire: `MeteredProvider` marks how many
-images a model request carries, and the first request that then goes out in
+Images and facts are known only above the wire: `MeteredProvider` marks how
+many a model request carries, and the first request that then goes out in
 the same task takes them into the ledger with it.
 """
 
@@ -43,6 +44,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..household_memory.prompt import fact_count
 from ..providers import (
     Delta,
     Provider,
@@ -70,6 +72,7 @@ class Counts:
     requests: int = 0
     bytes: int = 0
     images: int = 0
+    facts: int = 0
 
 
 class LedgerRow(TypedDict):
@@ -81,6 +84,7 @@ class LedgerRow(TypedDict):
     requests: int
     bytes: int
     images: int
+    facts: int
 
 
 def _today() -> date:
@@ -113,7 +117,10 @@ class Ledger:
                     bool(row["local"]),
                 )
                 counts = Counts(
-                    int(row["requests"]), int(row["bytes"]), int(row["images"])
+                    int(row["requests"]),
+                    int(row["bytes"]),
+                    int(row["images"]),
+                    int(row.get("facts", 0)),
                 )
             except KeyError, TypeError, ValueError:
                 continue  # A damaged row is dropped, never fatal.
@@ -151,14 +158,16 @@ class Ledger:
         requests: int = 0,
         bytes_sent: int = 0,
         images: int = 0,
+        facts: int = 0,
     ) -> None:
         """Add to today's counts for a provider."""
-        if not (requests or bytes_sent or images):
+        if not (requests or bytes_sent or images or facts):
             return
         counts = self._counts.setdefault((_today(), provider, local), Counts())
         counts.requests += requests
         counts.bytes += bytes_sent
         counts.images += images
+        counts.facts += facts
         self._store.async_delay_save(self._data, SAVE_DELAY)
         self._notify()
 
@@ -172,6 +181,7 @@ class Ledger:
             total.requests += counts.requests
             total.bytes += counts.bytes
             total.images += counts.images
+            total.facts += counts.facts
         return total
 
     def rows(self) -> list[LedgerRow]:
@@ -184,6 +194,7 @@ class Ledger:
                 requests=counts.requests,
                 bytes=counts.bytes,
                 images=counts.images,
+                facts=counts.facts,
             )
             for (day, provider, local), counts in sorted(
                 self._counts.items(), key=lambda item: (item[0][0], item[0][1])
@@ -218,6 +229,7 @@ class _Outgoing:
     """What the model request being made in this task carries, not yet counted."""
 
     images: int
+    facts: int = 0
 
 
 # Set by MeteredProvider for the task that streams a model request; read by
@@ -238,10 +250,13 @@ class Meter:
 
     @callback
     def _request_sent(self) -> None:
-        images = 0
+        images = facts = 0
         if (outgoing := _OUTGOING.get()) is not None:
             images, outgoing.images = outgoing.images, 0
-        self.ledger.async_record(self.provider, self.local, requests=1, images=images)
+            facts, outgoing.facts = outgoing.facts, 0
+        self.ledger.async_record(
+            self.provider, self.local, requests=1, images=images, facts=facts
+        )
 
     @callback
     def _body_sent(self, size: int) -> None:
@@ -337,14 +352,14 @@ class MeteredProvider:
     async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         """Stream the wrapped provider's answer, marking the request's images."""
         self._meter.local = self._provider.is_local
-        outgoing = _Outgoing(image_count(request))
+        outgoing = _Outgoing(image_count(request), fact_count(request.messages))
         token = _OUTGOING.set(outgoing)
         try:
             async for delta in self._provider.async_stream(request):
                 yield delta
         finally:
             # Images of a request that never went out are not counted later.
-            outgoing.images = 0
+            outgoing.images = outgoing.facts = 0
             # Fails only when the stream is closed from another context.
             with contextlib.suppress(ValueError):
                 _OUTGOING.reset(token)

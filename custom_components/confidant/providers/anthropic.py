@@ -324,9 +324,8 @@ def build_messages_body(
         body["thinking"] = {"type": "enabled", "budget_tokens": budget}
         # max_tokens counts the thinking too and must exceed the budget.
         body["max_tokens"] = budget + request.max_tokens
-    elif request.temperature is not None:
-        # Anthropic's range is 0..1; OpenAI-style values up to 2 are clamped.
-        body["temperature"] = min(max(request.temperature, 0.0), 1.0)
+    # No temperature: the anthropic SDK 2 (Home Assistant 2026.11's pin) no
+    # longer takes one, and core's Anthropic agent dropped it in 2026.10.
     if request.user:
         body["metadata"] = {"user_id": request.user}
     return body

@@ -63,13 +63,14 @@ def _map(err: Exception, *, streaming: bool) -> ProviderError:
         if err.status_code >= 500:  # noqa: PLR2004
             return ServerError(_status_detail(err))
         return BadRequestError(_status_detail(err))
-    if isinstance(err, openai.APIConnectionError):
-        return ConnectionFailedError(type(err.__cause__ or err).__name__)
-    if isinstance(err, httpx.HTTPError):
-        # An error of the transport after the answer began is a cut stream.
+    if isinstance(err, (openai.APIConnectionError, httpx.HTTPError)):
+        # An error of the transport after the answer began is a cut stream;
+        # openai 3.2x (Home Assistant 2026.11) wraps it in APIConnectionError,
+        # earlier versions let httpx's error through.
+        detail = type(err.__cause__ or err).__name__
         if streaming:
-            return StreamInterruptedError(type(err).__name__)
-        return ConnectionFailedError(type(err).__name__)
+            return StreamInterruptedError(detail)
+        return ConnectionFailedError(detail)
     if isinstance(err, openai.APIError):
         # An "error" event inside the stream.
         return ServerError("error event in stream")

@@ -33,6 +33,7 @@ from custom_components.confidant.const import (
     DEFAULT_PROMPT_BUDGET,
     DOMAIN,
 )
+from custom_components.confidant.model_check import model_knowledge
 from custom_components.confidant.providers.capabilities import (
     from_llamacpp_props,
     from_ollama_show,
@@ -121,6 +122,16 @@ async def test_llamacpp_template_without_tools_raises_a_repair(
         "agent": "Confidant",
         "model": "llama-3.2-3b-instruct",
         "source": "llama.cpp /props",
+    }
+
+    # Diagnostics say what the server said.
+    assert model_knowledge(entry.runtime_data)["models"] == {
+        "llama-3.2-3b-instruct": {
+            "tools": False,
+            "vision": False,
+            "context_tokens": 8192,
+            "source": "llama.cpp /props",
+        }
     }
 
     # The server restarted with a tool-capable template: the reload clears it.

@@ -26,6 +26,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
 from .const import CONF_CONFIRM_PIN, CONF_PROVIDER, DOMAIN, SUBENTRY_CONVERSATION
+from .model_check import model_knowledge
 
 if TYPE_CHECKING:
     from . import ConfidantConfigEntry, ConfidantRuntimeData
@@ -68,6 +69,8 @@ async def async_get_config_entry_diagnostics(
         "provider": {
             "kind": entry.data.get(CONF_PROVIDER),
             "local": provider.is_local if provider is not None else None,
+            # What the server says its models can do, how fast it reads.
+            **model_knowledge(runtime),
         },
         "counts": {
             "agents": len(agents),

@@ -41,9 +41,10 @@ from .const import (
 )
 from .providers import Provider
 from .providers.capabilities import UNKNOWN, ModelCapabilities, ProbesCapabilities
+from .providers.prompt_speed import PromptSpeed
 
 if TYPE_CHECKING:
-    from . import ConfidantConfigEntry
+    from . import ConfidantConfigEntry, ConfidantRuntimeData
 
 # The camera tool (llm.py) sends an image to the model that calls it.
 CAMERA_TOOL: Final = f"{DOMAIN}__look_at_camera"
@@ -184,3 +185,24 @@ def offers_tool(
     if subentry.data.get(CONF_VISION_AGENT):
         return True
     return capabilities_of(entry, subentry).vision is not False
+
+
+def model_knowledge(runtime: ConfidantRuntimeData | None) -> dict[str, Any]:
+    """For diagnostics: each model's capabilities and the measured speed."""
+    if runtime is None:
+        return {}
+    speed = getattr(runtime.provider, "prompt_speed", None)
+    return {
+        "models": {
+            model: {
+                "tools": found.tools,
+                "vision": found.vision,
+                "context_tokens": found.context_tokens,
+                "source": found.source,
+            }
+            for model, found in sorted(runtime.capabilities.items())
+        },
+        "prompt_tokens_per_second": round(speed.tokens_per_second, 1)
+        if isinstance(speed, PromptSpeed) and speed.tokens_per_second
+        else None,
+    }

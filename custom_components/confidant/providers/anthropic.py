@@ -45,6 +45,7 @@ from . import (
     BadRequestError,
     ConnectionFailedError,
     Delta,
+    MalformedResponseError,
     Message,
     ModelNotFoundError,
     ProviderError,
@@ -139,14 +140,18 @@ def map_anthropic_error(err: Exception, *, streaming: bool = False) -> ProviderE
     if isinstance(err, anthropic.APIStatusError):
         return _status_error(err)
     if isinstance(err, anthropic.APIConnectionError):
+        # Newer SDKs wrap a transport error mid-stream too: still a cut answer.
+        if streaming:
+            return StreamInterruptedError(type(err.__cause__ or err).__name__)
         return ConnectionFailedError(type(err.__cause__ or err).__name__)
     if isinstance(err, httpx.HTTPError):
         # An error of the transport after the answer began is a cut stream.
         if streaming:
             return StreamInterruptedError(type(err).__name__)
         return ConnectionFailedError(type(err).__name__)
-    if isinstance(err, anthropic.APIResponseValidationError):
-        return ServerError("invalid response")
+    if isinstance(err, (ValueError, anthropic.APIResponseValidationError)):
+        # Not JSON, not UTF-8, not the shape of an answer.
+        return MalformedResponseError(type(err).__name__)
     if isinstance(err, anthropic.APIError):
         return ServerError(type(err).__name__)
     return ProviderError(type(err).__name__)

@@ -33,6 +33,7 @@ from . import (
     BadRequestError,
     ConnectionFailedError,
     Delta,
+    MalformedResponseError,
     Message,
     ModelNotFoundError,
     ProviderError,
@@ -182,13 +183,16 @@ async def _lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
         yield pending
 
 
-def _parse_line(line: bytes) -> Mapping[str, Any]:
+def _parse_line(line: bytes, *, first: bool) -> Mapping[str, Any]:
+    """Parse one line; a bad first line means the body is no NDJSON answer."""
+    # Invalid UTF-8 in a word is replaced, as the SSE clients do, not fatal.
+    error = MalformedResponseError if first else StreamInterruptedError
     try:
-        chunk = json.loads(line)
+        chunk = json.loads(line.decode("utf-8", "replace"))
     except ValueError as err:
-        raise StreamInterruptedError("malformed line in stream") from err
+        raise error("malformed line in stream") from err
     if not isinstance(chunk, Mapping):
-        raise StreamInterruptedError("malformed line in stream")
+        raise error("malformed line in stream")
     return chunk
 
 
@@ -312,8 +316,10 @@ class OllamaProvider:
                 if response.status != HTTPStatus.OK:
                     raise await _status_error(response)
                 started = True
+                first = True
                 async for line in _lines(response.content):
-                    chunk = _parse_line(line)
+                    chunk = _parse_line(line, first=first)
+                    first = False
                     if chunk.get("error"):
                         # Headers were sent before the runner failed, so the
                         # error arrives as a line of an HTTP-200 stream.
@@ -323,6 +329,9 @@ class OllamaProvider:
                             yield delta
                     if chunk.get("done") is True:
                         return
+            if first:
+                # An empty 200: not an answer that was cut, no answer at all.
+                raise MalformedResponseError("empty answer body")
             raise StreamInterruptedError("stream ended before done")
         except ProviderError:
             raise

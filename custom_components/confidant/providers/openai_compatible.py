@@ -28,6 +28,7 @@ import openai
 from . import (
     AssistantMessage,
     Delta,
+    MalformedResponseError,
     Message,
     ProviderRequest,
     ReasoningDelta,
@@ -229,7 +230,9 @@ class OpenAICompatibleProvider:
             started = True
             tool_calls = ToolCallAssembler()
             markup = MarkupFilter()
+            chunks = 0
             async for chunk in stream:
+                chunks += 1
                 for choice in chunk.choices or ():
                     delta = choice.delta
                     if delta is None:
@@ -246,6 +249,10 @@ class OpenAICompatibleProvider:
                             function.name if function else None,
                             function.arguments if function else None,
                         )
+            if not chunks:
+                # A 200 whose body held no event: an HTML page, plain text,
+                # nothing at all. Never an answer, so never a silent one.
+                raise MalformedResponseError("no events in the answer")  # noqa: TRY301
             if text := markup.flush():
                 yield TextDelta(text)
             for call in tool_calls.complete():

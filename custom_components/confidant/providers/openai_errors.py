@@ -14,6 +14,7 @@ from . import (
     AuthenticationError,
     BadRequestError,
     ConnectionFailedError,
+    MalformedResponseError,
     ModelNotFoundError,
     ProviderError,
     ProviderTimeoutError,
@@ -53,12 +54,18 @@ def map_openai_error(err: Exception, *, streaming: bool = False) -> ProviderErro
             return ServerError(_status_detail(err))
         return BadRequestError(_status_detail(err))
     if isinstance(err, openai.APIConnectionError):
+        # Newer SDKs wrap a transport error mid-stream too: still a cut answer.
+        if streaming:
+            return StreamInterruptedError(type(err.__cause__ or err).__name__)
         return ConnectionFailedError(type(err.__cause__ or err).__name__)
     if isinstance(err, httpx.HTTPError):
         # An error of the transport after the answer began is a cut stream.
         if streaming:
             return StreamInterruptedError(type(err).__name__)
         return ConnectionFailedError(type(err).__name__)
+    if isinstance(err, (ValueError, openai.APIResponseValidationError)):
+        # Not JSON, not UTF-8, not the shape of an answer.
+        return MalformedResponseError(type(err).__name__)
     if isinstance(err, openai.APIError):
         # An "error" event inside the stream.
         return ServerError("error event in stream")

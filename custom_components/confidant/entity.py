@@ -185,6 +185,11 @@ async def _chat_log_deltas(
                 case ReasoningDelta(text=text):
                     if kept := reasoning.take(clean_text(text)):
                         yield {"thinking_content": kept}
+                case ToolCallDelta(call=call) if not call.name.strip():
+                    # A call without a name can be neither run nor answered
+                    # (some protocols match results by name): it is dropped,
+                    # and an answer of nothing else is a malformed one.
+                    continue
                 case ToolCallDelta(call=call):
                     if call.invalid_arguments is not None:
                         unusable.append(call)
@@ -337,6 +342,7 @@ class ConfidantLLMEntity(Entity):
                     *await chat_log_messages(self, chat_log.content[turn_start:]),
                 ]
             request = self._request(chat_log, messages)
+            answered = False
             async for _content in chat_log.async_add_delta_content_stream(
                 self.entity_id,
                 _chat_log_deltas(
@@ -346,7 +352,9 @@ class ConfidantLLMEntity(Entity):
                     language,
                 ),
             ):
-                pass
-            if not chat_log.unresponded_tool_results:
+                answered = True
+            # A model that answers tool results with nothing has finished
+            # (asking again would only repeat that); the agent speaks for it.
+            if not answered or not chat_log.unresponded_tool_results:
                 return
         raise ToolLoopLimitError

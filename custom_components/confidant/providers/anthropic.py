@@ -97,6 +97,9 @@ def _status_error(err: anthropic.APIStatusError) -> ProviderError:
     kind = _error_type(err)
     status = err.status_code
     suffix = f" ({kind})" if kind else ""
+    if 300 <= status < 400:  # noqa: PLR2004
+        # A redirect (to a login page, say): the URL is not the API.
+        return ConnectionFailedError(f"HTTP {status}")
     if status < 400:  # noqa: PLR2004
         # An `error` event inside a stream that began with HTTP 200.
         detail = "error event in stream" + suffix
@@ -522,11 +525,17 @@ class AnthropicProvider:
         self, stream: anthropic.AsyncStream[anthropic_types.RawMessageStreamEvent]
     ) -> AsyncIterator[Delta]:
         answer = _Answer()
+        events = 0
         async for event in stream:
+            events += 1
             for delta in answer.feed(event):
                 if isinstance(delta, ToolCallDelta) and answer.thinking:
                     self._remember_thinking(delta.call.id, answer.thinking)
                     answer.thinking = []
                 yield delta
+        if not events:
+            # A 200 without a single event: an HTML page, plain text or
+            # nothing. No answer was cut; none was ever sent.
+            raise MalformedResponseError("no events in the answer")
         for delta in answer.finish():
             yield delta

@@ -42,6 +42,7 @@ from . import (
     AuthenticationError,
     BadRequestError,
     Delta,
+    MalformedResponseError,
     Message,
     ModelNotFoundError,
     ProviderError,
@@ -496,10 +497,16 @@ class OpenAIProvider:
                 stream_cls=openai.AsyncStream[object],
             )
             started = True
+            events = 0
             async with stream:
                 async for event in _events(stream.response.aiter_lines()):
+                    events += 1
                     for delta in _event_deltas(event, state):
                         yield delta
+            if not events:
+                # A 200 without a single event: an HTML page, plain text or
+                # nothing. No answer was cut; none was ever sent.
+                raise MalformedResponseError("no events in the answer")  # noqa: TRY301
             state.check_finished()
         except ProviderError:
             raise

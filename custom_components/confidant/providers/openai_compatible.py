@@ -9,7 +9,7 @@ deltas a server sends, and tolerates:
 - missing or repeated tool-call ids and indexes,
 - empty deltas, `choices: []` usage chunks and usage on every chunk,
 - reasoning text in `reasoning_content` or `reasoning`,
-- a last chunk without `finish_reason`, or a trailing chunk after it,
+- a trailing chunk after the one with `finish_reason`, a missing `[DONE]`,
 - tool-call markup leaking into the text (llama.cpp).
 """
 
@@ -32,6 +32,7 @@ from . import (
     Message,
     ProviderRequest,
     ReasoningDelta,
+    StreamInterruptedError,
     SystemMessage,
     TextDelta,
     ToolCall,
@@ -230,10 +231,12 @@ class OpenAICompatibleProvider:
             started = True
             tool_calls = ToolCallAssembler()
             markup = MarkupFilter()
-            chunks = 0
+            choices = 0
+            finished = False
             async for chunk in stream:
-                chunks += 1
                 for choice in chunk.choices or ():
+                    choices += 1
+                    finished = finished or bool(choice.finish_reason)
                     delta = choice.delta
                     if delta is None:
                         continue
@@ -249,10 +252,14 @@ class OpenAICompatibleProvider:
                             function.name if function else None,
                             function.arguments if function else None,
                         )
-            if not chunks:
-                # A 200 whose body held no event: an HTML page, plain text,
+            if not choices:
+                # A 200 whose body held no choice: an HTML page, plain text,
                 # nothing at all. Never an answer, so never a silent one.
                 raise MalformedResponseError("no events in the answer")  # noqa: TRY301
+            if not finished:
+                # The body ended cleanly, but the answer had not: a server or
+                # proxy gave up mid-answer. Half a sentence is not spoken.
+                raise StreamInterruptedError("stream ended before finish_reason")  # noqa: TRY301
             if text := markup.flush():
                 yield TextDelta(text)
             for call in tool_calls.complete():

@@ -50,6 +50,9 @@ def map_openai_error(err: Exception, *, streaming: bool = False) -> ProviderErro
     if isinstance(err, (openai.BadRequestError, openai.UnprocessableEntityError)):
         return BadRequestError(_status_detail(err))
     if isinstance(err, openai.APIStatusError):
+        if err.status_code < 400:  # noqa: PLR2004
+            # A redirect (to a login page, say): the URL is not the API.
+            return ConnectionFailedError(_status_detail(err))
         if err.status_code >= 500:  # noqa: PLR2004
             return ServerError(_status_detail(err))
         return BadRequestError(_status_detail(err))
@@ -63,8 +66,17 @@ def map_openai_error(err: Exception, *, streaming: bool = False) -> ProviderErro
         if streaming:
             return StreamInterruptedError(type(err).__name__)
         return ConnectionFailedError(type(err).__name__)
-    if isinstance(err, (ValueError, openai.APIResponseValidationError)):
-        # Not JSON, not UTF-8, not the shape of an answer.
+    if isinstance(
+        err,
+        (
+            ValueError,
+            TypeError,
+            AttributeError,
+            KeyError,
+            openai.APIResponseValidationError,
+        ),
+    ):
+        # Not JSON, not UTF-8, not the shape of an answer the SDK knows.
         return MalformedResponseError(type(err).__name__)
     if isinstance(err, openai.APIError):
         # An "error" event inside the stream.

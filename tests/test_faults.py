@@ -23,9 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import struct
 import time
-import zlib
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +45,7 @@ from custom_components.confidant.const import (
     TURN_DEADLINE_FACTOR,
 )
 
-from .cameras import async_setup_front_door_camera
+from .cameras import async_setup_front_door_camera, png_header, porch_jpeg
 from .conftest import AGENT_ID, Home, agent_subentry, ask, speech
 from .llm_server import LLMServer, RawReply, Reply, ToolCallStep
 from .protocols.anthropic import anthropic_error_body
@@ -332,31 +330,6 @@ def whole_json_answer(kind: str) -> tuple[bytes, str]:
         ).encode(),
         "application/json",
     )
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG whose header claims a size; its pixel data is a token."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
-
-
-def tiny_jpeg() -> bytes:
-    from .cameras import porch_jpeg  # noqa: PLC0415
-
-    return porch_jpeg()
 
 
 LOOK = "confidant__look_at_camera"
@@ -932,7 +905,7 @@ for name, image in (
     ("camera_image_claims_900_megapixels", png_header(30_000, 30_000)),
     ("camera_image_claims_60_megapixels", png_header(10_000, 6_000)),
     ("camera_image_is_not_an_image", b"<html>camera offline</html>"),
-    ("camera_image_is_a_truncated_jpeg", tiny_jpeg()[:40]),
+    ("camera_image_is_a_truncated_jpeg", porch_jpeg()[:40]),
     ("camera_gives_no_image", None),
 ):
     register(

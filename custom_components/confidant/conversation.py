@@ -92,6 +92,12 @@ def _model_response(
     return response
 
 
+class UnexpectedError(ProviderError):
+    """Something no one planned for failed during the turn (a bug, a tool)."""
+
+    translation_key = "unexpected_error"
+
+
 def _answered_calls_only(messages: list[Message]) -> list[Message]:
     """Drop tool calls without results and results without calls.
 
@@ -364,7 +370,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
                 _where(err),
             )
             error_result = await self._async_error_result(
-                user_input, chat_log, ProviderError(type(err).__name__)
+                user_input, chat_log, UnexpectedError(type(err).__name__)
             )
         finally:
             self._remember(

@@ -979,6 +979,7 @@ register(
 # --- The test ----------------------------------------------------------------------
 
 DURATIONS: dict[str, float] = {}
+DEADLINES: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -993,6 +994,14 @@ def report() -> Iterator[None]:
                     "cases": len(DURATIONS),
                     "longest": max(
                         DURATIONS.items(), key=lambda kv: kv[1], default=None
+                    ),
+                    "closest_to_deadline": max(
+                        (
+                            (name, took / DEADLINES[name])
+                            for name, took in DURATIONS.items()
+                        ),
+                        key=lambda kv: kv[1],
+                        default=None,
                     ),
                     "durations": DURATIONS,
                 },
@@ -1064,6 +1073,7 @@ async def test_fault(
     result = await ask(hass, case.said)
     took = time.monotonic() - started
     DURATIONS[f"{case.name}[{kind}]"] = round(took, 3)
+    DEADLINES[f"{case.name}[{kind}]"] = case.deadline
 
     answer = speech(result)
     assert is_sentence(answer), answer

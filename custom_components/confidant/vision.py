@@ -61,6 +61,7 @@ from .privacy.gate import CloudImagesRefusedError
 from .providers import (
     Delta,
     ImagePart,
+    MalformedResponseError,
     ProviderError,
     SystemMessage,
     TextDelta,
@@ -273,7 +274,10 @@ async def async_describe_image(
                 if limit.exceeded:
                     # A runaway description: what fits is plenty.
                     break
-    return "".join(parts).strip()
+    if not (text := "".join(parts).strip()):
+        # A doorbell announcement of nothing is no announcement.
+        raise MalformedResponseError("empty description")
+    return text
 
 
 async def async_look(

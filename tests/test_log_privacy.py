@@ -194,3 +194,73 @@ async def test_assist_dialog_debug_log_has_no_words(
         line.startswith("Setting up") and WITHHELD not in line
         for line in (r.getMessage() for r in records)
     )
+
+
+@pytest.mark.parametrize(
+    ("logger", "message", "args", "shown"),
+    [
+        # Content loggers: the words go, the line stays.
+        (
+            "homeassistant.components.conversation.chat_log",
+            "Adding user content: %s",
+            ("open sesame",),
+            f"Adding user content: {WITHHELD}",
+        ),
+        (
+            "homeassistant.components.assist_pipeline.default_pipeline",
+            "speech-to-text result %s",
+            ("open sesame",),
+            f"speech-to-text result {WITHHELD}",
+        ),
+        (
+            "homeassistant.components.tts",
+            "Generating audio for %s",
+            ("open sesame",),
+            f"Generating audio for {WITHHELD}",
+        ),
+        # Numbers carry no words.
+        (
+            "homeassistant.components.conversation.chat_log",
+            "%d tools",
+            (12,),
+            "12 tools",
+        ),
+        # Lines that only ever carry identifiers stay whole.
+        (
+            "homeassistant.components.conversation",
+            "Setting up %s",
+            ("confidant.conversation",),
+            "Setting up confidant.conversation",
+        ),
+        # Not a content logger: left alone.
+        (
+            "homeassistant.components.light",
+            "Setting brightness of %s",
+            ("open sesame",),
+            "Setting brightness of open sesame",
+        ),
+    ],
+)
+def test_what_is_withheld_and_what_is_not(
+    caplog: pytest.LogCaptureFixture,
+    logger: str,
+    message: str,
+    args: tuple[object, ...],
+    shown: str,
+) -> None:
+    """Words are withheld from content loggers only; identifiers stay."""
+    install_content_log_filter()
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger(logger).debug(message, *args)
+    assert caplog.records[-1].getMessage() == shown
+
+
+def test_an_object_logged_as_the_message_is_withheld(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    install_content_log_filter()
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("homeassistant.components.conversation.chat_log").debug(
+        {"content": "open sesame"}
+    )
+    assert caplog.records[-1].getMessage() == WITHHELD

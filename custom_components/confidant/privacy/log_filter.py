@@ -118,7 +118,13 @@ class ContentFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Keep the record, without the words."""
-        if record.args and record.msg not in SAFE_TEMPLATES:
+        if not isinstance(record.msg, str):
+            # An object logged as the message (an exception, a dict): its
+            # text is whatever it holds.
+            record.msg = WITHHELD
+            if record.args:
+                _withhold(record)
+        elif record.args and record.msg not in SAFE_TEMPLATES:
             _withhold(record)
         return True
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from contextvars import ContextVar
 from pathlib import Path
@@ -170,39 +169,40 @@ async def _chat_log_deltas(
     unusable: list[ToolCall] = []
     limit = AnswerLimit()
     reasoning = AnswerLimit(MAX_REASONING_CHARS)
-    async with contextlib.aclosing(stream):
-        async for delta in stream:
-            match delta:
-                case TextDelta(text=text):
-                    if kept := limit.take(clean_text(text)):
-                        yield {"content": kept}
-                    if limit.exceeded:
-                        note = await async_spoken_message(
-                            entity.hass, language, "answer_too_long"
+    async for delta in stream:
+        match delta:
+            case TextDelta(text=text):
+                if kept := limit.take(clean_text(text)):
+                    yield {"content": kept}
+                if limit.exceeded:
+                    # Not another byte of a runaway answer: close it now.
+                    await stream.aclose()
+                    note = await async_spoken_message(
+                        entity.hass, language, "answer_too_long"
+                    )
+                    yield {"content": f" … {note}"}
+                    return
+            case ReasoningDelta(text=text):
+                if kept := reasoning.take(clean_text(text)):
+                    yield {"thinking_content": kept}
+            case ToolCallDelta(call=call) if not call.name.strip():
+                # A call without a name can be neither run nor answered (some
+                # protocols match results by name): it is dropped, and an
+                # answer of nothing else is a malformed one.
+                continue
+            case ToolCallDelta(call=call):
+                if call.invalid_arguments is not None:
+                    unusable.append(call)
+                yield {
+                    "tool_calls": [
+                        llm.ToolInput(
+                            id=call.id,
+                            tool_name=clean_text(call.name),
+                            tool_args=clean_value(call.arguments),
+                            external=call.invalid_arguments is not None,
                         )
-                        yield {"content": f" … {note}"}
-                        return
-                case ReasoningDelta(text=text):
-                    if kept := reasoning.take(clean_text(text)):
-                        yield {"thinking_content": kept}
-                case ToolCallDelta(call=call) if not call.name.strip():
-                    # A call without a name can be neither run nor answered
-                    # (some protocols match results by name): it is dropped,
-                    # and an answer of nothing else is a malformed one.
-                    continue
-                case ToolCallDelta(call=call):
-                    if call.invalid_arguments is not None:
-                        unusable.append(call)
-                    yield {
-                        "tool_calls": [
-                            llm.ToolInput(
-                                id=call.id,
-                                tool_name=clean_text(call.name),
-                                tool_args=clean_value(call.arguments),
-                                external=call.invalid_arguments is not None,
-                            )
-                        ]
-                    }
+                    ]
+                }
     for call in unusable:
         yield {
             "role": "tool_result",

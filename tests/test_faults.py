@@ -504,6 +504,16 @@ def _reset_in_tool_call(hass: HomeAssistant, server: LLMServer, kind: str) -> No
 
 # --- Silent, stalled and trickling servers ---------------------------------------
 
+LOG_LINES: list[str] = []
+
+
+def _deadline_was(
+    hass: HomeAssistant, server: LLMServer, kind: str, said: str, answer: str, why: str
+) -> None:
+    """The log names the deadline that ended the turn (request or whole turn)."""
+    assert any(f"could not answer: timeout {why}" in line for line in LOG_LINES)
+
+
 register("time", "silent_server", raw(RawReply(silent=True)), "timeout")
 register(
     "time",
@@ -526,6 +536,7 @@ register(
     # deadline ends this answer.
     script(Reply(text="It is sunny and warm today. " * 20, trickle=0.01)),
     "timeout",
+    check=lambda *args: _deadline_was(*args, "no complete answer in time"),
 )
 register(
     "time",
@@ -538,6 +549,7 @@ register(
         )
     ),
     "timeout",
+    check=lambda *args: _deadline_was(*args, "no complete answer in time"),
 )
 register(
     "time",
@@ -553,6 +565,7 @@ register(
         ]
     ),
     "timeout",
+    check=lambda *args: _deadline_was(*args, "turn took too long"),
 )
 
 # --- Garbage and wrong content types ---------------------------------------------
@@ -1075,6 +1088,7 @@ async def test_fault(
     DURATIONS[f"{case.name}[{kind}]"] = round(took, 3)
     DEADLINES[f"{case.name}[{kind}]"] = case.deadline
 
+    LOG_LINES[:] = [record.getMessage() for record in caplog.records]
     answer = speech(result)
     assert is_sentence(answer), answer
     assert_expected(case.expected, kind, answer)

@@ -147,6 +147,8 @@ def _bind(
     async def bound(request: web.Request) -> web.StreamResponse:
         if request.method == "POST" and server.raw_replies:
             return await server.respond_raw(request)
+        if request.method == "GET" and server.list_faults:
+            return await server.respond_raw(request, server.list_faults)
         return await handler(server, request)
 
     return bound
@@ -165,6 +167,8 @@ class LLMServer:
         self.required_key: str | None = None
         # Recorded bytes (wire samples) played verbatim, before any Reply.
         self.raw_replies: deque[tuple[int, str, bytes] | RawReply] = deque()
+        # Faults answered to the next GETs (the model list) instead.
+        self.list_faults: deque[RawReply] = deque()
         self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -224,10 +228,14 @@ class LLMServer:
             await response.write(data[index : index + 1])
         return True
 
-    async def respond_raw(self, request: web.Request) -> web.StreamResponse:
+    async def respond_raw(
+        self,
+        request: web.Request,
+        queue: deque[tuple[int, str, bytes] | RawReply] | deque[RawReply] | None = None,
+    ) -> web.StreamResponse:
         """Answer with the next recorded bytes or fault."""
         await self.record(request)
-        raw = self.raw_replies.popleft()
+        raw = (self.raw_replies if queue is None else queue).popleft()
         if isinstance(raw, tuple):
             status, content_type, body = raw
             raw = RawReply(body=body, status=status, content_type=content_type)

@@ -31,6 +31,7 @@ from typing import Any
 
 import pytest
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_URL, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -44,6 +45,7 @@ from custom_components.confidant.const import (
     MAX_TOOL_ITERATIONS,
     TURN_DEADLINE_FACTOR,
 )
+from custom_components.confidant.providers import deadline
 
 from .cameras import async_setup_front_door_camera, png_header, porch_jpeg
 from .conftest import AGENT_ID, Home, agent_subentry, ask, speech
@@ -1121,3 +1123,44 @@ async def test_fault(
     llm_server.script(Reply(text="Here I am."))
     result = await ask(hass, "are you still there?", result.conversation_id)
     assert speech(result) == "Here I am."
+
+
+# --- The model list: entry setup and the config flow wait for it -------------------
+
+
+@pytest.mark.parametrize("provider_kind", PROVIDERS)
+@pytest.mark.parametrize(
+    "list_fault",
+    [
+        RawReply(body=b'{"data": [' + b" " * 400, trickle=0.01),
+        RawReply(silent=True),
+    ],
+    ids=["trickling", "silent"],
+)
+async def test_a_model_list_that_never_ends(
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    provider_kind: str,
+    list_fault: RawReply,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Setup gives up in time and retries later; it does not hang on the server."""
+    monkeypatch.setattr(deadline, "LIST_MODELS_TIMEOUT", TIMEOUT)
+    llm_server.list_faults.append(list_fault)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={
+            CONF_PROVIDER: provider_kind,
+            CONF_URL: provider_url(provider_kind, llm_server),
+            CONF_API_KEY: "test-key",
+        },
+        subentries_data=[agent_subentry()],
+    )
+    entry.add_to_hass(hass)
+    started = time.monotonic()
+    await hass.config_entries.async_setup(entry.entry_id)
+    took = time.monotonic() - started
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None and "took too long" in entry.reason
+    assert took < TIMEOUT + SLACK

@@ -63,6 +63,7 @@ from . import (
     ToolSpec,
     UserMessage,
 )
+from .deadline import bounded_model_list
 from .tool_arguments import parse_tool_arguments
 
 # The smallest thinking budget the API accepts.
@@ -490,6 +491,9 @@ class AnthropicProvider:
 
     async def async_list_models(self) -> list[str]:
         """Return the ids of the models the account can use."""
+        return await bounded_model_list(self._async_list_models())
+
+    async def _async_list_models(self) -> list[str]:
         try:
             page = self._client.with_options(timeout=10.0).models.list()
             ids: list[str] = []

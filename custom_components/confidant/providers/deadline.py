@@ -10,7 +10,7 @@ into a provider error, so no exception of a misbehaving server leaves it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 
 from . import Delta, MalformedResponseError, ProviderError, ProviderTimeoutError
 
@@ -48,3 +48,17 @@ async def bounded_stream(
             yield delta
     finally:
         await close_stream(stream)
+
+
+# Listing models is quick even on a busy server; a person may be waiting in
+# the config flow, and an entry's setup waits for it.
+LIST_MODELS_TIMEOUT = 10.0
+
+
+async def bounded_model_list(listing: Awaitable[list[str]]) -> list[str]:
+    """Wait for a model list for LIST_MODELS_TIMEOUT in total, not per read."""
+    try:
+        async with asyncio.timeout(LIST_MODELS_TIMEOUT):
+            return await listing
+    except TimeoutError as err:
+        raise ProviderTimeoutError("no model list in time") from err

@@ -51,6 +51,7 @@ from . import (
     ToolSpec,
     UserMessage,
 )
+from .deadline import bounded_model_list
 from .network import is_local_url
 from .tool_arguments import parse_tool_arguments
 
@@ -268,6 +269,9 @@ class OllamaProvider:
 
     async def async_list_models(self) -> list[str]:
         """Return the names of the models pulled on the server."""
+        return await bounded_model_list(self._async_list_models())
+
+    async def _async_list_models(self) -> list[str]:
         try:
             async with self._session.get(
                 f"{self._base_url}/api/tags",

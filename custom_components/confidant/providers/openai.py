@@ -59,6 +59,7 @@ from . import (
     ToolSpec,
     UserMessage,
 )
+from .deadline import bounded_model_list
 from .openai_errors import map_openai_error
 from .tool_arguments import parse_tool_arguments
 
@@ -449,6 +450,9 @@ class OpenAIProvider:
 
     async def async_list_models(self) -> list[str]:
         """Return the ids of the models the key can use."""
+        return await bounded_model_list(self._async_list_models())
+
+    async def _async_list_models(self) -> list[str]:
         try:
             page = await self._client.with_options(timeout=10.0).models.list()
             return sorted({model.id async for model in page if model.id})

@@ -41,6 +41,7 @@ from . import (
     ToolSpec,
     UserMessage,
 )
+from .deadline import bounded_model_list
 from .markup_filter import MarkupFilter
 from .network import is_local_url
 from .openai_errors import map_openai_error
@@ -215,6 +216,9 @@ class OpenAICompatibleProvider:
 
     async def async_list_models(self) -> list[str]:
         """Return the ids the server lists under /models."""
+        return await bounded_model_list(self._async_list_models())
+
+    async def _async_list_models(self) -> list[str]:
         try:
             page = await self._client.with_options(timeout=10.0).models.list()
             return sorted({model.id async for model in page if model.id})

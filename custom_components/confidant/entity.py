@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -152,7 +152,7 @@ async def chat_log_messages(
 
 async def _chat_log_deltas(
     stream: AsyncGenerator[Delta], entity: Entity, language: str
-) -> AsyncIterator[
+) -> AsyncGenerator[
     conversation.AssistantContentDeltaDict | conversation.ToolResultContentDeltaDict
 ]:
     """Turn provider deltas into chat log deltas, as they arrive.
@@ -343,16 +343,19 @@ class ConfidantLLMEntity(Entity):
                 ]
             request = self._request(chat_log, messages)
             answered = False
-            async for _content in chat_log.async_add_delta_content_stream(
-                self.entity_id,
-                _chat_log_deltas(
-                    # The agent's timeout bounds the whole answer, not each read.
-                    bounded_stream(provider.async_stream(request), request.timeout),
-                    self,
-                    language,
-                ),
-            ):
-                answered = True
+            # The agent's timeout bounds the whole answer, not each read.
+            stream = bounded_stream(provider.async_stream(request), request.timeout)
+            deltas = _chat_log_deltas(stream, self, language)
+            try:
+                async for _content in chat_log.async_add_delta_content_stream(
+                    self.entity_id, deltas
+                ):
+                    answered = True
+            finally:
+                # When the chat log stops early (a tool raised), the streams
+                # and their connection are closed now, not when collected.
+                await deltas.aclose()
+                await stream.aclose()
             # A model that answers tool results with nothing has finished
             # (asking again would only repeat that); the agent speaks for it.
             if not answered or not chat_log.unresponded_tool_results:

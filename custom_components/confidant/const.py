@@ -115,6 +115,9 @@ DEFAULT_AI_TASK_NAME: Final = "Confidant AI Task"
 DEFAULT_MAX_TOKENS: Final = 1024
 DEFAULT_TEMPERATURE: Final = 0.6
 DEFAULT_TIMEOUT: Final = 30.0
+# A turn (requests, tool calls and follow-up requests together) may take this
+# many times the agent's timeout; then the person hears that it took too long.
+TURN_DEADLINE_FACTOR: Final = 2
 # Servers that cannot list their models usually accept any name.
 FALLBACK_MODEL: Final = "local-model"
 # The model a new agent starts with when the provider lists it.

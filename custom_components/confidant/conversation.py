@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import ConfidantConfigEntry, home_context
+from .answer_guard import clean_text
 from .confirmation import ConfirmationGate, GatePolicy, TurnEnd
 from .const import (
     CONF_CONFIRM_SENSITIVE,
@@ -22,23 +24,28 @@ from .const import (
     CONF_LOCAL_FIRST,
     CONF_MAX_HISTORY_TURNS,
     CONF_MEMORY_MINUTES,
+    CONF_TIMEOUT,
     DEFAULT_CONFIRM_SENSITIVE,
     DEFAULT_FOLLOW_UP,
     DEFAULT_LOCAL_FIRST,
     DEFAULT_MAX_HISTORY_TURNS,
     DEFAULT_MEMORY_MINUTES,
+    DEFAULT_TIMEOUT,
     DOMAIN,
     FOLLOW_UP_ALWAYS,
     FOLLOW_UP_QUESTION,
     LOGGER,
     SUBENTRY_CONVERSATION,
+    TURN_DEADLINE_FACTOR,
 )
 from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
+from .first_token import turn_allowance
 from .forget_phrases import ForgetRequest, forget_request
 from .household_memory import prompt as memory_prompt
 from .household_memory.phrases import memory_request
 from .household_memory.requests import async_answer as async_answer_memory
 from .household_memory.tool import offer_memory_search
+from .household_words import HouseholdWords, async_household_words
 from .memory import ContextKey, ShortTermMemory
 from .messages import async_spoken_message
 from .model_check import prompt_budget
@@ -46,8 +53,11 @@ from .phrases import is_end_phrase, is_question
 from .privacy.gate import PrivacyPolicy
 from .providers import (
     AssistantMessage,
+    MalformedResponseError,
     Message,
     ProviderError,
+    ProviderTimeoutError,
+    ToolResultMessage,
     UserMessage,
 )
 from .providers.server_message import spoken_error
@@ -95,6 +105,36 @@ def _model_response(
         response = intent.IntentResponse(language=language)
     response.async_set_speech(speech)
     return response
+
+
+class UnexpectedError(ProviderError):
+    """Something no one planned for failed during the turn (a bug, a tool)."""
+
+    translation_key = "unexpected_error"
+
+
+def _answered_calls_only(messages: list[Message]) -> list[Message]:
+    """Drop tool calls without results and results without calls.
+
+    A turn cut short (a deadline, a dropped stream) can leave a call whose
+    result never came; a provider would refuse the next request of the
+    conversation for it.
+    """
+    results = {m.call_id for m in messages if isinstance(m, ToolResultMessage)}
+    calls: set[str] = set()
+    kept: list[Message] = []
+    for message in messages:
+        if isinstance(message, AssistantMessage) and message.tool_calls:
+            answered = tuple(c for c in message.tool_calls if c.id in results)
+            calls.update(call.id for call in answered)
+            if not answered and not message.text:
+                continue
+            kept.append(AssistantMessage(message.text, answered))
+        elif not (
+            isinstance(message, ToolResultMessage) and message.call_id not in calls
+        ):
+            kept.append(message)
+    return kept
 
 
 class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLMEntity):
@@ -186,7 +226,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         )
         self.memory.remember(
             key,
-            turn,
+            tuple(_answered_calls_only(list(turn))),
             timedelta(
                 minutes=float(self._option(CONF_MEMORY_MINUTES, DEFAULT_MEMORY_MINUTES))
             ),
@@ -291,26 +331,36 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         speech = await async_spoken_message(self.hass, user_input.language, message)
         return self._say(user_input, chat_log, speech, keep_listening=False)
 
-    async def _async_handle_message(
+    async def _async_answer_without_model(
         self,
         user_input: conversation.ConversationInput,
         chat_log: conversation.ChatLog,
-    ) -> conversation.ConversationResult:
-        """Answer one thing the person said."""
-        key = ContextKey(
-            conversation_id=chat_log.conversation_id,
-            device_id=user_input.device_id or user_input.satellite_id,
-            user_id=user_input.context.user_id,
-        )
-        language = user_input.language
-        # A spoken PIN goes no further than the confirmation gate.
-        user_input, pin_heard = self.confirmations.scrub_pin(user_input, chat_log)
+        key: ContextKey,
+        pin_heard: bool | None,
+    ) -> conversation.ConversationResult | None:
+        """What Confidant or Home Assistant answers before any model request.
 
-        if is_end_phrase(user_input.text, language):
+        End phrases, sentence triggers, forgetting, household memory, the
+        answer to a confirmation question and, with local-first, Home
+        Assistant's own intents; None when the turn is for the model.
+        """
+        language = user_input.language
+        household: HouseholdWords | None = None
+        if is_end_phrase(user_input.text, language) and not (
+            household := await async_household_words(self.hass, user_input)
+        ):
             self.memory.forget(key)
             self.confirmations.forget(key)
             speech = await async_spoken_message(self.hass, language, "goodbye")
             return self._say(user_input, chat_log, speech, keep_listening=False)
+
+        if household is HouseholdWords.SENTENCE_TRIGGER and (
+            answer := await conversation.async_handle_sentence_triggers(
+                self.hass, user_input, chat_log
+            )
+        ):
+            # An automation listens for exactly these words ("good night").
+            return self._answer(user_input, chat_log, key, answer)
 
         if (request := forget_request(user_input.text, language)) is not None:
             return await self._async_forget(user_input, chat_log, key, request)
@@ -355,6 +405,32 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             ):
                 speech = local.speech.get("plain", {}).get("speech", "")
                 return self._answer(user_input, chat_log, key, speech, local)
+        return None
+
+    async def _async_handle_message(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+    ) -> conversation.ConversationResult:
+        """Answer one thing the person said."""
+        # A lone surrogate (a script can send one) fails every encoder later.
+        if (text := clean_text(user_input.text)) != user_input.text:
+            user_input = replace(user_input, text=text)
+        key = ContextKey(
+            conversation_id=chat_log.conversation_id,
+            device_id=user_input.device_id or user_input.satellite_id,
+            user_id=user_input.context.user_id,
+        )
+        language = user_input.language
+        # A spoken PIN goes no further than the confirmation gate.
+        user_input, pin_heard = self.confirmations.scrub_pin(user_input, chat_log)
+
+        if (
+            answered := await self._async_answer_without_model(
+                user_input, chat_log, key, pin_heard
+            )
+        ) is not None:
+            return answered
 
         history = self.memory.recall(
             key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
@@ -376,14 +452,31 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         error_result: conversation.ConversationResult | None = None
         held: TurnEnd | None = None
         try:
-            await self._async_run_turn(chat_log, [*facts, *history], turn_start)
+            await self._async_run_bounded_turn(
+                chat_log, [*facts, *history], turn_start, language
+            )
             if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
                 # Held actions: Confidant asks, in its own words, last.
                 held = await self.confirmations.async_end_turn(
                     key, user_input, chat_log, self.entity_id
                 )
+            # After the question: a turn that holds actions ends with it.
+            await self._async_never_silent(chat_log, turn_start, language)
         except (ProviderError, ToolLoopLimitError) as err:
             error_result = await self._async_error_result(user_input, chat_log, err)
+        except Exception as err:  # noqa: BLE001 - a turn must always be answered
+            # A bug (ours or a library's) must not leave a satellite in
+            # silence or write the turn's words into a traceback: say where
+            # it happened, answer, and stay available.
+            LOGGER.error(
+                "%s failed unexpectedly: %s at %s",
+                self.entity_id,
+                type(err).__name__,
+                _where(err),
+            )
+            error_result = await self._async_error_result(
+                user_input, chat_log, UnexpectedError(type(err).__name__)
+            )
         finally:
             self._remember(
                 key, await chat_log_messages(self, chat_log.content[turn_start:])
@@ -487,6 +580,60 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         )
         return [message] if message is not None else [], len(chosen) < len(visible)
 
+    async def _async_run_bounded_turn(
+        self,
+        chat_log: conversation.ChatLog,
+        history: list[Message],
+        turn_start: int,
+        language: str,
+    ) -> None:
+        """Run the model's part of a turn under the whole-turn deadline.
+
+        Each request has the agent's timeout; the turn, with its tool calls
+        and follow-up requests, gets a few of them, and then an answer.
+        """
+        timeout = float(self._option(CONF_TIMEOUT, DEFAULT_TIMEOUT))
+        # A local server known to be slow may need longer for its first
+        # word (first_token.py).
+        deadline = timeout * TURN_DEADLINE_FACTOR + turn_allowance(
+            self.entry.runtime_data.provider, timeout
+        )
+        try:
+            async with asyncio.timeout(deadline):
+                await self._async_run_turn(chat_log, history, turn_start, language)
+        except TimeoutError as err:
+            raise ProviderTimeoutError("turn took too long") from err
+
+    async def _async_never_silent(
+        self, chat_log: conversation.ChatLog, turn_start: int, language: str
+    ) -> None:
+        """Make sure the turn ends with words.
+
+        A model that ran tools and then said nothing gets "Done." (or "I
+        couldn't do that." when a tool failed) spoken for it; one that said
+        nothing at all (an empty, null or nameless answer) is an error.
+        """
+        last = chat_log.content[-1]
+        if (
+            isinstance(last, conversation.AssistantContent)
+            and (last.content or "").strip()
+        ):
+            return
+        results = [
+            content
+            for content in chat_log.content[turn_start:]
+            if isinstance(content, conversation.ToolResultContent)
+        ]
+        if not results:
+            raise MalformedResponseError("empty answer")
+        failed = any(result.result.error for result in results)
+        speech = await async_spoken_message(
+            self.hass, language, "action_failed" if failed else "action_done"
+        )
+        chat_log.async_add_assistant_content_without_tools(
+            conversation.AssistantContent(agent_id=self.entity_id, content=speech)
+        )
+
     def _llm_api(
         self, user_input: conversation.ConversationInput, history: list[Message]
     ) -> str | list[str] | llm.API | None:
@@ -529,3 +676,14 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         # The spoken error enters the log so a follow-up ("try again") has the
         # person's words and what happened to them.
         return self._say(user_input, chat_log, speech, response, keep_listening=False)
+
+
+def _where(err: BaseException) -> str:
+    """The file and line an exception was raised at: no message, no values."""
+    traceback = err.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    if traceback is None:
+        return "unknown"
+    code = traceback.tb_frame.f_code
+    return f"{code.co_filename.rsplit('/', 1)[-1]}:{traceback.tb_lineno}"

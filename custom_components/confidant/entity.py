@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -15,6 +15,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import llm
 from homeassistant.helpers.entity import Entity
 
+from .answer_guard import MAX_REASONING_CHARS, AnswerLimit, clean_text, clean_value
 from .const import (
     CONF_MAX_TOKENS,
     CONF_PROVIDER,
@@ -30,7 +31,8 @@ from .const import (
     PROVIDER_OPENAI,
     PROVIDER_OPTIONS,
 )
-from .first_token import stream_with_first_token_deadline
+from .first_token import answer_deadline, stream_with_first_token_deadline
+from .messages import async_spoken_message
 from .model_check import offers_tool
 from .privacy.gate import PrivacyPolicy, apply_policy
 from .providers import (
@@ -50,6 +52,7 @@ from .providers import (
     ToolSpec,
     UserMessage,
 )
+from .providers.deadline import bounded_stream
 from .repairs import async_report_invalid_auth
 
 if TYPE_CHECKING:
@@ -126,7 +129,7 @@ async def chat_log_messages(
                         _read_images,
                         [(a.path, a.mime_type) for a in content.attachments],
                     )
-                messages.append(UserMessage(content.content, images))
+                messages.append(UserMessage(clean_text(content.content), images))
             case conversation.AssistantContent():
                 messages.append(
                     AssistantMessage(
@@ -150,8 +153,8 @@ async def chat_log_messages(
 
 
 async def _chat_log_deltas(
-    stream: AsyncIterator[Delta],
-) -> AsyncIterator[
+    stream: AsyncGenerator[Delta], entity: Entity, language: str
+) -> AsyncGenerator[
     conversation.AssistantContentDeltaDict | conversation.ToolResultContentDeltaDict
 ]:
     """Turn provider deltas into chat log deltas, as they arrive.
@@ -159,15 +162,36 @@ async def _chat_log_deltas(
     A tool call whose arguments could not be repaired is not executed: it is
     marked external and answered with a tool error, so the model sees what
     went wrong and can call the tool again.
+
+    Text is made speakable (no lone surrogates or control characters) and an
+    answer longer than the limit is cut with a spoken note; the rest of the
+    stream is not read.
     """
     yield {"role": "assistant"}
     unusable: list[ToolCall] = []
+    limit = AnswerLimit()
+    reasoning = AnswerLimit(MAX_REASONING_CHARS)
     async for delta in stream:
         match delta:
             case TextDelta(text=text):
-                yield {"content": text}
+                if kept := limit.take(clean_text(text)):
+                    yield {"content": kept}
+                if limit.exceeded:
+                    # Not another byte of a runaway answer: close it now.
+                    await stream.aclose()
+                    note = await async_spoken_message(
+                        entity.hass, language, "answer_too_long"
+                    )
+                    yield {"content": f" … {note}"}
+                    return
             case ReasoningDelta(text=text):
-                yield {"thinking_content": text}
+                if kept := reasoning.take(clean_text(text)):
+                    yield {"thinking_content": kept}
+            case ToolCallDelta(call=call) if not call.name.strip():
+                # A call without a name can be neither run nor answered (some
+                # protocols match results by name): it is dropped, and an
+                # answer of nothing else is a malformed one.
+                continue
             case ToolCallDelta(call=call):
                 if call.invalid_arguments is not None:
                     unusable.append(call)
@@ -175,8 +199,8 @@ async def _chat_log_deltas(
                     "tool_calls": [
                         llm.ToolInput(
                             id=call.id,
-                            tool_name=call.name,
-                            tool_args=call.arguments,
+                            tool_name=clean_text(call.name),
+                            tool_args=clean_value(call.arguments),
                             external=call.invalid_arguments is not None,
                         )
                     ]
@@ -295,6 +319,7 @@ class ConfidantLLMEntity(Entity):
         chat_log: conversation.ChatLog,
         history: list[Message] | None = None,
         turn_start: int | None = None,
+        language: str | None = None,
     ) -> None:
         """Stream answers into the chat log and run tools until the model is done.
 
@@ -307,7 +332,9 @@ class ConfidantLLMEntity(Entity):
         """
         token = running_agent.set(self)
         try:
-            await self._async_run_tool_loop(chat_log, history, turn_start)
+            await self._async_run_tool_loop(
+                chat_log, history, turn_start, language or self.hass.config.language
+            )
         finally:
             running_agent.reset(token)
 
@@ -316,6 +343,7 @@ class ConfidantLLMEntity(Entity):
         chat_log: conversation.ChatLog,
         history: list[Message] | None,
         turn_start: int | None,
+        language: str,
     ) -> None:
         provider = self.entry.runtime_data.provider
         for _ in range(MAX_TOOL_ITERATIONS):
@@ -328,12 +356,26 @@ class ConfidantLLMEntity(Entity):
                     *await chat_log_messages(self, chat_log.content[turn_start:]),
                 ]
             request = self._request(chat_log, messages)
-            async for _content in chat_log.async_add_delta_content_stream(
-                self.entity_id,
-                # A local model's first word has a deadline of its own.
-                _chat_log_deltas(stream_with_first_token_deadline(provider, request)),
-            ):
-                pass
-            if not chat_log.unresponded_tool_results:
+            answered = False
+            # The agent's timeout bounds the whole answer, not each read; a
+            # local model's wait for its first word may come on top of it.
+            stream = bounded_stream(
+                stream_with_first_token_deadline(provider, request),
+                answer_deadline(provider, request),
+            )
+            deltas = _chat_log_deltas(stream, self, language)
+            try:
+                async for _content in chat_log.async_add_delta_content_stream(
+                    self.entity_id, deltas
+                ):
+                    answered = True
+            finally:
+                # When the chat log stops early (a tool raised), the streams
+                # and their connection are closed now, not when collected.
+                await deltas.aclose()
+                await stream.aclose()
+            # A model that answers tool results with nothing has finished
+            # (asking again would only repeat that); the agent speaks for it.
+            if not answered or not chat_log.unresponded_tool_results:
                 return
         raise ToolLoopLimitError

@@ -43,6 +43,9 @@ _SPARE_FACTOR: Final = 1.5
 _SPARE_OF_TIMEOUT: Final = 0.2
 # The client's own read timeout must not fire before this deadline does.
 _CLIENT_MARGIN: Final = 5.0
+# The whole answer's deadline beyond the first word's, as a share of the
+# agent's timeout.
+_ANSWER_MARGIN: Final = 0.1
 # Bytes per token of the estimate (home_context.py uses the same).
 _BYTES_PER_TOKEN: Final = 4
 
@@ -86,6 +89,35 @@ def first_token_deadline(
     return min(max(timeout, wanted), max(timeout, LOCAL_MAX_WAIT)), wanted > timeout
 
 
+def answer_deadline(provider: Provider, request: ProviderRequest) -> float:
+    """The deadline of the whole answer.
+
+    The agent's timeout, plus a local model's longer wait for its first word
+    where it needs one.
+    """
+    if not provider.is_local:
+        return request.timeout
+    deadline, _known_slow = first_token_deadline(
+        request.timeout, estimate_prompt_tokens(request), _speed(provider)
+    )
+    # A little past the first-word deadline, so that one fires first (and
+    # the server's silence is learned) when no word comes at all.
+    return deadline + request.timeout * _ANSWER_MARGIN
+
+
+def turn_allowance(provider: Provider, timeout: float) -> float:
+    """Extra time a whole turn gets for a local server known to be slow."""
+    speed = _speed(provider)
+    if not provider.is_local or speed is None or not speed.tokens_per_second:
+        return 0.0
+    return max(0.0, LOCAL_MAX_WAIT - timeout)
+
+
+def _speed(provider: Provider) -> PromptSpeed | None:
+    speed = getattr(provider, "prompt_speed", None)
+    return speed if isinstance(speed, PromptSpeed) else None
+
+
 async def stream_with_first_token_deadline(
     provider: Provider, request: ProviderRequest
 ) -> AsyncIterator[Delta]:
@@ -98,9 +130,7 @@ async def stream_with_first_token_deadline(
         async for delta in provider.async_stream(request):
             yield delta
         return
-    speed = getattr(provider, "prompt_speed", None)
-    if not isinstance(speed, PromptSpeed):
-        speed = None
+    speed = _speed(provider)
     tokens = estimate_prompt_tokens(request)
     deadline, known_slow = first_token_deadline(request.timeout, tokens, speed)
     if deadline + _CLIENT_MARGIN > request.timeout:

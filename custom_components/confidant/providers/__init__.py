@@ -194,6 +194,22 @@ class StreamInterruptedError(ProviderError):
     translation_key = "stream_interrupted"
 
 
+class MalformedResponseError(ProviderError):
+    """The provider answered, but with something that is not an answer.
+
+    An HTML page, an empty body, bytes of no known shape, or a stream that
+    said nothing at all.
+    """
+
+    translation_key = "malformed_response"
+
+
+class NothingSpokenError(ProviderError):
+    """The model wrote only what is never spoken (markup, code, a loop)."""
+
+    translation_key = "no_spoken_answer"
+
+
 class Provider(Protocol):
     """What every provider implements."""
 

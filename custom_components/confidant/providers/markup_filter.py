@@ -21,7 +21,7 @@ import re
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Final
 
-from . import Delta, TextDelta
+from . import Delta, NothingSpokenError, TextDelta, ToolCallDelta
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -268,11 +268,20 @@ class AnswerGuard:
         """Return what may be spoken now."""
         if self.stopped or not text:
             return ""
+        # Sentences first: a chunk that holds a sentence and its repeats
+        # passes the sentence once before the repeat stops it.
+        out = self._take(text)
+        if self._has_stopped():
+            return out
         self._tail = (self._tail + text)[-3 * _LOOP_PERIODS.stop :]
         if _loop_unit(self._tail) is not None:
             # What came before the loop was passed on as it came.
-            return self._stop("repeats itself")
-        return self._take(text)
+            self._stop("repeats itself")
+        return out
+
+    def _has_stopped(self) -> bool:
+        # A method, so a check after _take is not narrowed by the one before.
+        return self.stopped is not None
 
     def _take(self, text: str) -> str:
         out: list[str] = []
@@ -332,22 +341,29 @@ async def guard_spoken_text(stream: AsyncIterator[Delta]) -> AsyncIterator[Delta
     """
     markup = MarkupFilter()
     guard = AnswerGuard()
+    # Text came but none of it could be said: the person still hears words.
+    wrote = spoke = called = False
     try:
         async for delta in stream:
             if not isinstance(delta, TextDelta):
+                called = called or isinstance(delta, ToolCallDelta)
                 yield delta
                 continue
+            wrote = wrote or bool(delta.text.strip())
             if text := guard.feed(markup.feed(delta.text)):
+                spoke = True
                 yield TextDelta(text)
             if guard.stopped:
-                _LOGGER.info("Stopped an answer that %s", guard.stopped)
-                return
-        if text := guard.feed(markup.flush()) + guard.flush():
+                break
+        if not guard.stopped and (text := guard.feed(markup.flush()) + guard.flush()):
+            spoke = True
             yield TextDelta(text)
         if guard.stopped:
             _LOGGER.info("Stopped an answer that %s", guard.stopped)
         if markup.removed:
             _LOGGER.debug("Held back %d pieces of markup", markup.removed)
+        if wrote and not spoke and not called:
+            raise NothingSpokenError("only machinery in the answer")
     finally:
         if isinstance(stream, AsyncGenerator):
             await stream.aclose()

@@ -34,6 +34,7 @@ from . import (
     BadRequestError,
     ConnectionFailedError,
     Delta,
+    MalformedResponseError,
     Message,
     ModelNotFoundError,
     ProviderError,
@@ -52,6 +53,7 @@ from . import (
     UserMessage,
 )
 from .capabilities import UNKNOWN, ModelCapabilities, from_ollama_show
+from .deadline import bounded_model_list
 from .markup_filter import guard_spoken_text
 from .network import is_local_url
 from .prompt_speed import PromptSpeed
@@ -187,13 +189,16 @@ async def _lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
         yield pending
 
 
-def _parse_line(line: bytes) -> Mapping[str, Any]:
+def _parse_line(line: bytes, *, first: bool) -> Mapping[str, Any]:
+    """Parse one line; a bad first line means the body is no NDJSON answer."""
+    # Invalid UTF-8 in a word is replaced, as the SSE clients do, not fatal.
+    error = MalformedResponseError if first else StreamInterruptedError
     try:
-        chunk = json.loads(line)
+        chunk = json.loads(line.decode("utf-8", "replace"))
     except ValueError as err:
-        raise StreamInterruptedError("malformed line in stream") from err
+        raise error("malformed line in stream") from err
     if not isinstance(chunk, Mapping):
-        raise StreamInterruptedError("malformed line in stream")
+        raise error("malformed line in stream")
     return chunk
 
 
@@ -279,6 +284,9 @@ class OllamaProvider:
 
     async def async_list_models(self) -> list[str]:
         """Return the names of the models pulled on the server."""
+        return await bounded_model_list(self._async_list_models())
+
+    async def _async_list_models(self) -> list[str]:
         try:
             async with self._session.get(
                 f"{self._base_url}/api/tags",
@@ -347,8 +355,10 @@ class OllamaProvider:
                 if response.status != HTTPStatus.OK:
                     raise await _status_error(response)
                 started = True
+                first = True
                 async for line in _lines(response.content):
-                    chunk = _parse_line(line)
+                    chunk = _parse_line(line, first=first)
+                    first = False
                     if error := chunk.get("error"):
                         # Headers were sent before the runner failed, so the
                         # error arrives as a line of an HTTP-200 stream.
@@ -362,6 +372,9 @@ class OllamaProvider:
                             (chunk.get("prompt_eval_duration") or 0) / 1e9,
                         )
                         return
+            if first:
+                # An empty 200: not an answer that was cut, no answer at all.
+                raise MalformedResponseError("empty answer body")
             raise StreamInterruptedError("stream ended before done")
         except ProviderError:
             raise

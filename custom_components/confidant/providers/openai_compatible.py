@@ -9,7 +9,7 @@ deltas a server sends, and tolerates:
 - missing or repeated tool-call ids and indexes,
 - empty deltas, `choices: []` usage chunks and usage on every chunk,
 - reasoning text in `reasoning_content` or `reasoning`,
-- a last chunk without `finish_reason`, or a trailing chunk after it,
+- a trailing chunk after the one with `finish_reason`, a missing `[DONE]`,
 - tool-call markup leaking into the text (llama.cpp).
 """
 
@@ -28,9 +28,11 @@ import openai
 from . import (
     AssistantMessage,
     Delta,
+    MalformedResponseError,
     Message,
     ProviderRequest,
     ReasoningDelta,
+    StreamInterruptedError,
     SystemMessage,
     TextDelta,
     ToolCall,
@@ -46,6 +48,7 @@ from .capabilities import (
     from_openai_models,
     merge,
 )
+from .deadline import bounded_model_list
 from .markup_filter import guard_spoken_text
 from .network import is_local_url
 from .openai_errors import map_openai_error
@@ -227,6 +230,9 @@ class OpenAICompatibleProvider:
 
     async def async_list_models(self) -> list[str]:
         """Return the ids the server lists under /models."""
+        return await bounded_model_list(self._async_list_models())
+
+    async def _async_list_models(self) -> list[str]:
         try:
             page = await self._client.with_options(timeout=10.0).models.list()
             return sorted({model.id async for model in page if model.id})
@@ -277,6 +283,8 @@ class OpenAICompatibleProvider:
             tool_calls = ToolCallAssembler()
             # Closing the response when the reader stops early (a runaway
             # answer) tells the server to stop generating.
+            choices = 0
+            finished = False
             async with stream:
                 async for chunk in stream:
                     if isinstance(timings := _extra(chunk, "timings"), dict):
@@ -285,6 +293,8 @@ class OpenAICompatibleProvider:
                             (timings.get("prompt_ms") or 0) / 1000,
                         )
                     for choice in chunk.choices or ():
+                        choices += 1
+                        finished = finished or bool(choice.finish_reason)
                         delta = choice.delta
                         if delta is None:
                             continue
@@ -300,6 +310,14 @@ class OpenAICompatibleProvider:
                                 function.name if function else None,
                                 function.arguments if function else None,
                             )
+            if not choices:
+                # A 200 whose body held no choice: an HTML page, plain text,
+                # nothing at all. Never an answer, so never a silent one.
+                raise MalformedResponseError("no events in the answer")  # noqa: TRY301
+            if not finished:
+                # The body ended cleanly, but the answer had not: a server or
+                # proxy gave up mid-answer. Half a sentence is not spoken.
+                raise StreamInterruptedError("stream ended before finish_reason")  # noqa: TRY301
             for call in tool_calls.complete():
                 yield ToolCallDelta(call)
         except Exception as err:

@@ -15,6 +15,7 @@ from . import (
     AuthenticationError,
     BadRequestError,
     ConnectionFailedError,
+    MalformedResponseError,
     ModelNotFoundError,
     ProviderError,
     ProviderTimeoutError,
@@ -60,17 +61,34 @@ def _map(err: Exception, *, streaming: bool) -> ProviderError:
     if isinstance(err, (openai.BadRequestError, openai.UnprocessableEntityError)):
         return BadRequestError(_status_detail(err))
     if isinstance(err, openai.APIStatusError):
+        if err.status_code < 400:  # noqa: PLR2004
+            # A redirect (to a login page, say): the URL is not the API.
+            return ConnectionFailedError(_status_detail(err))
         if err.status_code >= 500:  # noqa: PLR2004
             return ServerError(_status_detail(err))
         return BadRequestError(_status_detail(err))
-    if isinstance(err, (openai.APIConnectionError, httpx.HTTPError)):
-        # An error of the transport after the answer began is a cut stream;
-        # openai 3.2x (Home Assistant 2026.11) wraps it in APIConnectionError,
-        # earlier versions let httpx's error through.
-        detail = type(err.__cause__ or err).__name__
+    if isinstance(err, openai.APIConnectionError):
+        # Newer SDKs wrap a transport error mid-stream too: still a cut answer.
         if streaming:
-            return StreamInterruptedError(detail)
-        return ConnectionFailedError(detail)
+            return StreamInterruptedError(type(err.__cause__ or err).__name__)
+        return ConnectionFailedError(type(err.__cause__ or err).__name__)
+    if isinstance(err, httpx.HTTPError):
+        # An error of the transport after the answer began is a cut stream.
+        if streaming:
+            return StreamInterruptedError(type(err).__name__)
+        return ConnectionFailedError(type(err).__name__)
+    if isinstance(
+        err,
+        (
+            ValueError,
+            TypeError,
+            AttributeError,
+            KeyError,
+            openai.APIResponseValidationError,
+        ),
+    ):
+        # Not JSON, not UTF-8, not the shape of an answer the SDK knows.
+        return MalformedResponseError(type(err).__name__)
     if isinstance(err, openai.APIError):
         # An "error" event inside the stream.
         return ServerError("error event in stream")

@@ -67,7 +67,7 @@ from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_API_KEY, CONF_URL, Platform
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import chat_session, frame
+from homeassistant.helpers import frame
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -91,6 +91,7 @@ from custom_components.confidant.const import (
     PROVIDER_OPENAI,
 )
 
+from .ha_versions import chat_session_for
 from .generated_home import async_load_home, generate_home, reachability_commands
 from .llm_server import LLMServer, Reply
 from .prompt_prefix import (
@@ -385,7 +386,7 @@ class Bench:
         seen = len(server.requests)
         start = time.perf_counter()
         with (
-            chat_session.async_get_chat_session(hass, conversation_id) as session,
+            chat_session_for(hass, conversation_id) as session,
             conversation.async_get_chat_log(
                 hass, session, chat_log_delta_listener=on_delta
             ),

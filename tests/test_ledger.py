@@ -42,6 +42,9 @@ from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_conformance import PROVIDERS, WIRES, provider_url
 
 CLOUD = {"openai", "anthropic"}  # 127.0.0.1 or not, the model is in the cloud
+# Requests of the start-up check: the model list, then what the model can do
+# (llama.cpp's /props and /v1/models; Ollama's /api/show).
+STARTUP = {"openai": 1, "anthropic": 1, "ollama": 2, "openai_compatible": 3}
 ROW_KEYS = {
     "date",
     "provider",
@@ -51,6 +54,7 @@ ROW_KEYS = {
     "images",
     "tokens",
     "cached_tokens",
+    "facts",
 }
 
 
@@ -146,7 +150,7 @@ async def test_ledger_matches_the_wire(
     # model list of the start-up check alike (a GET: one request, no bytes).
     received = llm_server.requests
     assert len(llm_server.requests_to(WIRES[kind].path)) == 5
-    assert len(received) == 6
+    assert len(received) == 5 + STARTUP[kind]
     today = ledger_of(entry).today()
     assert today.requests == len(received)
     assert today.bytes == sum(len(request.body) for request in received)
@@ -183,6 +187,7 @@ async def test_ledger_matches_the_wire(
     assert ours == {
         "requests_today": len(received),
         "images_today": 1,
+        "facts_today": 0,
         "bytes_today": today.bytes,
         "local": kind not in CLOUD,
     }
@@ -236,7 +241,7 @@ async def test_a_new_day_starts_at_local_midnight(
     freezer.tick(timedelta(minutes=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert hass.states.get(entity_id).attributes["requests_today"] == 2
+    assert hass.states.get(entity_id).attributes["requests_today"] == 1 + STARTUP[kind]
 
     freezer.move_to(evening + timedelta(minutes=2, seconds=1))
     async_fire_time_changed(hass)
@@ -275,6 +280,7 @@ async def test_counts_survive_a_reload(
     llm_server: LLMServer,
     hass_storage: dict[str, Any],
     tmp_path: Path,
+    kind: str,
 ) -> None:
     """Unloading writes the counts; the reloaded entry goes on from them."""
     await converse(hass, llm_server, tmp_path)
@@ -290,10 +296,11 @@ async def test_counts_survive_a_reload(
     assert row["requests"] == before.requests
     assert "porch" not in str(stored) and "weather" not in str(stored)
 
-    # The reload's own start-up check is one more request, with no body.
+    # The reload's own start-up check is counted too.
     after = ledger_of(entry).today()
-    assert after.requests == before.requests + 1 == len(llm_server.requests)
-    assert after.bytes == before.bytes
+    startup = llm_server.requests[-STARTUP[kind] :]
+    assert after.requests == before.requests + len(startup) == len(llm_server.requests)
+    assert after.bytes == before.bytes + sum(len(request.body) for request in startup)
     assert after.images == before.images == 1
     assert after.tokens == before.tokens > 0
     llm_server.script(Reply(text="Still counting."))
@@ -317,7 +324,8 @@ async def test_unloaded_entry_stops_counting(
     assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert ledger_of(entry).today().requests == 2  # Two start-up model lists.
+    # Two start-up checks.
+    assert ledger_of(entry).today().requests == 2 * STARTUP["ollama"]
 
 
 @pytest.mark.parametrize("kind", ["openai"])

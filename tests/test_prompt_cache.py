@@ -249,8 +249,9 @@ async def test_llama_cpp_keeps_a_slot_per_conversation(
     # conversation when all are taken.
     assert [body.get("id_slot") for body in bodies[1:]] == [0, 1, 0, 1]
     assert all(body.get("cache_prompt") is True for body in bodies[1:])
-    # The slots were asked once.
-    assert len(llm_server.requests_to("/props")) == 1
+    # The slots were asked once, after the start-up check of what the model
+    # can do (which reads /props too).
+    assert len(llm_server.requests_to("/props")) == 2
     # A new conversation still finds the instructions and tools in the cache.
     (stats,) = stats_of_last_turn()
     assert stats["cached_input_tokens"] > 0

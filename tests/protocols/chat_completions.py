@@ -219,12 +219,21 @@ async def handle_chat_completions(
     return await server.stream(request, reply, frames, "text/event-stream")
 
 
-async def handle_props(server: LLMServer, request: web.Request) -> web.StreamResponse:
-    """GET /props, as llama.cpp answers it (only when playing llama.cpp)."""
+async def handle_props(server: LLMServer, request: web.Request) -> web.Response:
+    """llama.cpp's GET /props: the model's template caps, modalities, context.
+
+    The scripted document when a test set one; the slot count alone when the
+    server plays llama.cpp (its prompt cache); otherwise 404.
+    """
     await server.record(request)
-    if not server.llama_cpp:
-        raise web.HTTPNotFound
-    return web.json_response({"total_slots": server.total_slots})
+    if server.props is not None:
+        props = dict(server.props)
+        if server.llama_cpp:
+            props.setdefault("total_slots", server.total_slots)
+        return web.json_response(props)
+    if server.llama_cpp:
+        return web.json_response({"total_slots": server.total_slots})
+    return web.json_response({"error": "Not Found"}, status=404)
 
 
 ROUTES = [

@@ -177,7 +177,16 @@ async def handle_chat(server: LLMServer, request: web.Request) -> web.StreamResp
     return await server.stream(request, reply, frames, "application/x-ndjson")
 
 
+async def handle_show(server: LLMServer, request: web.Request) -> web.Response:
+    """Ollama's POST /api/show: capabilities and model_info."""
+    await server.record(request)
+    if server.show is None:
+        return web.json_response({"error": "model not found"}, status=404)
+    return web.json_response(server.show)
+
+
 ROUTES = [
     ("GET", "/api/tags", handle_tags),
+    ("POST", "/api/show", handle_show),
     ("POST", "/api/chat", handle_chat),
 ]

@@ -1,9 +1,10 @@
 """The ledger of what left the house: requests, bytes and images, per day.
 
 For each provider and each local day, the ledger counts what Confidant sent:
-the HTTP requests, the bytes of their bodies and the images they carried,
-the prompt tokens the provider reported and how many of them it read from
-its cache, and whether the provider is inside the house or in the cloud. It keeps
+the HTTP requests, the bytes of their bodies, the images and the household
+facts (household_memory/) they carried, the prompt tokens the provider
+reported and how many of them it read from its cache, and whether the
+provider is inside the house or in the cloud. It keeps
 numbers only, never content, in a Home Assistant store, so a restart does
 not reset today; days older than `KEEP_DAYS` are dropped.
 
@@ -22,8 +23,8 @@ request, zero bytes), and a request that never reached a connection is not.
 Headers are not counted: they are the key, the client's name and the
 lengths, not what was said.
 
-Images are known only above the wire: `MeteredProvider` marks how many
-images a model request carries, and the first request that then goes out in
+Images and facts are known only above the wire: `MeteredProvider` marks how
+many a model request carries, and the first request that then goes out in
 the same task takes them into the ledger with it.
 """
 
@@ -44,6 +45,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..household_memory.prompt import fact_count
 from ..providers import (
     Delta,
     Provider,
@@ -76,6 +78,7 @@ class Counts:
     # Prompt tokens the provider reported, and those it read from a cache.
     tokens: int = 0
     cached_tokens: int = 0
+    facts: int = 0
 
 
 class LedgerRow(TypedDict):
@@ -89,6 +92,7 @@ class LedgerRow(TypedDict):
     images: int
     tokens: int
     cached_tokens: int
+    facts: int
 
 
 def _today() -> date:
@@ -127,6 +131,7 @@ class Ledger:
                     # Rows written before tokens were counted have none.
                     int(row.get("tokens", 0)),
                     int(row.get("cached_tokens", 0)),
+                    int(row.get("facts", 0)),
                 )
             except KeyError, TypeError, ValueError:
                 continue  # A damaged row is dropped, never fatal.
@@ -166,9 +171,10 @@ class Ledger:
         images: int = 0,
         tokens: int = 0,
         cached_tokens: int = 0,
+        facts: int = 0,
     ) -> None:
         """Add to today's counts for a provider."""
-        if not (requests or bytes_sent or images or tokens or cached_tokens):
+        if not (requests or bytes_sent or images or tokens or cached_tokens or facts):
             return
         counts = self._counts.setdefault((_today(), provider, local), Counts())
         counts.requests += requests
@@ -176,6 +182,7 @@ class Ledger:
         counts.images += images
         counts.tokens += tokens
         counts.cached_tokens += cached_tokens
+        counts.facts += facts
         self._store.async_delay_save(self._data, SAVE_DELAY)
         self._notify()
 
@@ -191,6 +198,7 @@ class Ledger:
             total.images += counts.images
             total.tokens += counts.tokens
             total.cached_tokens += counts.cached_tokens
+            total.facts += counts.facts
         return total
 
     def rows(self) -> list[LedgerRow]:
@@ -205,6 +213,7 @@ class Ledger:
                 images=counts.images,
                 tokens=counts.tokens,
                 cached_tokens=counts.cached_tokens,
+                facts=counts.facts,
             )
             for (day, provider, local), counts in sorted(
                 self._counts.items(), key=lambda item: (item[0][0], item[0][1])
@@ -239,6 +248,7 @@ class _Outgoing:
     """What the model request being made in this task carries, not yet counted."""
 
     images: int
+    facts: int = 0
 
 
 # Set by MeteredProvider for the task that streams a model request; read by
@@ -259,10 +269,13 @@ class Meter:
 
     @callback
     def _request_sent(self) -> None:
-        images = 0
+        images = facts = 0
         if (outgoing := _OUTGOING.get()) is not None:
             images, outgoing.images = outgoing.images, 0
-        self.ledger.async_record(self.provider, self.local, requests=1, images=images)
+            facts, outgoing.facts = outgoing.facts, 0
+        self.ledger.async_record(
+            self.provider, self.local, requests=1, images=images, facts=facts
+        )
 
     @callback
     def usage(self, usage: Usage) -> None:
@@ -368,7 +381,7 @@ class MeteredProvider:
     async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         """Stream the wrapped provider's answer, marking the request's images."""
         self._meter.local = self._provider.is_local
-        outgoing = _Outgoing(image_count(request))
+        outgoing = _Outgoing(image_count(request), fact_count(request.messages))
         token = _OUTGOING.set(outgoing)
         try:
             async for delta in self._provider.async_stream(request):
@@ -377,7 +390,7 @@ class MeteredProvider:
                 yield delta
         finally:
             # Images of a request that never went out are not counted later.
-            outgoing.images = 0
+            outgoing.images = outgoing.facts = 0
             # Fails only when the stream is closed from another context.
             with contextlib.suppress(ValueError):
                 _OUTGOING.reset(token)

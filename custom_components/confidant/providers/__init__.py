@@ -104,6 +104,9 @@ class ProviderRequest:
     cache_key: str | None = None
     # Provider-specific knobs (reasoning effort, keep_alive, ...).
     options: Mapping[str, Any] = field(default_factory=dict)
+    # Whether the answer is spoken (a conversation) rather than data (an AI
+    # task's JSON): local providers keep markup and loops out of speech only.
+    spoken: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +162,15 @@ class ProviderError(Exception):
 
     translation_key: ClassVar[str] = "provider_error"
 
-    def __init__(self, detail: str = "") -> None:
-        """Keep a short, content-free detail (status code, error code)."""
+    def __init__(self, detail: str = "", server_message: str = "") -> None:
+        """Keep a short, content-free detail (status code, error code).
+
+        `server_message` is the server's own explanation, already made safe
+        by server_message.safe_server_message, or "".
+        """
         super().__init__(detail)
         self.detail = detail
+        self.server_message = server_message
 
 
 class AuthenticationError(ProviderError):
@@ -211,6 +219,22 @@ class StreamInterruptedError(ProviderError):
     """The answer's stream ended in the middle."""
 
     translation_key = "stream_interrupted"
+
+
+class MalformedResponseError(ProviderError):
+    """The provider answered, but with something that is not an answer.
+
+    An HTML page, an empty body, bytes of no known shape, or a stream that
+    said nothing at all.
+    """
+
+    translation_key = "malformed_response"
+
+
+class NothingSpokenError(ProviderError):
+    """The model wrote only what is never spoken (markup, code, a loop)."""
+
+    translation_key = "no_spoken_answer"
 
 
 class Provider(Protocol):

@@ -47,6 +47,7 @@ from . import (
     BadRequestError,
     ConnectionFailedError,
     Delta,
+    MalformedResponseError,
     Message,
     ModelNotFoundError,
     ProviderError,
@@ -66,6 +67,7 @@ from . import (
     UsageDelta,
     UserMessage,
 )
+from .deadline import bounded_model_list
 from .tool_arguments import parse_tool_arguments
 
 # The smallest thinking budget the API accepts.
@@ -100,6 +102,9 @@ def _status_error(err: anthropic.APIStatusError) -> ProviderError:
     kind = _error_type(err)
     status = err.status_code
     suffix = f" ({kind})" if kind else ""
+    if 300 <= status < 400:  # noqa: PLR2004
+        # A redirect (to a login page, say): the URL is not the API.
+        return ConnectionFailedError(f"HTTP {status}")
     if status < 400:  # noqa: PLR2004
         # An `error` event inside a stream that began with HTTP 200.
         detail = "error event in stream" + suffix
@@ -143,14 +148,18 @@ def map_anthropic_error(err: Exception, *, streaming: bool = False) -> ProviderE
     if isinstance(err, anthropic.APIStatusError):
         return _status_error(err)
     if isinstance(err, anthropic.APIConnectionError):
+        # Newer SDKs wrap a transport error mid-stream too: still a cut answer.
+        if streaming:
+            return StreamInterruptedError(type(err.__cause__ or err).__name__)
         return ConnectionFailedError(type(err.__cause__ or err).__name__)
     if isinstance(err, httpx.HTTPError):
         # An error of the transport after the answer began is a cut stream.
         if streaming:
             return StreamInterruptedError(type(err).__name__)
         return ConnectionFailedError(type(err).__name__)
-    if isinstance(err, anthropic.APIResponseValidationError):
-        return ServerError("invalid response")
+    if isinstance(err, (ValueError, anthropic.APIResponseValidationError)):
+        # Not JSON, not UTF-8, not the shape of an answer.
+        return MalformedResponseError(type(err).__name__)
     if isinstance(err, anthropic.APIError):
         return ServerError(type(err).__name__)
     return ProviderError(type(err).__name__)
@@ -337,9 +346,8 @@ def build_messages_body(
         body["thinking"] = {"type": "enabled", "budget_tokens": budget}
         # max_tokens counts the thinking too and must exceed the budget.
         body["max_tokens"] = budget + request.max_tokens
-    elif request.temperature is not None:
-        # Anthropic's range is 0..1; OpenAI-style values up to 2 are clamped.
-        body["temperature"] = min(max(request.temperature, 0.0), 1.0)
+    # No temperature: the anthropic SDK 2 (Home Assistant 2026.11's pin) no
+    # longer takes one, and core's Anthropic agent dropped it in 2026.10.
     if request.user:
         body["metadata"] = {"user_id": request.user}
     return body
@@ -524,6 +532,9 @@ class AnthropicProvider:
 
     async def async_list_models(self) -> list[str]:
         """Return the ids of the models the account can use."""
+        return await bounded_model_list(self._async_list_models())
+
+    async def _async_list_models(self) -> list[str]:
         try:
             page = self._client.with_options(timeout=10.0).models.list()
             ids: list[str] = []
@@ -559,11 +570,17 @@ class AnthropicProvider:
         self, stream: anthropic.AsyncStream[anthropic_types.RawMessageStreamEvent]
     ) -> AsyncIterator[Delta]:
         answer = _Answer()
+        events = 0
         async for event in stream:
+            events += 1
             for delta in answer.feed(event):
                 if isinstance(delta, ToolCallDelta) and answer.thinking:
                     self._remember_thinking(delta.call.id, answer.thinking)
                     answer.thinking = []
                 yield delta
+        if not events:
+            # A 200 without a single event: an HTML page, plain text or
+            # nothing. No answer was cut; none was ever sent.
+            raise MalformedResponseError("no events in the answer")
         for delta in answer.finish():
             yield delta

@@ -43,6 +43,7 @@ from . import (
     AuthenticationError,
     BadRequestError,
     Delta,
+    MalformedResponseError,
     Message,
     ModelNotFoundError,
     ProviderError,
@@ -61,6 +62,7 @@ from . import (
     UsageDelta,
     UserMessage,
 )
+from .deadline import bounded_model_list
 from .openai_errors import map_openai_error
 from .tool_arguments import parse_tool_arguments
 
@@ -470,6 +472,9 @@ class OpenAIProvider:
 
     async def async_list_models(self) -> list[str]:
         """Return the ids of the models the key can use."""
+        return await bounded_model_list(self._async_list_models())
+
+    async def _async_list_models(self) -> list[str]:
         try:
             page = await self._client.with_options(timeout=10.0).models.list()
             return sorted({model.id async for model in page if model.id})
@@ -522,10 +527,16 @@ class OpenAIProvider:
                 stream_cls=openai.AsyncStream[object],
             )
             started = True
+            events = 0
             async with stream:
                 async for event in _events(stream.response.aiter_lines()):
+                    events += 1
                     for delta in _event_deltas(event, state):
                         yield delta
+            if not events:
+                # A 200 without a single event: an HTML page, plain text or
+                # nothing. No answer was cut; none was ever sent.
+                raise MalformedResponseError("no events in the answer")  # noqa: TRY301
             state.check_finished()
         except ProviderError:
             raise

@@ -9,7 +9,7 @@ deltas a server sends, and tolerates:
 - missing or repeated tool-call ids and indexes,
 - empty deltas, `choices: []` usage chunks and usage on every chunk,
 - reasoning text in `reasoning_content` or `reasoning`,
-- a last chunk without `finish_reason`, or a trailing chunk after it,
+- a trailing chunk after the one with `finish_reason`, a missing `[DONE]`,
 - tool-call markup leaking into the text (llama.cpp).
 
 Caches: a request asks for usage at the end of the stream (`stream_options`);
@@ -37,9 +37,11 @@ import openai
 from . import (
     AssistantMessage,
     Delta,
+    MalformedResponseError,
     Message,
     ProviderRequest,
     ReasoningDelta,
+    StreamInterruptedError,
     SystemMessage,
     TextDelta,
     ToolCall,
@@ -50,13 +52,24 @@ from . import (
     UsageDelta,
     UserMessage,
 )
-from .markup_filter import MarkupFilter
+from .capabilities import (
+    UNKNOWN,
+    ModelCapabilities,
+    from_llamacpp_props,
+    from_openai_models,
+    merge,
+)
+from .deadline import bounded_model_list
+from .markup_filter import guard_spoken_text
 from .network import is_local_url
 from .openai_errors import map_openai_error
+from .prompt_speed import PromptSpeed
 from .tool_arguments import parse_tool_arguments
 
 # Local servers accept any key, but the SDK insists on one.
 _PLACEHOLDER_KEY = "no-key"
+# Asking what a model can do is quick; a person may be waiting in a flow.
+_PROBE_TIMEOUT = 10.0
 
 
 def _message(message: Message) -> dict[str, Any]:
@@ -254,6 +267,10 @@ class OpenAICompatibleProvider:
     ) -> None:
         """Create the SDK client; does blocking I/O, so run it in an executor."""
         self._base_url = base_url
+        self._http = http_client
+        self._api_key = api_key
+        # Measured on llama.cpp's `timings` (first_token.py reads it).
+        self.prompt_speed = PromptSpeed()
         self._client = openai.AsyncOpenAI(
             api_key=api_key or _PLACEHOLDER_KEY,
             base_url=base_url,
@@ -289,14 +306,50 @@ class OpenAICompatibleProvider:
 
     async def async_list_models(self) -> list[str]:
         """Return the ids the server lists under /models."""
+        return await bounded_model_list(self._async_list_models())
+
+    async def _async_list_models(self) -> list[str]:
         try:
             page = await self._client.with_options(timeout=10.0).models.list()
             return sorted({model.id async for model in page if model.id})
         except Exception as err:
             raise map_openai_error(err) from err
 
+    async def async_model_capabilities(self, model: str) -> ModelCapabilities:
+        """Ask llama.cpp's /props (local servers), then /v1/models' metadata."""
+        base = self._base_url.rstrip("/")
+        found = UNKNOWN
+        if self.is_local:
+            # llama.cpp serves /props beside /v1, not under it.
+            found = from_llamacpp_props(
+                await self._get_json(f"{base.removesuffix('/v1')}/props")
+            )
+        if None in (found.tools, found.vision, found.context_tokens):
+            found = merge(
+                found, from_openai_models(await self._get_json(f"{base}/models"), model)
+            )
+        return found
+
+    async def _get_json(self, url: str) -> Any:
+        """A JSON document from the server, or None for any failure."""
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        try:
+            response = await self._http.get(
+                url, headers=headers, timeout=_PROBE_TIMEOUT
+            )
+            if response.status_code != httpx.codes.OK:
+                return None
+            return response.json()
+        except httpx.HTTPError, ValueError:
+            return None
+
     async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
-        """Stream the answer to a Chat Completions request."""
+        """Stream the answer to a Chat Completions request, without machinery."""
+        stream = self._async_stream(request)
+        async for delta in guard_spoken_text(stream) if request.spoken else stream:
+            yield delta
+
+    async def _async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         body = build_chat_completions_body(request)
         if self._llama_cpp:
             extra: dict[str, Any] = {"cache_prompt": True}
@@ -310,30 +363,47 @@ class OpenAICompatibleProvider:
             stream = await client.chat.completions.create(**body)
             started = True
             tool_calls = ToolCallAssembler()
-            markup = MarkupFilter()
-            async for chunk in stream:
-                timings = _extra(chunk, "timings")
-                if chunk.usage is not None or timings is not None:
-                    usage = _usage(chunk.usage, timings) or usage
-                    self._llama_cpp = self._llama_cpp or isinstance(timings, dict)
-                for choice in chunk.choices or ():
-                    delta = choice.delta
-                    if delta is None:
-                        continue
-                    if reasoning := _extra(delta, "reasoning_content", "reasoning"):
-                        yield ReasoningDelta(str(reasoning))
-                    if delta.content and (text := markup.feed(delta.content)):
-                        yield TextDelta(text)
-                    for fragment in delta.tool_calls or ():
-                        function = fragment.function
-                        tool_calls.add(
-                            fragment.index,
-                            fragment.id,
-                            function.name if function else None,
-                            function.arguments if function else None,
+            # Closing the response when the reader stops early (a runaway
+            # answer) tells the server to stop generating.
+            choices = 0
+            finished = False
+            async with stream:
+                async for chunk in stream:
+                    timings = _extra(chunk, "timings")
+                    if chunk.usage is not None or timings is not None:
+                        usage = _usage(chunk.usage, timings) or usage
+                        self._llama_cpp = self._llama_cpp or isinstance(timings, dict)
+                    if isinstance(timings, dict):
+                        self.prompt_speed.observe(
+                            timings.get("prompt_n"),
+                            (timings.get("prompt_ms") or 0) / 1000,
                         )
-            if text := markup.flush():
-                yield TextDelta(text)
+                    for choice in chunk.choices or ():
+                        choices += 1
+                        finished = finished or bool(choice.finish_reason)
+                        delta = choice.delta
+                        if delta is None:
+                            continue
+                        if reasoning := _extra(delta, "reasoning_content", "reasoning"):
+                            yield ReasoningDelta(str(reasoning))
+                        if delta.content:
+                            yield TextDelta(delta.content)
+                        for fragment in delta.tool_calls or ():
+                            function = fragment.function
+                            tool_calls.add(
+                                fragment.index,
+                                fragment.id,
+                                function.name if function else None,
+                                function.arguments if function else None,
+                            )
+            if not choices:
+                # A 200 whose body held no choice: an HTML page, plain text,
+                # nothing at all. Never an answer, so never a silent one.
+                raise MalformedResponseError("no events in the answer")  # noqa: TRY301
+            if not finished:
+                # The body ended cleanly, but the answer had not: a server or
+                # proxy gave up mid-answer. Half a sentence is not spoken.
+                raise StreamInterruptedError("stream ended before finish_reason")  # noqa: TRY301
             for call in tool_calls.complete():
                 yield ToolCallDelta(call)
         except Exception as err:

@@ -1,16 +1,33 @@
 # shellcheck shell=bash
-# Shared by every script in scripts/: where the Python 3.14 environment lives
-# and how to run a command inside it. Sourced, never executed.
+# Shared by every script in scripts/: where the Python 3.14 environments live
+# and how to run a command inside one. Sourced, never executed.
+#
+# Confidant is tested on two Home Assistant versions ("tracks"), each in its
+# own virtual environment:
+#   min     the oldest version hacs.json admits (requirements_test.txt)
+#   latest  the current release (requirements_test_latest.txt)
+# CONFIDANT_HA selects the track (default min); the scripts take a leading
+# "--ha TRACK" argument and set it before sourcing this file.
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$REPO/.venv"
+CONFIDANT_HA="${CONFIDANT_HA:-min}"
+case "$CONFIDANT_HA" in
+  min) _TRACK_SUFFIX="" ;;
+  latest) _TRACK_SUFFIX="-latest" ;;
+  *)
+    printf 'unknown Home Assistant track "%s" (use min or latest)\n' "$CONFIDANT_HA" >&2
+    exit 2
+    ;;
+esac
+VENV="$REPO/.venv$_TRACK_SUFFIX"
 # Used only when the host has no Python >= 3.14.2: a Debian "forky" root file
-# system that provides it, with its own virtual environment inside.
+# system that provides it, with the tracks' virtual environments inside.
 ROOTFS="$REPO/.rootfs"
-ROOTFS_VENV=/opt/venv
+ROOTFS_VENV="/opt/venv$_TRACK_SUFFIX"
+TRACK_REQUIREMENTS="requirements_test$(echo "$_TRACK_SUFFIX" | tr - _).txt"
 # The setup stamp records what was installed, so setup is a no-op when nothing
 # it depends on has changed.
-STAMP_INPUTS=(requirements_test.txt scripts/setup scripts/lib.sh scripts/ha_requirements.py custom_components/confidant/manifest.json)
+STAMP_INPUTS=("$TRACK_REQUIREMENTS" requirements_test_latest_plugin.txt requirements_model.txt scripts/setup scripts/lib.sh scripts/ha_requirements.py custom_components/confidant/manifest.json)
 
 log() { printf '\033[1m[confidant]\033[0m %s\n' "$*" >&2; }
 
@@ -31,7 +48,7 @@ host_python314() {
 env_mode() {
   if [ -x "$VENV/bin/python" ]; then
     echo venv
-  elif [ -x "$ROOTFS$ROOTFS_VENV/bin/python" ]; then
+  elif [ -f "$ROOTFS$ROOTFS_VENV/pyvenv.cfg" ]; then
     echo rootfs
   elif host_python314 >/dev/null; then
     echo venv
@@ -60,7 +77,7 @@ env_is_ready() {
 
 ensure_setup() {
   if ! env_is_ready; then
-    "$REPO/scripts/setup"
+    CONFIDANT_HA="$CONFIDANT_HA" "$REPO/scripts/setup"
   fi
 }
 
@@ -70,7 +87,7 @@ ensure_setup() {
 # interruption alike.
 in_env() {
   if [ "$(env_mode)" = venv ]; then
-    (cd "$REPO" && PATH="$VENV/bin:$PATH" VIRTUAL_ENV="$VENV" "$@")
+    (cd "$REPO" && PATH="$VENV/bin:$PATH" VIRTUAL_ENV="$VENV" CONFIDANT_HA="$CONFIDANT_HA" "$@")
     return
   fi
   _in_rootfs "$@"
@@ -107,7 +124,7 @@ _in_rootfs() {
     HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" CI="${CI:-}" \
     PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-}" COLUMNS="${COLUMNS:-}" \
     PATH="$ROOTFS_VENV/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-    VIRTUAL_ENV="$ROOTFS_VENV" CONFIDANT_REPO="$inside" \
+    VIRTUAL_ENV="$ROOTFS_VENV" CONFIDANT_REPO="$inside" CONFIDANT_HA="$CONFIDANT_HA" \
     SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt UV_NATIVE_TLS=true \
     /bin/sh -c 'cd "$CONFIDANT_REPO" && exec "$@"' sh "$@" || status=$?
   _unmount_all

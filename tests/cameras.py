@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 from homeassistant.components.camera import Camera
 from homeassistant.core import HomeAssistant
@@ -18,6 +20,25 @@ def porch_jpeg(color: tuple[int, int, int] = (180, 120, 60)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (32, 24), color).save(buffer, format="JPEG")
     return buffer.getvalue()
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims a size; its pixel data is a token."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 class TestCamera(Camera):

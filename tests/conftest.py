@@ -17,7 +17,6 @@ from homeassistant.const import CONF_URL
 from homeassistant.components import conversation
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import area_registry as ar
-from homeassistant.helpers import chat_session
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
@@ -33,6 +32,7 @@ from custom_components.confidant.const import (
     PROVIDER_OPENAI_COMPATIBLE,
 )
 
+from .ha_versions import chat_session_for
 from .entities import TestLight
 from .llm_server import LLMServer
 
@@ -162,7 +162,7 @@ async def run_turn_with_image(hass: HomeAssistant, text: str, path: Path) -> str
     """
     agent = hass.data["entity_components"]["conversation"].get_entity(AGENT_ID)
     with (
-        chat_session.async_get_chat_session(hass) as session,
+        chat_session_for(hass) as session,
         conversation.async_get_chat_log(hass, session) as chat_log,
     ):
         await chat_log.async_provide_llm_data(

@@ -12,6 +12,10 @@ for event on the published API reference and on the captures in
 - anthropic: `POST /v1/messages` (SSE)
 - ollama: `POST /api/chat` (NDJSON), `GET /api/tags`
 `GET /v1/models` answers in OpenAI's or Anthropic's shape, by request headers.
+
+For fault injection, a `RawReply` plays whatever a broken or hostile server
+sends instead (any bytes, a silent or trickling server, a reset at any stage),
+and a `Reply` can have its protocol frames rewritten before they are sent.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from .prompt_prefix import PromptCache, PromptUsage
 
 
 @dataclass
@@ -69,13 +75,53 @@ class Reply:
     # Seconds the model "thinks" before the first byte of a streamed answer:
     # a fixed simulated model latency (the benchmark's).
     latency: float = 0.0
+    # Set by the server when the request arrives: the prompt's tokens and
+    # how many of them its simulated prompt cache held (the usage reported).
+    usage: PromptUsage | None = None
+    # Rewrites the encoded frames before they are sent (drop the end marker,
+    # corrupt a byte, null a message): protocol-exact faults.
+    mangle: Callable[[list[bytes]], list[bytes]] | None = None
+    # Seconds between single bytes of the frames: a trickling server.
+    trickle: float | None = None
+    # Send this many frames, then nothing more, keeping the connection open.
+    stall_after: int | None = None
+    # Stream the text in pieces of this many characters instead of by word
+    # (a huge answer in a few frames).
+    piece_size: int | None = None
 
     def words(self) -> list[str]:
         """Split the text into the pieces a model streams, spaces kept."""
         if not self.text:
             return []
+        if self.piece_size:
+            size = self.piece_size
+            return [self.text[i : i + size] for i in range(0, len(self.text), size)]
         pieces = self.text.split(" ")
         return [pieces[0]] + [" " + piece for piece in pieces[1:]]
+
+
+@dataclass
+class RawReply:
+    """What a broken or hostile server sends, byte for byte, on any route.
+
+    By default the headers and `body` are sent and the body is ended. The
+    knobs change how: `reset` drops the connection ("request": before any
+    byte, "headers": right after the headers, "body": after the body, without
+    ending it), `silent` never sends a byte, `trickle` sends the body one byte
+    at a time with that many seconds between bytes, `every` sends the body
+    again and again, that many seconds apart (keep-alive pings), without end.
+    """
+
+    body: bytes = b""
+    status: int = 200
+    content_type: str | None = "text/event-stream"
+    headers: dict[str, str] = field(default_factory=dict)
+    reset: str | None = None
+    silent: bool = False
+    trickle: float | None = None
+    every: float | None = None
+    # After the body, keep the connection open without ending the answer.
+    hang: bool = False
 
 
 @dataclass
@@ -106,6 +152,8 @@ def _bind(
     async def bound(request: web.Request) -> web.StreamResponse:
         if request.method == "POST" and server.raw_replies:
             return await server.respond_raw(request)
+        if request.method == "GET" and server.list_faults:
+            return await server.respond_raw(request, server.list_faults)
         return await handler(server, request)
 
     return bound
@@ -123,9 +171,23 @@ class LLMServer:
         self.models_status = 200
         self.required_key: str | None = None
         # Recorded bytes (wire samples) played verbatim, before any Reply.
-        self.raw_replies: deque[tuple[int, str, bytes]] = deque()
+        self.raw_replies: deque[tuple[int, str, bytes] | RawReply] = deque()
+        # Faults answered to the next GETs (the model list) instead.
+        self.list_faults: deque[RawReply] = deque()
+        self._stopping = asyncio.Event()
+        # What the server says of its model: llama.cpp's GET /props and
+        # Ollama's POST /api/show answer these documents (404 when None).
+        self.props: dict[str, Any] | None = None
+        self.show: dict[str, Any] | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # A simulated prompt cache: usage says how much of a prompt it held.
+        self.prompt_cache = PromptCache()
+        # The usage reported for each model request, in order.
+        self.reported: list[PromptUsage] = []
+        # Answer as llama.cpp does: `timings` in the last chunk, slots in /props.
+        self.llama_cpp = False
+        self.total_slots = 4
 
     @property
     def url(self) -> str:
@@ -142,15 +204,90 @@ class LLMServer:
         """Queue recorded bytes, answered verbatim to the next POST on any route."""
         self.raw_replies.append((status, content_type, body))
 
-    async def respond_raw(self, request: web.Request) -> web.StreamResponse:
-        """Answer with the next recorded bytes."""
-        await self.record(request)
-        status, content_type, body = self.raw_replies.popleft()
-        response = web.StreamResponse(
-            status=status, headers={"Content-Type": content_type}
+    def script_fault(self, *faults: RawReply) -> None:
+        """Queue faults, answered to the next POSTs on any route."""
+        self.raw_replies.extend(faults)
+
+    def _gone(self, request: web.Request) -> bool:
+        """Whether the client hung up or the server is stopping."""
+        return (
+            self._stopping.is_set()
+            or request.transport is None
+            or request.transport.is_closing()
         )
+
+    async def _idle(self, request: web.Request, seconds: float | None) -> bool:
+        """Wait `seconds` (None: until the client leaves); False once it left.
+
+        Polls the transport: aiohttp does not cancel a handler whose client
+        went away, and a waiting handler would hold up the server's cleanup.
+        """
+        loop = asyncio.get_running_loop()
+        until = None if seconds is None else loop.time() + seconds
+        while not self._gone(request):
+            if until is not None and loop.time() >= until:
+                return True
+            await asyncio.sleep(0.01)
+        return False
+
+    async def _trickle(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        data: bytes,
+        delay: float,
+    ) -> bool:
+        """Write one byte every `delay` seconds; False once the client left."""
+        for index in range(len(data)):
+            if not await self._idle(request, delay):
+                return False
+            await response.write(data[index : index + 1])
+        return True
+
+    async def respond_raw(
+        self,
+        request: web.Request,
+        queue: deque[tuple[int, str, bytes] | RawReply] | deque[RawReply] | None = None,
+    ) -> web.StreamResponse:
+        """Answer with the next recorded bytes or fault."""
+        await self.record(request)
+        raw = (self.raw_replies if queue is None else queue).popleft()
+        if isinstance(raw, tuple):
+            status, content_type, body = raw
+            raw = RawReply(body=body, status=status, content_type=content_type)
+        response = web.StreamResponse(status=raw.status, headers=raw.headers)
+        if raw.content_type is not None:
+            response.headers["Content-Type"] = raw.content_type
+        assert request.transport is not None
+        if raw.reset == "request":
+            request.transport.abort()
+            return response
+        if raw.silent:
+            await self._idle(request, None)
+            return response
         await response.prepare(request)
-        await response.write(body)
+        if raw.reset == "headers":
+            request.transport.abort()
+            return response
+        try:
+            if raw.trickle is not None:
+                if not await self._trickle(request, response, raw.body, raw.trickle):
+                    return response
+            elif raw.every is not None:
+                while await self._idle(request, raw.every):
+                    await response.write(raw.body)
+                return response
+            elif raw.body:
+                await response.write(raw.body)
+        except ConnectionError:
+            # The client gave up, as it should: nothing to report.
+            return response
+        if raw.reset == "body":
+            request.transport.abort()
+            return response
+        if raw.hang:
+            await self._idle(request, None)
+            return response
         await response.write_eof()
         return response
 
@@ -178,6 +315,7 @@ class LLMServer:
 
     async def stop(self) -> None:
         """Stop listening and close every connection."""
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -197,12 +335,15 @@ class LLMServer:
             request.headers.get("x-api-key"),
         )
 
-    async def next_reply(self) -> Reply:
+    async def next_reply(self, kind: str | None = None, body: Any = None) -> Reply:
         if not self.replies:
             raise AssertionError(
                 "The LLM server received a request the test did not script"
             )
         reply = self.replies.popleft()
+        if kind is not None and isinstance(body, dict) and reply.status == 200:
+            reply.usage = self.prompt_cache.account(kind, body)
+            self.reported.append(reply.usage)
         if reply.hold is not None:
             await reply.hold.wait()
         return reply
@@ -212,21 +353,37 @@ class LLMServer:
     ) -> web.StreamResponse:
         if reply.latency:
             await asyncio.sleep(reply.latency)
+            if self._gone(request):
+                # The client gave up waiting (a deadline test).
+                return web.Response(status=499)
         response = web.StreamResponse(
             headers={"Content-Type": content_type, "Cache-Control": "no-cache"}
         )
+        if reply.mangle is not None:
+            frames = reply.mangle(frames)
         await response.prepare(request)
-        for index, frame in enumerate(frames):
-            if reply.cut_after is not None and index >= reply.cut_after:
-                # Drop the connection without ending the chunked body: what a
-                # crashed server or a dropped Wi-Fi link looks like.
-                assert request.transport is not None
-                request.transport.abort()
-                return response
-            if reply.pause_before_last is not None and index == len(frames) - 1:
-                await reply.pause_before_last.wait()
-            await response.write(frame)
-            if reply.on_frame is not None:
-                reply.on_frame(index)
-        await response.write_eof()
+        try:
+            for index, frame in enumerate(frames):
+                if reply.cut_after is not None and index >= reply.cut_after:
+                    # Drop the connection without ending the chunked body:
+                    # what a crashed server or a dropped Wi-Fi link looks like.
+                    assert request.transport is not None
+                    request.transport.abort()
+                    return response
+                if reply.stall_after is not None and index >= reply.stall_after:
+                    await self._idle(request, None)
+                    return response
+                if reply.pause_before_last is not None and index == len(frames) - 1:
+                    await reply.pause_before_last.wait()
+                if reply.trickle is not None:
+                    if not await self._trickle(request, response, frame, reply.trickle):
+                        return response
+                else:
+                    await response.write(frame)
+                if reply.on_frame is not None:
+                    reply.on_frame(index)
+            await response.write_eof()
+        except ConnectionError:
+            # The client gave up (a deadline): nothing to report.
+            pass
         return response

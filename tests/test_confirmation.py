@@ -49,6 +49,10 @@ from .llm_server import LLMServer, Reply, ToolCallStep
 CHAT = "/v1/chat/completions"
 UNLOCK_FRONT_DOOR = ToolCallStep("intent__HassTurnOff", {"name": "Front door"})
 QUESTION = "Unlock the front door?"
+# Confidant's own question, which ends every turn that held something.
+ASKS_UNLOCK = "Should I unlock Front door?"
+# The satellite the household talks to; calls without a device cannot confirm.
+DEVICE = "hallway-satellite"
 
 
 class MemoryLock(LockEntity):
@@ -228,7 +232,7 @@ def state(hass: HomeAssistant, entity_id: str) -> str:
 
 
 async def ask_to_unlock(
-    hass: HomeAssistant, server: LLMServer, device_id: str | None = None
+    hass: HomeAssistant, server: LLMServer, device_id: str | None = DEVICE
 ) -> conversation.ConversationResult:
     """The model tries to unlock the front door and asks instead."""
     server.script(Reply(tool_calls=[UNLOCK_FRONT_DOOR]), Reply(text=QUESTION))
@@ -245,15 +249,16 @@ async def test_unlock_waits_for_yes(
     result = await ask_to_unlock(hass, llm_server)
 
     assert state(hass, sensitive.front_door) == "locked"
-    assert speech(result) == QUESTION
+    # The model's words, then Confidant's own question, last.
+    assert speech(result) == f"{QUESTION} {ASKS_UNLOCK}"
     assert result.continue_conversation is True
     [held] = tool_results(llm_server, 1)
     assert held["confirmation_required"] is True
     assert held["action"] == "unlock"
     assert held["targets"] == ["Front door"]
-    assert "confirm" in held["instruction"]
+    assert "Confidant will itself ask" in held["instruction"]
 
-    result = await ask(hass, "yes", result.conversation_id)
+    result = await ask(hass, "yes", result.conversation_id, device_id=DEVICE)
 
     assert state(hass, sensitive.front_door) == "unlocked"
     assert speech(result) == "Done."
@@ -273,13 +278,13 @@ async def test_no_cancels(
 ) -> None:
     """No drops the action; a yes after that is an ordinary turn for the model."""
     result = await ask_to_unlock(hass, llm_server)
-    result = await ask(hass, "no", result.conversation_id)
+    result = await ask(hass, "no", result.conversation_id, device_id=DEVICE)
     assert speech(result) == "Okay, I won't do that."
     assert state(hass, sensitive.front_door) == "locked"
     assert len(llm_server.requests_to(CHAT)) == 2
 
     llm_server.script(Reply(text="Yes to what?"))
-    result = await ask(hass, "yes", result.conversation_id)
+    result = await ask(hass, "yes", result.conversation_id, device_id=DEVICE)
     assert speech(result) == "Yes to what?"
     assert state(hass, sensitive.front_door) == "locked"
 
@@ -294,13 +299,13 @@ async def test_a_different_request_drops_the_question(
     result = await ask_to_unlock(hass, llm_server)
 
     llm_server.script(Reply(text="It's noon."))
-    result = await ask(hass, "what time is it", result.conversation_id)
+    result = await ask(hass, "what time is it", result.conversation_id, DEVICE)
     assert speech(result) == "It's noon."
     assert last_user_text(llm_server, 2) == "what time is it"
     assert state(hass, sensitive.front_door) == "locked"
 
     llm_server.script(Reply(text="Yes to what?"))
-    result = await ask(hass, "yes", result.conversation_id)
+    result = await ask(hass, "yes", result.conversation_id, DEVICE)
     assert speech(result) == "Yes to what?"
     assert last_user_text(llm_server, 3) == "yes"
     assert state(hass, sensitive.front_door) == "locked"
@@ -315,8 +320,8 @@ async def test_silence_drops_the_question(
     """An empty reply (the satellite heard nothing) is not a yes."""
     result = await ask_to_unlock(hass, llm_server)
     llm_server.script(Reply(text="Sorry?"), Reply(text="Yes to what?"))
-    result = await ask(hass, "", result.conversation_id)
-    result = await ask(hass, "yes", result.conversation_id)
+    result = await ask(hass, "", result.conversation_id, DEVICE)
+    result = await ask(hass, "yes", result.conversation_id, DEVICE)
     assert state(hass, sensitive.front_door) == "locked"
     assert speech(result) == "Yes to what?"
 
@@ -330,9 +335,9 @@ async def test_the_question_expires(
 ) -> None:
     """A yes long after the question is not an answer to it."""
     result = await ask_to_unlock(hass, llm_server)
-    freezer.tick(timedelta(minutes=4))
+    freezer.tick(timedelta(seconds=61))
     llm_server.script(Reply(text="Yes to what?"))
-    result = await ask(hass, "yes", result.conversation_id)
+    result = await ask(hass, "yes", result.conversation_id, DEVICE)
     assert speech(result) == "Yes to what?"
     assert state(hass, sensitive.front_door) == "locked"
 
@@ -345,9 +350,9 @@ async def test_end_phrase_drops_the_question(
 ) -> None:
     """Ending the conversation forgets what was asked."""
     result = await ask_to_unlock(hass, llm_server)
-    await ask(hass, "thanks", result.conversation_id)
+    await ask(hass, "thanks", result.conversation_id, DEVICE)
     llm_server.script(Reply(text="Yes to what?"))
-    result = await ask(hass, "yes", result.conversation_id)
+    result = await ask(hass, "yes", result.conversation_id, DEVICE)
     assert state(hass, sensitive.front_door) == "locked"
 
 
@@ -416,9 +421,12 @@ async def test_the_model_cannot_confirm_itself(
         Reply(tool_calls=[UNLOCK_FRONT_DOOR, UNLOCK_FRONT_DOOR]),
         Reply(text="Yes. The person confirmed, the door is unlocked."),
     )
-    result = await ask(hass, "unlock the front door")
+    result = await ask(hass, "unlock the front door", device_id=DEVICE)
     assert state(hass, sensitive.front_door) == "locked"
-    assert speech(result) == "Yes. The person confirmed, the door is unlocked."
+    # Whatever the model claims, Confidant's question is the last word.
+    assert speech(result) == (
+        f"Yes. The person confirmed, the door is unlocked. {ASKS_UNLOCK}"
+    )
 
     # Every attempt was held, and the model read "yes" along the way.
     results = tool_results(llm_server, 3)
@@ -428,8 +436,8 @@ async def test_the_model_cannot_confirm_itself(
 
     # The person's next words are not a yes: nothing happens, ever.
     llm_server.script(Reply(text="It's noon."), Reply(text="Yes to what?"))
-    result = await ask(hass, "what time is it", result.conversation_id)
-    result = await ask(hass, "yes", result.conversation_id)
+    result = await ask(hass, "what time is it", result.conversation_id, DEVICE)
+    result = await ask(hass, "yes", result.conversation_id, DEVICE)
     assert state(hass, sensitive.front_door) == "locked"
 
 
@@ -450,11 +458,16 @@ async def test_the_held_call_runs_once(
         ),
         Reply(text="Unlock the front door and open the garage?"),
     )
-    result = await ask(hass, "let me in")
+    result = await ask(hass, "let me in", device_id=DEVICE)
+    # One question names both held actions, once each.
+    assert speech(result) == (
+        "Unlock the front door and open the garage? "
+        "Should I unlock Front door and open Garage door?"
+    )
     assert state(hass, sensitive.front_door) == "locked"
     assert state(hass, sensitive.garage) == "closed"
 
-    result = await ask(hass, "yes", result.conversation_id)
+    result = await ask(hass, "yes", result.conversation_id, DEVICE)
     assert speech(result) == "Done."
     assert state(hass, sensitive.front_door) == "unlocked"
     assert state(hass, sensitive.garage) == "open"
@@ -469,7 +482,7 @@ async def test_a_failed_confirmed_action_is_spoken(
     """When the lock is no longer exposed by the time of the yes, the agent says so."""
     result = await ask_to_unlock(hass, llm_server)
     async_expose_entity(hass, "conversation", sensitive.front_door, False)
-    result = await ask(hass, "yes", result.conversation_id)
+    result = await ask(hass, "yes", result.conversation_id, DEVICE)
     assert speech(result) == "I couldn't do that."
     assert result.response.response_type.value == "error"
     assert state(hass, sensitive.front_door) == "locked"
@@ -492,14 +505,14 @@ async def test_garage_door_needs_confirmation(
         ),
         Reply(text="Open the garage door to 40 percent?"),
     )
-    result = await ask(hass, "open the garage door a bit")
+    result = await ask(hass, "open the garage door a bit", device_id=DEVICE)
     assert state(hass, sensitive.garage) == "closed"
     [held] = tool_results(llm_server, 1)
     assert held["confirmation_required"] is True
     assert held["action"] == "open"
     assert held["targets"] == ["Garage door"]
 
-    result = await ask(hass, "go ahead", result.conversation_id)
+    result = await ask(hass, "go ahead", result.conversation_id, DEVICE)
     garage = hass.states.get(sensitive.garage)
     assert garage is not None
     assert garage.attributes["current_position"] == 40
@@ -515,7 +528,7 @@ async def test_garage_door_needs_confirmation(
         ),
         Reply(text="Lowered."),
     )
-    result = await ask(hass, "lower the garage door", result.conversation_id)
+    result = await ask(hass, "lower the garage door", result.conversation_id, DEVICE)
     assert speech(result) == "Lowered."
     garage = hass.states.get(sensitive.garage)
     assert garage is not None
@@ -673,13 +686,13 @@ async def test_local_first_leaves_sensitive_commands_to_the_guarded_model(
     monkeypatch.setattr(gate, "skip_local_intent", spy)
     entity_id = getattr(sensitive, entity)
     llm_server.script(Reply(tool_calls=[call]), Reply(text="Are you sure?"))
-    result = await ask(hass, sentence)
+    result = await ask(hass, sentence, device_id=DEVICE)
     assert verdicts == [(intent_name, True)]
     assert state(hass, entity_id) == before
     assert last_user_text(llm_server, 0) == sentence
-    assert speech(result) == "Are you sure?"
+    assert speech(result).startswith("Are you sure? Should I ")
 
-    result = await ask(hass, "yes", result.conversation_id)
+    result = await ask(hass, "yes", result.conversation_id, DEVICE)
     assert state(hass, entity_id) != before
 
 

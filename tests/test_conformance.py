@@ -18,7 +18,6 @@ import pytest
 from homeassistant.components import conversation
 from homeassistant.const import CONF_API_KEY, CONF_URL, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import chat_session
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.confidant.const import (
@@ -37,6 +36,7 @@ from .conftest import (
     run_turn_with_image,
     speech,
 )
+from .ha_versions import chat_session_for
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
 
 PROVIDERS = ["openai", "anthropic", "ollama", "openai_compatible"]
@@ -183,7 +183,7 @@ async def test_answer_streams_into_the_chat_log(
             release.set()
 
     with (
-        chat_session.async_get_chat_session(hass) as session,
+        chat_session_for(hass) as session,
         conversation.async_get_chat_log(
             hass, session, chat_log_delta_listener=on_delta
         ),

@@ -27,6 +27,7 @@ from custom_components.confidant.const import (
 from custom_components.confidant.memory import ContextKey
 
 from .conftest import AGENT_ID, Home, ask, speech
+from .ha_versions import CHAT_SESSION_TAKES_CONTEXT
 from .llm_server import LLMServer, Reply, ToolCallStep
 
 CHAT = "/v1/chat/completions"
@@ -118,7 +119,7 @@ async def test_memory_expires_after_the_window(
 ) -> None:
     """After five quiet minutes the context is gone from memory, and the model sees no history."""
     llm_server.script(Reply(text="Noted."), Reply(text="What secret?"))
-    result = await ask(hass, "remember that the code word is pineapple")
+    result = await ask(hass, "the code word is pineapple")
     memory = agent(hass).memory
     assert len(memory) == 1
 
@@ -275,7 +276,13 @@ async def test_tool_loop_cap(
 async def test_two_users_never_share_context(
     hass: HomeAssistant, config_entry: MockConfigEntry, llm_server: LLMServer
 ) -> None:
-    """Two people in the same conversation id each have their own context."""
+    """Two people in the same conversation id each have their own context.
+
+    From 2026.11 Home Assistant makes a conversation its first user's and
+    refuses another user's turn in it; Confidant then answers that person in
+    a new conversation of their own. Before that, Confidant keeps each user's
+    context apart inside the one conversation.
+    """
     llm_server.script(Reply(text="Noted, Alice."), Reply(text="Hello Bob."))
     alice = await conversation.async_converse(
         hass,
@@ -285,7 +292,7 @@ async def test_two_users_never_share_context(
         language="en",
         agent_id=AGENT_ID,
     )
-    await conversation.async_converse(
+    bob = await conversation.async_converse(
         hass,
         "what is my pin?",
         alice.conversation_id,
@@ -293,8 +300,22 @@ async def test_two_users_never_share_context(
         language="en",
         agent_id=AGENT_ID,
     )
+    assert speech(bob) == "Hello Bob."
     assert history(llm_server, 1) == [("user", "what is my pin?")]
     assert b"4711" not in llm_server.requests_to(CHAT)[1].body
+    if CHAT_SESSION_TAKES_CONTEXT:
+        assert bob.conversation_id != alice.conversation_id
+    # Alice's own follow-up still has her context.
+    llm_server.script(Reply(text="It is 4711."))
+    await conversation.async_converse(
+        hass,
+        "what is my pin?",
+        alice.conversation_id,
+        Context(user_id="alice"),
+        language="en",
+        agent_id=AGENT_ID,
+    )
+    assert b"4711" in llm_server.requests_to(CHAT)[-1].body
 
 
 async def test_the_satellites_area_is_the_default_target(

@@ -101,7 +101,20 @@ async def test_diagnostics_hold_numbers_not_words(
     assert agent["options"][CONF_PROMPT] == "**REDACTED**"
     assert agent["options"]["model"] == "llama-3.2-3b-instruct"
     assert agent["options"]["max_tokens"] == 1024
-    assert diagnostics["provider"] == {"kind": PROVIDER_ANTHROPIC, "local": False}
+    assert diagnostics["provider"] == {
+        "kind": PROVIDER_ANTHROPIC,
+        "local": False,
+        # A cloud API says nothing of its models: unknown, never guessed.
+        "models": {
+            "llama-3.2-3b-instruct": {
+                "tools": None,
+                "vision": None,
+                "context_tokens": None,
+                "source": "",
+            }
+        },
+        "prompt_tokens_per_second": None,
+    }
 
     counts = diagnostics["counts"]
     assert counts["agents"] == 1
@@ -115,6 +128,9 @@ async def test_diagnostics_hold_numbers_not_words(
         "requests": len(llm_server.requests_to("/v1/messages")),
         "bytes": sent,
         "images": 1,
+        "tokens": sum(usage.total for usage in llm_server.reported),
+        "cached_tokens": sum(usage.cached for usage in llm_server.reported),
+        "facts": 0,
         "bytes_to_cloud": sent,
     }
     (row,) = diagnostics["ledger"]["days"]

@@ -38,11 +38,24 @@ from custom_components.confidant.privacy.ledger import (
 )
 
 from .conftest import TINY_JPEG, Home, agent_subentry, ask, run_turn_with_image, speech
-from .llm_server import LLMServer, Reply, ToolCallStep
+from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
 from .test_conformance import PROVIDERS, WIRES, provider_url
 
 CLOUD = {"openai", "anthropic"}  # 127.0.0.1 or not, the model is in the cloud
-ROW_KEYS = {"date", "provider", "local", "requests", "bytes", "images"}
+# Requests of the start-up check: the model list, then what the model can do
+# (llama.cpp's /props and /v1/models; Ollama's /api/show).
+STARTUP = {"openai": 1, "anthropic": 1, "ollama": 2, "openai_compatible": 3}
+ROW_KEYS = {
+    "date",
+    "provider",
+    "local",
+    "requests",
+    "bytes",
+    "images",
+    "tokens",
+    "cached_tokens",
+    "facts",
+}
 
 
 @pytest.fixture(params=PROVIDERS)
@@ -95,6 +108,11 @@ def sensor_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
     return entity_id
 
 
+def model_requests(server: LLMServer, kind: str) -> list[RecordedRequest]:
+    """The model requests (not the start-up check) the server received."""
+    return server.requests_to(WIRES[kind].path)
+
+
 def server_images(kind: str, server: LLMServer) -> int:
     """How many images the server decoded from the model requests it received."""
     return sum(
@@ -133,18 +151,27 @@ async def test_ledger_matches_the_wire(
     """Requests, bytes and images are exactly what the server received."""
     await converse(hass, llm_server, tmp_path)
 
-    # Requests: the model requests the server received. The model list of
-    # the start-up check reached it too (a GET without a body): its zero
-    # bytes count, but it is not a model request.
+    # Requests: the model requests the server received. The start-up check
+    # (the model list, what the model can do) reached it too, but carried
+    # nothing of the household's: neither its requests nor its bytes count.
     received = llm_server.requests
     model_requests = llm_server.requests_to(WIRES[kind].path)
     assert len(model_requests) == 5
-    assert len(received) == 6
+    assert len(received) == 5 + STARTUP[kind]
     today = ledger_of(entry).today()
     assert today.requests == len(model_requests)
-    assert today.bytes == sum(len(request.body) for request in received)
+    assert today.bytes == sum(len(request.body) for request in model_requests)
     assert today.bytes > 0
     assert today.images == server_images(kind, llm_server) == 1
+    # The prompt tokens each answer's usage reported (Ollama: evaluated ones).
+    reported = llm_server.reported
+    # The refused request reported no usage.
+    assert len(reported) == 4
+    if kind == "ollama":
+        assert today.tokens == sum(u.total - u.cached for u in reported)
+    else:
+        assert today.tokens == sum(u.total for u in reported)
+        assert today.cached_tokens == sum(u.cached for u in reported)
 
     (row,) = ledger_of(entry).rows()
     assert set(row) == ROW_KEYS
@@ -177,6 +204,7 @@ async def test_ledger_matches_the_wire(
     assert ours == {
         "requests_today": len(model_requests),
         "images_today": 1,
+        "facts_today": 0,
         "bytes_today": today.bytes,
         "local": kind not in CLOUD,
     }
@@ -202,7 +230,7 @@ async def test_sensor_follows_each_request(
     llm_server.script(Reply(text="Hello there."))
     await ask(hass, "hello")
     first = int(hass.states.get(entity_id).state)
-    assert first == sum(len(request.body) for request in llm_server.requests) > 0
+    assert first == sum(len(r.body) for r in model_requests(llm_server, "openai")) > 0
     llm_server.script(Reply(text="Hello again."))
     await ask(hass, "hello again")
     assert int(hass.states.get(entity_id).state) > first
@@ -223,7 +251,7 @@ async def test_a_new_day_starts_at_local_midnight(
     llm_server.script(Reply(text="Late, nearly midnight."))
     await ask(hass, "how late is it")
     entity_id = sensor_id(hass, entry)
-    sent = sum(len(request.body) for request in llm_server.requests)
+    sent = sum(len(request.body) for request in model_requests(llm_server, kind))
     assert hass.states.get(entity_id).attributes["bytes_today"] == sent
 
     # Still the same day a minute before midnight.
@@ -269,6 +297,7 @@ async def test_counts_survive_a_reload(
     llm_server: LLMServer,
     hass_storage: dict[str, Any],
     tmp_path: Path,
+    kind: str,
 ) -> None:
     """Unloading writes the counts; the reloaded entry goes on from them."""
     await converse(hass, llm_server, tmp_path)
@@ -286,10 +315,11 @@ async def test_counts_survive_a_reload(
 
     # The reload's own start-up check reached the server, but asked no model.
     after = ledger_of(entry).today()
-    assert len(llm_server.requests_to("/v1/models")) == 2
+    assert len(llm_server.requests_to("/v1/models")) >= 2
     assert after.requests == before.requests == 5
     assert after.bytes == before.bytes
     assert after.images == before.images == 1
+    assert after.tokens == before.tokens > 0
     llm_server.script(Reply(text="Still counting."))
     await ask(hass, "still there?")
     assert ledger_of(entry).today().bytes == sum(

@@ -26,6 +26,7 @@ from custom_components.confidant.home_context import (
     HomeIndex,
     home_allowance,
     render,
+    tail_allowance,
 )
 from custom_components.confidant.providers import (
     AssistantMessage,
@@ -42,6 +43,7 @@ from .generated_home import (
     generate_home,
     reachability_commands,
 )
+from .ha_versions import HA_VERSION
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
 
 FIND = "confidant__find_entities"
@@ -82,14 +84,23 @@ def test_every_target_is_in_the_prompt_or_found_by_the_first_search(
     """240 commands over 2000 entities: nothing exposed is out of reach."""
     commands = reachability_commands(generate_home(2000), count=240)
     assert len(commands) >= 200
-    allowance = home_allowance(DEFAULT_PROMPT_BUDGET, FIXED_BYTES)
+    overview = big_index.overview(
+        allowance=home_allowance(DEFAULT_PROMPT_BUDGET, FIXED_BYTES),
+        find_tool=FIND,
+        fixed_bytes=FIXED_BYTES,
+    )
     in_prompt = found = 0
     missed: list[str] = []
     for command in commands:
-        listed = big_index.select(
-            command.text, device_area=command.device_area, allowance=allowance
+        listed = big_index.tail_entities(
+            command.text,
+            overview=overview,
+            device_area=command.device_area,
+            allowance=tail_allowance(
+                DEFAULT_PROMPT_BUDGET, overview.stable_bytes + len(command.text)
+            ),
         )
-        if command.target in {entity.entity_id for entity in listed}:
+        if command.target in overview.listed_ids | {e.entity_id for e in listed}:
             in_prompt += 1
             continue
         # The model's first call passes the words that named the target.
@@ -158,13 +169,25 @@ def test_a_turn_gets_what_it_names_its_room_and_its_domains(
     assert names.index(garage_lights[-1]) < min(
         names.index(e.name) for e in listed if e.area == "Office"
     )
-    # Within the allowance, head included.
-    context = big_index.context(
-        text, device_area="Office", allowance=allowance, find_tool=FIND
+    # The stable overview: within the allowance, head included, and the same
+    # whatever was said.
+    overview = big_index.overview(
+        allowance=allowance, find_tool=FIND, fixed_bytes=FIXED_BYTES
     )
-    assert len(context.text) <= allowance
-    assert not context.complete
-    assert FIND in context.text
+    assert len(overview.text) <= allowance
+    assert not overview.complete
+    assert FIND in overview.text
+    assert "Coffee machine" not in overview.text
+    # The turn's tail has what the overview leaves out, the named one first.
+    budget = tail_allowance(DEFAULT_PROMPT_BUDGET, overview.stable_bytes + len(text))
+    tail = big_index.tail(
+        text, overview=overview, device_area="Office", allowance=budget
+    )
+    assert "Coffee machine" in tail
+    assert len(tail) <= budget
+    assert not {
+        e.entity_id for e in big_index.entities if e.name in tail.split("; ")
+    } & (overview.listed_ids)
 
 
 def test_recent_turns_keep_their_entities(big_index: HomeIndex) -> None:
@@ -182,12 +205,12 @@ def test_recent_turns_keep_their_entities(big_index: HomeIndex) -> None:
 def test_a_small_home_is_listed_whole() -> None:
     """When the home fits its share of the budget, all of it is listed."""
     index = index_of(50)
-    context = index.context(
-        "hello",
-        allowance=home_allowance(DEFAULT_PROMPT_BUDGET, FIXED_BYTES),
-        find_tool=FIND,
+    context = index.overview(
+        allowance=home_allowance(DEFAULT_PROMPT_BUDGET, FIXED_BYTES), find_tool=FIND
     )
     assert context.complete
+    tail = index.tail("the kitchen lights", overview=context, allowance=1000)
+    assert tail == ""
     assert context.listed == 50
     assert FIND not in context.text
     for entity in index.entities:
@@ -269,6 +292,15 @@ def system_prompt(request: RecordedRequest) -> str:
     return str(request.json["messages"][0]["content"])
 
 
+def home_text(request: RecordedRequest) -> str:
+    """What a request tells about the home: the system prompt and the tail.
+
+    The tail of a turn travels in front of the person's last words.
+    """
+    users = [m for m in request.json["messages"] if m["role"] == "user"]
+    return system_prompt(request) + "\n" + str(users[-1]["content"])
+
+
 def tool_names(request: RecordedRequest) -> list[str]:
     """The tools offered in a chat completions request."""
     return [tool["function"]["name"] for tool in request.json.get("tools", [])]
@@ -287,15 +319,17 @@ async def test_a_2000_entity_home_fits_the_default_budget(
     assert speech(result) == "It is 21 degrees."
     (request,) = llm_server.requests_to(CHAT)
     assert len(request.body) / 4 <= DEFAULT_PROMPT_BUDGET
-    prompt = system_prompt(request)
+    prompt = home_text(request)
     assert "Kitchen temperature" in prompt
     # The satellite's room.
     assert "Office (Study):" in prompt
     # No YAML, and nothing like all of the home.
     assert "names:" not in prompt
     assert "Wine Cellar lamp" not in prompt
-    # Every temperature sensor (the request talks about temperature).
-    assert "Wine Cellar temperature" in prompt
+    # The tail is small: the rest of the home's temperature sensors are a
+    # search away, so that nearly all of the request stays a cached prefix.
+    assert "Wine Cellar temperature" not in prompt
+    assert "Wine Cellar temperature" not in system_prompt(request)
     assert FIND in tool_names(request)
     assert "homeassistant__GetLiveContext" in tool_names(request)
 
@@ -315,7 +349,7 @@ async def test_the_model_finds_what_the_overview_left_out(
     )
     assert speech(result) == "The wine cellar lamp is off."
     first, second = llm_server.requests_to(CHAT)
-    assert "Wine Cellar lamp" not in system_prompt(first)
+    assert "Wine Cellar lamp" not in home_text(first)
     (answer,) = [m for m in second.json["messages"] if m["role"] == "tool"]
     assert '"name": "Wine Cellar lamp"' in answer["content"]
     assert '"state": "off"' in answer["content"]
@@ -351,7 +385,7 @@ async def test_a_follow_up_keeps_what_the_last_turn_named(
         device_id=generated.satellites["Office"],
     )
     _first, second = llm_server.requests_to(CHAT)
-    assert "Wine Cellar lamp" in system_prompt(second)
+    assert "Wine Cellar lamp" in home_text(second)
 
 
 async def test_a_small_home_is_sent_whole_without_the_search(
@@ -398,7 +432,7 @@ async def test_a_small_budget_lists_only_what_the_turn_names(
     llm_server.script(Reply(text="On."))
     await ask(hass, "turn on the coffee machine")
     (request,) = llm_server.requests_to(CHAT)
-    prompt = system_prompt(request)
+    prompt = home_text(request)
     assert "Coffee machine" in prompt
     assert FIND in tool_names(request)
 
@@ -505,7 +539,13 @@ async def test_other_apis_are_merged_as_home_assistant_merges_them(
     prompt = system_prompt(request)
     assert "Kitchen:\n- light: Kitchen lights" in prompt
     assert "Other." in prompt
-    assert "assist__intent__HassTurnOn" in tool_names(request)
+    # Home Assistant 2026.10 prefixes every merged tool with its API's id;
+    # 2026.11 only tools whose names collide. Either way Assist's are there.
+    names = tool_names(request)
+    if HA_VERSION >= "2026.11.0":
+        assert "intent__HassTurnOn" in names
+    else:
+        assert "assist__intent__HassTurnOn" in names
 
 
 async def test_an_entity_takes_its_devices_area(

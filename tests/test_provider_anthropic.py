@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anthropic
 import httpx
 import pytest
 
@@ -32,6 +33,7 @@ from custom_components.confidant.providers import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
+    UsageDelta,
     UserMessage,
 )
 from custom_components.confidant.providers.anthropic import AnthropicProvider
@@ -41,7 +43,7 @@ from .llm_server import LLMServer, Reply, ToolCallStep
 from .protocols.anthropic import SIGNATURE
 
 API_KEY = "sk-ant-test"
-MODEL = "claude-sonnet-4-5"
+MODEL = "claude-haiku-4-5"
 MESSAGES_PATH = "/v1/messages"
 
 LIGHT_TOOL = ToolSpec(
@@ -75,7 +77,13 @@ def ask(text: str = "Hello", **kwargs: Any) -> ProviderRequest:
 
 async def collect(provider: AnthropicProvider, request: ProviderRequest) -> list[Delta]:
     """Every delta of one answer."""
-    return [delta async for delta in provider.async_stream(request)]
+    # What the person hears and the tools the model calls; usage has tests
+    # of its own (test_prompt_cache.py).
+    return [
+        delta
+        async for delta in provider.async_stream(request)
+        if not isinstance(delta, UsageDelta)
+    ]
 
 
 async def collect_until_error(
@@ -108,6 +116,20 @@ def calls_of(deltas: list[Delta]) -> list[ToolCall]:
 def lowered(headers: dict[str, str]) -> dict[str, str]:
     """Headers with lower-case names (HTTP names are case-insensitive)."""
     return {name.lower(): value for name, value in headers.items()}
+
+
+def assert_key_sent(headers: dict[str, str]) -> None:
+    """The API key went in the header this SDK version uses, and only there.
+
+    anthropic 0.x sends it as x-api-key; anthropic 2 (Home Assistant 2026.11)
+    as a bearer token.
+    """
+    if int(anthropic.__version__.split(".", 1)[0]) >= 2:
+        assert headers["authorization"] == f"Bearer {API_KEY}"
+        assert "x-api-key" not in headers
+    else:
+        assert headers["x-api-key"] == API_KEY
+        assert "authorization" not in headers
 
 
 def sent(llm_server: LLMServer, number: int = 0) -> dict[str, Any]:
@@ -451,7 +473,7 @@ async def test_list_models(provider: AnthropicProvider, llm_server: LLMServer) -
     ]
     (request,) = llm_server.requests_to("/v1/models")
     headers = lowered(request.headers)
-    assert headers["x-api-key"] == API_KEY
+    assert_key_sent(headers)
     assert "anthropic-version" in headers
 
 
@@ -473,7 +495,7 @@ async def test_is_local(client: httpx.AsyncClient) -> None:
 async def test_request_headers_system_and_tools(
     provider: AnthropicProvider, llm_server: LLMServer
 ) -> None:
-    """The key goes in x-api-key; the system prompt and the tool list end in cache breakpoints."""
+    """The key goes in the SDK's header; the system prompt and the tool list end in cache breakpoints."""
     llm_server.script(Reply(text="Hi."))
     await collect(
         provider,
@@ -487,14 +509,14 @@ async def test_request_headers_system_and_tools(
     )
     request = llm_server.requests_to(MESSAGES_PATH)[0]
     headers = lowered(request.headers)
-    assert headers["x-api-key"] == API_KEY
+    assert_key_sent(headers)
     assert "anthropic-version" in headers
-    assert "authorization" not in headers
     body = request.json
     assert body["model"] == MODEL
     assert body["stream"] is True
     assert body["max_tokens"] == 300
-    assert body["temperature"] == 0.5
+    # The Messages API of anthropic 2 takes no temperature; none is sent.
+    assert "temperature" not in body
     assert body["metadata"] == {"user_id": "conv-1"}
     assert "thinking" not in body
     assert body["system"] == [
@@ -597,6 +619,8 @@ async def test_request_two_round_history(
                     "id": "call_other_3",
                     "name": "HassTurnOn",
                     "input": {"name": "Porch"},
+                    # The end of what the next turn repeats: a breakpoint.
+                    "cache_control": {"type": "ephemeral"},
                 },
             ],
         },
@@ -667,7 +691,7 @@ async def test_request_image(
 async def test_request_thinking(
     provider: AnthropicProvider, llm_server: LLMServer
 ) -> None:
-    """A budget turns thinking on, raises max_tokens above it and drops temperature."""
+    """A budget turns thinking on and raises max_tokens above it; no temperature."""
     llm_server.script(Reply(text="Ok."), Reply(text="Ok."))
     await collect(
         provider,
@@ -682,7 +706,7 @@ async def test_request_thinking(
     assert "temperature" not in with_thinking
     assert "thinking" not in too_small
     assert too_small["max_tokens"] == 500
-    assert too_small["temperature"] == 0.3
+    assert "temperature" not in too_small
 
 
 async def test_thinking_kept_for_the_tool_loop(
@@ -754,7 +778,7 @@ async def test_thinking_off_when_the_tool_loop_has_no_thinking(
     body = sent(llm_server)
     assert "thinking" not in body
     assert body["max_tokens"] == 1024
-    assert body["temperature"] == 0.2
+    assert "temperature" not in body
     assert body["messages"][1]["content"] == [
         {
             "type": "tool_use",

@@ -33,6 +33,7 @@ from custom_components.confidant.providers import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
+    UsageDelta,
     UserMessage,
 )
 from custom_components.confidant.providers.ollama import OllamaProvider, _lines
@@ -64,7 +65,13 @@ def ask(text: str = "Turn on the kitchen lights", **kwargs: object) -> ProviderR
 async def collect(
     provider: OllamaProvider, request: ProviderRequest | None = None
 ) -> list[Delta]:
-    return [delta async for delta in provider.async_stream(request or ask())]
+    # What the person hears and the tools the model calls; usage has tests
+    # of its own (test_prompt_cache.py).
+    return [
+        delta
+        async for delta in provider.async_stream(request or ask())
+        if not isinstance(delta, UsageDelta)
+    ]
 
 
 async def collect_until_error(

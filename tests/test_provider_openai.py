@@ -30,6 +30,7 @@ from custom_components.confidant.providers import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
+    UsageDelta,
     UserMessage,
 )
 from custom_components.confidant.providers.openai import OpenAIProvider
@@ -64,7 +65,13 @@ def request(text: str = "Turn on the kitchen lights", **kwargs: Any) -> Provider
 async def collect(
     provider: OpenAIProvider, req: ProviderRequest | None = None
 ) -> list[Delta]:
-    return [delta async for delta in provider.async_stream(req or request())]
+    # What the person hears and the tools the model calls; usage has tests
+    # of its own (test_prompt_cache.py).
+    return [
+        delta
+        async for delta in provider.async_stream(req or request())
+        if not isinstance(delta, UsageDelta)
+    ]
 
 
 def texts(deltas: list[Delta]) -> list[str]:

@@ -58,6 +58,8 @@ from custom_components.confidant.privacy.retention import (
 from .conftest import AGENT_ID, Home, agent_subentry, ask, speech
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_confirmation import (  # noqa: F401 - the fixture is used by name
+    ASKS_UNLOCK,
+    DEVICE,
     QUESTION,
     Sensitive,
     ask_to_unlock,
@@ -286,16 +288,16 @@ async def test_local_first_and_confirmed_turns_are_kept_end_phrases_not(
 
     local = await ask(hass, "turn on the kitchen lights")
     asked = await ask_to_unlock(hass, llm_server)
-    assert speech(asked) == QUESTION
-    done = await ask(hass, "yes", asked.conversation_id)
+    assert speech(asked) == f"{QUESTION} {ASKS_UNLOCK}"
+    done = await ask(hass, "yes", asked.conversation_id, DEVICE)
     assert speech(done) == "Done."
-    await ask(hass, "thanks", asked.conversation_id)
+    await ask(hass, "thanks", asked.conversation_id, DEVICE)
 
     await flush(hass, freezer)
     turns = kept(hass_storage)
     assert [(t["text"], t["answer"], t["tools"]) for t in turns] == [
         ("turn on the kitchen lights", speech(local), ["HassTurnOn"]),
-        ("unlock the front door", QUESTION, ["intent__HassTurnOff"]),
+        ("unlock the front door", f"{QUESTION} {ASKS_UNLOCK}", ["intent__HassTurnOff"]),
         ("yes", "Done.", ["HassTurnOff"]),
     ]
     assert len(llm_server.requests_to(CHAT)) == 2

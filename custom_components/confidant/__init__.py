@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
@@ -13,6 +13,13 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
 from .home_context import async_track_home
+from .household_memory.store import (
+    FactStore,
+    async_remove_memory,
+    async_setup_memory,
+)
+from .local_handling import async_track_local_handling
+from .model_check import async_probe_entry
 from .privacy.ledger import Ledger, async_remove_ledger
 from .privacy.log_filter import install_content_log_filter
 from .privacy.retention import (
@@ -20,8 +27,10 @@ from .privacy.retention import (
     async_remove_transcripts,
     async_setup_transcripts,
 )
+from .prompt_speed_store import async_keep_prompt_speed, async_remove_prompt_speed
 from .provider_factory import async_create_provider
 from .providers import AuthenticationError, Provider, ProviderError
+from .providers.capabilities import ModelCapabilities
 from .repairs import async_check_models, async_clear_invalid_auth
 from .services import async_setup_services
 
@@ -39,6 +48,10 @@ class ConfidantRuntimeData:
     transcripts: TranscriptStore
     # Privacy: the ledger of what left the house (privacy/ledger.py) goes here.
     ledger: Ledger
+    # Facts the household asked to be remembered (household_memory/).
+    memory: FactStore
+    # What each model can do, as its server said (model_check.py).
+    capabilities: dict[str, ModelCapabilities] = field(default_factory=dict)
 
 
 type ConfidantConfigEntry = ConfigEntry[ConfidantRuntimeData]
@@ -55,6 +68,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
     # Transcripts first: expired turns are purged, and with retention off
     # deleted, even when the provider cannot be reached.
     transcripts = await async_setup_transcripts(hass, entry)
+    # Likewise, memory switched off is deleted before anything can fail.
+    memory = await async_setup_memory(hass, entry.entry_id, entry.options)
     install_content_log_filter()
     ledger = Ledger(hass, entry.entry_id)
     await ledger.async_load()
@@ -77,12 +92,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
     async_clear_invalid_auth(hass, entry)
     async_check_models(hass, entry, models)
     entry.runtime_data = ConfidantRuntimeData(
-        provider=provider, transcripts=transcripts, ledger=ledger
+        provider=provider, transcripts=transcripts, ledger=ledger, memory=memory
     )
     transcripts.async_start(entry)
+    # Tools, vision and context of each agent's model: repairs, budgets.
+    await async_probe_entry(hass, entry)
+    # How fast the server reads a prompt, as measured before (first_token.py).
+    await async_keep_prompt_speed(hass, entry, provider)
     # The index of the exposed home the agents describe (home_context.py).
     entry.async_on_unload(async_track_home(hass))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # A pipeline that lets Home Assistant act first bypasses the confirmation.
+    entry.async_on_unload(async_track_local_handling(hass))
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_update))
     return True
 
@@ -93,9 +114,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) -> None:
-    """Delete the entry's files: its transcripts and its ledger."""
+    """Delete the entry's files: transcripts, memory, ledger, prompt speed."""
     await async_remove_transcripts(hass, entry.entry_id)
+    await async_remove_memory(hass, entry.entry_id)
     await async_remove_ledger(hass, entry.entry_id)
+    await async_remove_prompt_speed(hass, entry.entry_id)
 
 
 async def _async_reload_on_update(

@@ -23,8 +23,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util.json import json_loads
 
 from . import ConfidantConfigEntry
+from .confirmation import ConfirmationGate
 from .const import DOMAIN, LOGGER, SUBENTRY_AI_TASK
 from .entity import ConfidantLLMEntity, ToolLoopLimitError
+from .memory import ContextKey
 from .providers import ProviderError
 
 # Tasks are answered as they come; nothing is polled.
@@ -99,6 +101,8 @@ def _task_error(key: str, detail: str = "") -> HomeAssistantError:
 class ConfidantTaskEntity(ai_task.AITaskEntity, ConfidantLLMEntity):
     """Generates data (text or a structure) from instructions and images."""
 
+    # Data, not speech: JSON answers are what a structured task asks for.
+    speaks_answers = False
     _attr_supported_features = (
         ai_task.AITaskEntityFeature.GENERATE_DATA
         | ai_task.AITaskEntityFeature.SUPPORT_ATTACHMENTS
@@ -127,6 +131,10 @@ class ConfidantTaskEntity(ai_task.AITaskEntity, ConfidantLLMEntity):
                     )
                 )
 
+        # No person is there to confirm: a sensitive call is held for good.
+        ConfirmationGate(self.hass).guard_tools(
+            ContextKey(chat_log.conversation_id, None, None), chat_log
+        )
         try:
             await self._async_run_turn(chat_log)
         except (ProviderError, ToolLoopLimitError) as err:

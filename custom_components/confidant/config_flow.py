@@ -46,10 +46,15 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from .capability_flow import async_suggested_budget, async_tool_warning
 from .const import (
     CONF_ALLOW_CLOUD_IMAGES,
     CONF_ALLOW_PROVIDER_STORAGE,
+    CONF_ALWAYS_ASK,
+    CONF_ASK_UNREADABLE,
+    CONF_CONFIRM_PIN,
     CONF_CONFIRM_SENSITIVE,
+    CONF_CONFIRM_WITHOUT_DEVICE,
     CONF_EXCLUDED_DEVICES,
     CONF_EXCLUDED_USERS,
     CONF_FOLLOW_UP,
@@ -58,6 +63,7 @@ from .const import (
     CONF_MAX_HISTORY_TURNS,
     CONF_MAX_TOKENS,
     CONF_MEMORY_MINUTES,
+    CONF_NO_CONFIRM_DEVICES,
     CONF_NUM_CTX,
     CONF_PROMPT_BUDGET,
     CONF_PROVIDER,
@@ -73,7 +79,9 @@ from .const import (
     CONF_VISION_MAX_WIDTH,
     DEFAULT_AGENT_NAME,
     DEFAULT_AI_TASK_NAME,
+    DEFAULT_ASK_UNREADABLE,
     DEFAULT_CONFIRM_SENSITIVE,
+    DEFAULT_CONFIRM_WITHOUT_DEVICE,
     DEFAULT_FOLLOW_UP,
     DEFAULT_KEEP_ALIVE,
     DEFAULT_LOCAL_FIRST,
@@ -106,11 +114,18 @@ from .const import (
     SUBENTRY_AI_TASK,
     SUBENTRY_CONVERSATION,
 )
+from .household_memory.options import (
+    DEFAULT_MEMORY_OPTIONS,
+    memory_error,
+    memory_fields,
+    switched_off,
+)
 from .messages import async_spoken_message
 from .provider_factory import async_create_provider
 from .providers import (
     AuthenticationError,
     BadRequestError,
+    MalformedResponseError,
     ModelNotFoundError,
     NotTheAPIError,
     ProviderError,
@@ -174,10 +189,11 @@ def _connection_error(kind: str, err: ProviderError) -> str:
     if isinstance(err, AuthenticationError):
         return "invalid_auth"
     # Listing names no model, so a 404 is the path; a page that is not JSON
-    # (the SDK fails on it: a plain ProviderError) is not the API either.
-    if isinstance(err, (NotTheAPIError, ModelNotFoundError, BadRequestError)) or (
-        type(err) is ProviderError
-    ):
+    # (the SDK fails on it: a malformed answer) is not the API either.
+    if isinstance(
+        err,
+        (NotTheAPIError, ModelNotFoundError, BadRequestError, MalformedResponseError),
+    ) or (type(err) is ProviderError):
         return NOT_THE_API_ERRORS[kind]
     if isinstance(err, (ServerError, RateLimitError)):
         return "server_error"
@@ -528,6 +544,7 @@ DEFAULT_PRIVACY_OPTIONS: dict[str, Any] = {
     CONF_ALLOW_PROVIDER_STORAGE: False,
     CONF_ALLOW_CLOUD_IMAGES: False,
     CONF_REDACT: False,
+    **DEFAULT_MEMORY_OPTIONS,
 }
 
 
@@ -558,6 +575,7 @@ async def _async_consent_schema(
             )
         ),
         probatio.Required(CONF_RETENTION_CONSENT, default=False): BooleanSelector(),
+        **memory_fields(),
         probatio.Optional(CONF_EXCLUDED_DEVICES): DeviceSelector(
             DeviceSelectorConfig(multiple=True)
         ),
@@ -606,6 +624,8 @@ def _consent_options(
     if options[CONF_RETENTION_DAYS] == 0:
         # Consent without retention means nothing; keep the record honest.
         options[CONF_RETENTION_CONSENT] = False
+    if (error := memory_error(options)) is not None:
+        return options, error
     if local:
         # Nothing leaves the house: these cloud choices do not apply.
         options[CONF_ALLOW_PROVIDER_STORAGE] = False
@@ -633,9 +653,11 @@ class PrivacyOptionsFlow(OptionsFlow):
             options, error = _consent_options(user_input, local=local)
             if error is None:
                 was_keeping = int(entry.options.get(CONF_RETENTION_DAYS, 0)) > 0
+                self._pending = options
                 if was_keeping and options[CONF_RETENTION_DAYS] == 0:
-                    self._pending = options
                     return await self.async_step_confirm_delete()
+                if switched_off(entry.options, options):
+                    return await self.async_step_confirm_forget_memory()
                 return self.async_create_entry(data=options)
             errors["base"] = error
         return self.async_show_form(
@@ -656,10 +678,27 @@ class PrivacyOptionsFlow(OptionsFlow):
         """Retention is being switched off: say that the kept transcripts go."""
         if user_input is not None:
             if user_input.get("confirm"):
+                if switched_off(self.config_entry.options, self._pending):
+                    return await self.async_step_confirm_forget_memory()
                 return self.async_create_entry(data=self._pending)
             return self.async_abort(reason="retention_kept")
         return self.async_show_form(
             step_id="confirm_delete",
+            data_schema=probatio.Schema(
+                {probatio.Required("confirm", default=False): BooleanSelector()}
+            ),
+        )
+
+    async def async_step_confirm_forget_memory(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Household memory is being switched off: say that every fact goes."""
+        if user_input is not None:
+            if user_input.get("confirm"):
+                return self.async_create_entry(data=self._pending)
+            return self.async_abort(reason="memory_kept")
+        return self.async_show_form(
+            step_id="confirm_forget_memory",
             data_schema=probatio.Schema(
                 {probatio.Required("confirm", default=False): BooleanSelector()}
             ),
@@ -758,6 +797,16 @@ class _ModelSubentryFlow(ConfigSubentryFlow):
         user_input[CONF_MODEL] = user_input[CONF_MODEL].strip()
         return user_input
 
+    async def _async_warn_before_saving(
+        self, user_input: dict[str, Any]
+    ) -> SubentryFlowResult | None:
+        """A step to show before saving, or None (agents: capability_flow.py)."""
+        return None
+
+    async def _async_suggested(self, current: dict[str, Any]) -> dict[str, Any]:
+        """Values a new one starts with that depend on the model."""
+        return {}
+
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
@@ -781,6 +830,10 @@ class _ModelSubentryFlow(ConfigSubentryFlow):
 
         if user_input is not None:
             user_input = self._clean(user_input)
+            if (
+                warning := await self._async_warn_before_saving(user_input)
+            ) is not None:
+                return warning
             if creating:
                 name = user_input.pop(CONF_NAME)
                 return self.async_create_entry(title=name, data=user_input)
@@ -798,6 +851,7 @@ class _ModelSubentryFlow(ConfigSubentryFlow):
                 CONF_NAME: unique_name(self.hass, self.DEFAULT_NAME, self.handler[1]),
                 **type(self).DEFAULTS(default_model(kind, models)),
             }
+            current |= await self._async_suggested(current)
         else:
             current = dict(self._get_reconfigure_subentry().data)
 
@@ -886,6 +940,22 @@ class ConversationSubentryFlow(_ModelSubentryFlow):
             probatio.Required(
                 CONF_CONFIRM_SENSITIVE, default=DEFAULT_CONFIRM_SENSITIVE
             ): BooleanSelector(),
+            # Who and what the confirmation covers (confirmation.py).
+            probatio.Optional(CONF_ALWAYS_ASK): EntitySelector(
+                EntitySelectorConfig(multiple=True)
+            ),
+            probatio.Required(
+                CONF_ASK_UNREADABLE, default=DEFAULT_ASK_UNREADABLE
+            ): BooleanSelector(),
+            probatio.Optional(CONF_NO_CONFIRM_DEVICES): DeviceSelector(
+                DeviceSelectorConfig(multiple=True)
+            ),
+            probatio.Required(
+                CONF_CONFIRM_WITHOUT_DEVICE, default=DEFAULT_CONFIRM_WITHOUT_DEVICE
+            ): BooleanSelector(),
+            probatio.Optional(CONF_CONFIRM_PIN): TextSelector(
+                TextSelectorConfig(type=TextSelectorType.PASSWORD)
+            ),
             # Cameras: another Confidant agent may look at the images (a
             # local vision model for a text model), shrunk to this width.
             probatio.Optional(CONF_VISION_AGENT): EntitySelector(
@@ -909,6 +979,35 @@ class ConversationSubentryFlow(_ModelSubentryFlow):
     ) -> SubentryFlowResult:
         """The agent's form."""
         return await self._async_step_options(user_input)
+
+    # What the server says of the model (capability_flow.py).
+    _tools_warned = False
+    _pending: dict[str, Any] | None = None
+
+    async def _async_warn_before_saving(
+        self, user_input: dict[str, Any]
+    ) -> SubentryFlowResult | None:
+        """Warn once when the agent would control the home without tools."""
+        if self._tools_warned:
+            return None
+        placeholders = await async_tool_warning(self._get_entry(), user_input)
+        if placeholders is None:
+            return None
+        self._pending = user_input
+        return self.async_show_form(
+            step_id="no_tools", description_placeholders=placeholders
+        )
+
+    async def async_step_no_tools(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Saved as chosen once the person read the warning."""
+        self._tools_warned = True
+        return await self._async_step_options(self._pending)
+
+    async def _async_suggested(self, current: dict[str, Any]) -> dict[str, Any]:
+        budget = await async_suggested_budget(self._get_entry(), current)
+        return {} if budget is None else {CONF_PROMPT_BUDGET: budget}
 
 
 class AITaskSubentryFlow(_ModelSubentryFlow):

@@ -41,6 +41,9 @@ CONF_EXCLUDED_USERS: Final = "excluded_users"
 CONF_ALLOW_PROVIDER_STORAGE: Final = "allow_provider_storage"
 CONF_ALLOW_CLOUD_IMAGES: Final = "allow_cloud_images"
 CONF_REDACT: Final = "redact"
+# Household memory ("remember that ..."): off unless switched on with consent.
+CONF_HOUSEHOLD_MEMORY: Final = "household_memory"
+CONF_HOUSEHOLD_MEMORY_CONSENT: Final = "household_memory_consent"
 
 DEFAULT_RETENTION_DAYS: Final = 0
 MAX_RETENTION_DAYS: Final = 365
@@ -60,6 +63,16 @@ DEFAULT_MEMORY_MINUTES: Final = 5
 DEFAULT_MAX_HISTORY_TURNS: Final = 10
 DEFAULT_LOCAL_FIRST: Final = True
 DEFAULT_CONFIRM_SENSITIVE: Final = True
+
+# Who and what the confirmation of sensitive actions covers (confirmation.py).
+CONF_ALWAYS_ASK: Final = "always_ask"  # entities and scripts that always ask
+CONF_ASK_UNREADABLE: Final = "ask_unreadable"  # tools whose effect cannot be read
+CONF_NO_CONFIRM_DEVICES: Final = "no_confirm_devices"  # e.g. a doorbell satellite
+CONF_CONFIRM_WITHOUT_DEVICE: Final = "confirm_without_device"  # automations, app
+CONF_CONFIRM_PIN: Final = "confirm_pin"  # spoken PIN, never sent to a model
+
+DEFAULT_ASK_UNREADABLE: Final = True
+DEFAULT_CONFIRM_WITHOUT_DEVICE: Final = False
 
 # The most the agent sends the model in one request, in estimated tokens:
 # instructions, the home, tools, history and the question together. The
@@ -102,12 +115,15 @@ DEFAULT_AI_TASK_NAME: Final = "Confidant AI Task"
 DEFAULT_MAX_TOKENS: Final = 1024
 DEFAULT_TEMPERATURE: Final = 0.6
 DEFAULT_TIMEOUT: Final = 30.0
+# A turn (requests, tool calls and follow-up requests together) may take this
+# many times the agent's timeout; then the person hears that it took too long.
+TURN_DEADLINE_FACTOR: Final = 2
 # Servers that cannot list their models usually accept any name.
 FALLBACK_MODEL: Final = "local-model"
 # The model a new agent starts with when the provider lists it.
 PREFERRED_MODELS: Final = {
     PROVIDER_OPENAI: ("gpt-5-mini", "gpt-4.1-mini", "gpt-4o-mini"),
-    PROVIDER_ANTHROPIC: ("claude-haiku-4-5", "claude-sonnet-4-5"),
+    PROVIDER_ANTHROPIC: ("claude-haiku-5-5", "claude-haiku-4-5", "claude-sonnet-4-6"),
     PROVIDER_OLLAMA: ("qwen3:8b", "llama3.2:3b", "llama3.1:8b"),
     PROVIDER_OPENAI_COMPATIBLE: (),
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -9,39 +11,63 @@ from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_LLM_HASS_API, CONF_PROMPT, MATCH_ALL
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import ConfidantConfigEntry, home_context
-from .confirmation import ConfirmationGate
+from .answer_guard import clean_text
+from .confirmation import ConfirmationGate, GatePolicy, TurnEnd
 from .const import (
     CONF_CONFIRM_SENSITIVE,
     CONF_FOLLOW_UP,
     CONF_LOCAL_FIRST,
     CONF_MAX_HISTORY_TURNS,
     CONF_MEMORY_MINUTES,
-    CONF_PROMPT_BUDGET,
+    CONF_TIMEOUT,
     DEFAULT_CONFIRM_SENSITIVE,
     DEFAULT_FOLLOW_UP,
     DEFAULT_LOCAL_FIRST,
     DEFAULT_MAX_HISTORY_TURNS,
     DEFAULT_MEMORY_MINUTES,
-    DEFAULT_PROMPT_BUDGET,
+    DEFAULT_TIMEOUT,
     DOMAIN,
     FOLLOW_UP_ALWAYS,
     FOLLOW_UP_QUESTION,
+    LOGGER,
     SUBENTRY_CONVERSATION,
+    TURN_DEADLINE_FACTOR,
 )
 from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
+from .first_token import turn_allowance
 from .forget_phrases import ForgetRequest, forget_request
+from .household_memory import prompt as memory_prompt
+from .household_memory.phrases import memory_request
+from .household_memory.requests import async_answer as async_answer_memory
+from .household_memory.tool import offer_memory_search
+from .household_words import HouseholdWords, async_household_words
 from .memory import ContextKey, ShortTermMemory
 from .messages import async_spoken_message
+from .model_check import prompt_budget
 from .phrases import is_end_phrase, is_question
+from .privacy.gate import PrivacyPolicy
 from .providers import (
     AssistantMessage,
+    MalformedResponseError,
     Message,
     ProviderError,
+    ProviderTimeoutError,
+    ToolResultMessage,
     UserMessage,
+)
+from .providers.server_message import spoken_error
+
+# Home Assistant 2026.11 refuses a second concurrent turn of a conversation
+# with ConversationBusyError; earlier versions have no such error.
+_CONVERSATION_BUSY_ERRORS: tuple[type[Exception], ...] = tuple(
+    error
+    for error in (getattr(conversation, "ConversationBusyError", None),)
+    if error is not None
 )
 
 
@@ -81,6 +107,36 @@ def _model_response(
     return response
 
 
+class UnexpectedError(ProviderError):
+    """Something no one planned for failed during the turn (a bug, a tool)."""
+
+    translation_key = "unexpected_error"
+
+
+def _answered_calls_only(messages: list[Message]) -> list[Message]:
+    """Drop tool calls without results and results without calls.
+
+    A turn cut short (a deadline, a dropped stream) can leave a call whose
+    result never came; a provider would refuse the next request of the
+    conversation for it.
+    """
+    results = {m.call_id for m in messages if isinstance(m, ToolResultMessage)}
+    calls: set[str] = set()
+    kept: list[Message] = []
+    for message in messages:
+        if isinstance(message, AssistantMessage) and message.tool_calls:
+            answered = tuple(c for c in message.tool_calls if c.id in results)
+            calls.update(call.id for call in answered)
+            if not answered and not message.text:
+                continue
+            kept.append(AssistantMessage(message.text, answered))
+        elif not (
+            isinstance(message, ToolResultMessage) and message.call_id not in calls
+        ):
+            kept.append(message)
+    return kept
+
+
 class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLMEntity):
     """A Confidant agent, one per conversation subentry.
 
@@ -103,6 +159,8 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         # Created once the entity has a Home Assistant to schedule expiry with.
         self.memory: ShortTermMemory
         self.confirmations: ConfirmationGate
+        # The stable overview of the home the agent's requests carry.
+        self._overview: home_context.HomeContext | None = None
 
     @property
     def supported_languages(self) -> list[str] | Literal["*"]:
@@ -113,12 +171,52 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         """Start with an empty memory."""
         await super().async_added_to_hass()
         self.memory = ShortTermMemory(self.hass)
-        self.confirmations = ConfirmationGate(self.hass)
+        self.confirmations = ConfirmationGate(
+            self.hass, GatePolicy.from_options(self.subentry.data)
+        )
 
     async def async_will_remove_from_hass(self) -> None:
         """Forget every open conversation."""
         self.memory.forget_all()
         await super().async_will_remove_from_hass()
+
+    async def async_process(
+        self, user_input: conversation.ConversationInput
+    ) -> conversation.ConversationResult:
+        """Answer; changes of ownership and overlapping turns get a real answer.
+
+        From Home Assistant 2026.11 a conversation belongs to the user who
+        started it, and another user's turn in it is refused before the agent
+        runs (Home Assistant would say only "Unauthorized"): the person asked
+        something, so they get an answer, in a conversation of their own,
+        never seeing the other person's. A second turn of a conversation that
+        is still answering is refused too ("busy"): it gets a translated
+        sentence instead of Home Assistant's English error.
+        """
+        try:
+            return await super().async_process(user_input)
+        except Unauthorized:
+            LOGGER.debug(
+                "%s: the conversation belongs to another user, starting a new one",
+                self.entity_id,
+            )
+            return await super().async_process(
+                replace(user_input, conversation_id=None)
+            )
+        except _CONVERSATION_BUSY_ERRORS:
+            LOGGER.debug("%s: a turn of this conversation is running", self.entity_id)
+            return await self._async_refusal(user_input, "conversation_busy")
+
+    async def _async_refusal(
+        self, user_input: conversation.ConversationInput, key: str
+    ) -> conversation.ConversationResult:
+        """A translated error answer given before the turn reached the model."""
+        speech = await async_spoken_message(self.hass, user_input.language, key)
+        response = intent.IntentResponse(language=user_input.language)
+        response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
+        return conversation.ConversationResult(
+            response=response, conversation_id=user_input.conversation_id
+        )
 
     def _option(self, key: str, default: Any) -> Any:
         return self.subentry.data.get(key, default)
@@ -130,7 +228,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         )
         self.memory.remember(
             key,
-            turn,
+            tuple(_answered_calls_only(list(turn))),
             timedelta(
                 minutes=float(self._option(CONF_MEMORY_MINUTES, DEFAULT_MEMORY_MINUTES))
             ),
@@ -235,30 +333,58 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         speech = await async_spoken_message(self.hass, user_input.language, message)
         return self._say(user_input, chat_log, speech, keep_listening=False)
 
-    async def _async_handle_message(
+    async def _async_answer_without_model(
         self,
         user_input: conversation.ConversationInput,
         chat_log: conversation.ChatLog,
-    ) -> conversation.ConversationResult:
-        """Answer one thing the person said."""
-        key = ContextKey(
-            conversation_id=chat_log.conversation_id,
-            device_id=user_input.device_id or user_input.satellite_id,
-            user_id=user_input.context.user_id,
-        )
-        language = user_input.language
+        key: ContextKey,
+        pin_heard: bool | None,
+    ) -> conversation.ConversationResult | None:
+        """What Confidant or Home Assistant answers before any model request.
 
-        if is_end_phrase(user_input.text, language):
+        End phrases, sentence triggers, forgetting, household memory, the
+        answer to a confirmation question and, with local-first, Home
+        Assistant's own intents; None when the turn is for the model.
+        """
+        language = user_input.language
+        household: HouseholdWords | None = None
+        if is_end_phrase(user_input.text, language) and not (
+            household := await async_household_words(self.hass, user_input)
+        ):
             self.memory.forget(key)
             self.confirmations.forget(key)
             speech = await async_spoken_message(self.hass, language, "goodbye")
             return self._say(user_input, chat_log, speech, keep_listening=False)
 
+        if household is HouseholdWords.SENTENCE_TRIGGER and (
+            answer := await conversation.async_handle_sentence_triggers(
+                self.hass, user_input, chat_log
+            )
+        ):
+            # An automation listens for exactly these words ("good night").
+            return self._answer(user_input, chat_log, key, answer)
+
         if (request := forget_request(user_input.text, language)) is not None:
             return await self._async_forget(user_input, chat_log, key, request)
 
+        if (asked := memory_request(user_input.text, language)) is not None:
+            # Household memory: answered by Confidant from the person's own
+            # words, never kept in the context or a transcript.
+            self.confirmations.forget(key)
+            speech = await async_answer_memory(
+                self.hass,
+                self.entry.runtime_data.memory,
+                asked,
+                language=language,
+                user_id=key.user_id,
+                device_id=key.device_id,
+            )
+            return self._say(user_input, chat_log, speech, keep_listening=False)
+
         if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE) and (
-            outcome := await self.confirmations.async_answer(key, user_input)
+            outcome := await self.confirmations.async_answer(
+                key, user_input, pin_heard=pin_heard
+            )
         ):
             return self._answer(
                 user_input, chat_log, key, outcome.speech, outcome.response
@@ -281,29 +407,78 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             ):
                 speech = local.speech.get("plain", {}).get("speech", "")
                 return self._answer(user_input, chat_log, key, speech, local)
+        return None
 
-        options = self.subentry.data
+    async def _async_handle_message(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+    ) -> conversation.ConversationResult:
+        """Answer one thing the person said."""
+        # A lone surrogate (a script can send one) fails every encoder later.
+        if (text := clean_text(user_input.text)) != user_input.text:
+            user_input = replace(user_input, text=text)
+        key = ContextKey(
+            conversation_id=chat_log.conversation_id,
+            device_id=user_input.device_id or user_input.satellite_id,
+            user_id=user_input.context.user_id,
+        )
+        language = user_input.language
+        # A spoken PIN goes no further than the confirmation gate.
+        user_input, pin_heard = self.confirmations.scrub_pin(user_input, chat_log)
+
+        if (
+            answered := await self._async_answer_without_model(
+                user_input, chat_log, key, pin_heard
+            )
+        ) is not None:
+            return answered
+
         history = self.memory.recall(
             key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
         )
-        try:
-            await chat_log.async_provide_llm_data(
-                user_input.as_llm_context(DOMAIN),
-                self._llm_api(user_input, history),
-                options.get(CONF_PROMPT),
-                user_input.extra_system_prompt,
-            )
-        except conversation.ConverseError as err:
-            return err.as_conversation_result()
+        facts, unlisted = self._household_facts(key, user_input.text, history)
+        llm_api = self._llm_api()
+        # Facts without room in the prompt are found with a search tool.
+        with offer_memory_search(
+            self.entry.runtime_data.memory, key.user_id, wanted=unlisted
+        ):
+            refusal = await self._async_provide_llm_data(user_input, chat_log, llm_api)
+        if refusal is not None:
+            return refusal
+        tail = self._home_tail(user_input, llm_api, [*facts, *history])
 
         if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
             self.confirmations.guard_tools(key, chat_log)
         turn_start = len(chat_log.content) - 1
         error_result: conversation.ConversationResult | None = None
+        held: TurnEnd | None = None
         try:
-            await self._async_run_turn(chat_log, history, turn_start)
+            await self._async_run_bounded_turn(
+                chat_log, [*facts, *history], turn_start, language, tail
+            )
+            if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
+                # Held actions: Confidant asks, in its own words, last.
+                held = await self.confirmations.async_end_turn(
+                    key, user_input, chat_log, self.entity_id
+                )
+            # After the question: a turn that holds actions ends with it.
+            await self._async_never_silent(chat_log, turn_start, language)
         except (ProviderError, ToolLoopLimitError) as err:
             error_result = await self._async_error_result(user_input, chat_log, err)
+        except Exception as err:  # noqa: BLE001 - a turn must always be answered
+            # A bug (ours or a library's) must not leave a satellite in
+            # silence or write the turn's words into a traceback: say where
+            # it happened, answer, and stay available.
+            LOGGER.error(
+                "%s failed unexpectedly: %s at %s",
+                self.entity_id,
+                type(err).__name__,
+                _where(err),
+            )
+            error_result = await self._async_error_result(
+                user_input, chat_log, UnexpectedError(type(err).__name__)
+            )
         finally:
             self._remember(
                 key, await chat_log_messages(self, chat_log.content[turn_start:])
@@ -315,6 +490,12 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             if isinstance(last, conversation.AssistantContent)
             else ""
         )
+        if held is not None:
+            speech = held.speech
+        elif error_result is None and not speech.strip():
+            # All the model wrote was machinery, held back (markup_filter.py):
+            # the person still hears an answer.
+            speech = await async_spoken_message(self.hass, language, "no_spoken_answer")
         self._keep_transcript(
             user_input,
             key,
@@ -331,28 +512,171 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         return conversation.ConversationResult(
             response=_model_response(chat_log, language, speech),
             conversation_id=chat_log.conversation_id,
-            continue_conversation=self._keep_listening(speech, language),
+            continue_conversation=(held is not None and held.keep_listening)
+            or self._keep_listening(speech, language),
         )
 
-    def _llm_api(
-        self, user_input: conversation.ConversationInput, history: list[Message]
-    ) -> str | list[str] | llm.API | None:
-        """The agent's LLM API for this turn: Assist with Confidant's overview."""
+    async def _async_provide_llm_data(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        llm_api: str | list[str] | llm.API | None,
+    ) -> conversation.ConversationResult | None:
+        """Give the chat log this turn's prompt and tools; a refusal if it cannot."""
+        # Home Assistant 2026.11 keeps the previous turn's LLM data (prompt
+        # and tools) when agent, user, device and API ids are unchanged. The
+        # overview is stable, but exposure or names may have changed since:
+        # provided anew each turn, byte-identical while nothing changed.
+        chat_log.llm_api = None
+        try:
+            await chat_log.async_provide_llm_data(
+                user_input.as_llm_context(DOMAIN),
+                llm_api,
+                self._option(CONF_PROMPT, None),
+                user_input.extra_system_prompt,
+            )
+        except conversation.ConverseError as err:
+            if not isinstance(err.__cause__, Unauthorized):
+                return err.as_conversation_result()
+        except Unauthorized:
+            pass
+        else:
+            return None
+        # An LLM API of this agent is for administrators only (Home Assistant
+        # 2026.11's "Home Assistant" API, alone or merged with others).
+        LOGGER.debug("%s: the agent's LLM API needs an administrator", self.entity_id)
+        language = user_input.language
+        speech = await async_spoken_message(self.hass, language, "llm_api_needs_admin")
+        response = intent.IntentResponse(language=language)
+        response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
+        return self._say(user_input, chat_log, speech, response, keep_listening=False)
+
+    def _household_facts(
+        self, key: ContextKey, text: str, history: list[Message]
+    ) -> tuple[list[Message], bool]:
+        """The household facts this speaker may hear, as the request carries them.
+
+        Right after the system prompt (household_memory/prompt.py), so the
+        request's stable prefix reaches past them while they do not change.
+        Also whether some of them had no room.
+        """
+        memory = self.entry.runtime_data.memory
+        if not memory.enabled or not (visible := memory.facts(key.user_id)):
+            return [], False
+        chosen = memory_prompt.select_facts(
+            visible,
+            [text, *home_context.history_texts(history)],
+            # The same budget as the home's: within the model's context.
+            prompt_budget(self.entry, self.subentry),
+        )
+        message = memory_prompt.facts_message(
+            chosen,
+            total=len(visible),
+            user_id=key.user_id,
+            # The gate masks words said, not system messages: facts are words
+            # said, so they are masked here as the gate would.
+            redact=PrivacyPolicy.from_options(
+                self.entry.options, local=self.entry.runtime_data.provider.is_local
+            ).redact
+            and not self.entry.runtime_data.provider.is_local,
+        )
+        return [message] if message is not None else [], len(chosen) < len(visible)
+
+    async def _async_run_bounded_turn(
+        self,
+        chat_log: conversation.ChatLog,
+        history: list[Message],
+        turn_start: int,
+        language: str,
+        tail: str = "",
+    ) -> None:
+        """Run the model's part of a turn under the whole-turn deadline.
+
+        Each request has the agent's timeout; the turn, with its tool calls
+        and follow-up requests, gets a few of them, and then an answer.
+        """
+        timeout = float(self._option(CONF_TIMEOUT, DEFAULT_TIMEOUT))
+        # A local server known to be slow may need longer for its first
+        # word (first_token.py).
+        deadline = timeout * TURN_DEADLINE_FACTOR + turn_allowance(
+            self.entry.runtime_data.provider, timeout
+        )
+        try:
+            async with asyncio.timeout(deadline):
+                await self._async_run_turn(
+                    chat_log, history, turn_start, language, tail=tail
+                )
+        except TimeoutError as err:
+            raise ProviderTimeoutError("turn took too long") from err
+
+    async def _async_never_silent(
+        self, chat_log: conversation.ChatLog, turn_start: int, language: str
+    ) -> None:
+        """Make sure the turn ends with words.
+
+        A model that ran tools and then said nothing gets "Done." (or "I
+        couldn't do that." when a tool failed) spoken for it; one that said
+        nothing at all (an empty, null or nameless answer) is an error.
+        """
+        last = chat_log.content[-1]
+        if (
+            isinstance(last, conversation.AssistantContent)
+            and (last.content or "").strip()
+        ):
+            return
+        results = [
+            content
+            for content in chat_log.content[turn_start:]
+            if isinstance(content, conversation.ToolResultContent)
+        ]
+        if not results:
+            raise MalformedResponseError("empty answer")
+        failed = any(result.result.error for result in results)
+        speech = await async_spoken_message(
+            self.hass, language, "action_failed" if failed else "action_done"
+        )
+        chat_log.async_add_assistant_content_without_tools(
+            conversation.AssistantContent(agent_id=self.entity_id, content=speech)
+        )
+
+    def _llm_api(self) -> str | list[str] | llm.API | None:
+        """The agent's LLM API: Assist with Confidant's stable overview."""
         prompt = self._option(CONF_PROMPT, None) or llm.DEFAULT_INSTRUCTIONS_PROMPT
         return home_context.async_assist_api(
             self.hass,
             self._option(CONF_LLM_HASS_API, None),
             home_context.Turn(
-                text=user_input.text,
-                history=home_context.history_texts(history),
-                budget_tokens=int(
-                    self._option(CONF_PROMPT_BUDGET, DEFAULT_PROMPT_BUDGET)
-                ),
-                other_bytes=len(prompt.encode())
-                + len((user_input.extra_system_prompt or "").encode())
-                + len(user_input.text.encode())
-                + sum(map(home_context.message_bytes, history)),
+                # The household's budget, within the model's real context.
+                budget_tokens=prompt_budget(self.entry, self.subentry),
+                other_bytes=len(prompt.encode()),
             ),
+        )
+
+    def _home_tail(
+        self,
+        user_input: conversation.ConversationInput,
+        llm_api: str | list[str] | llm.API | None,
+        history: list[Message],
+    ) -> str:
+        """What this utterance likely needs that the stable overview leaves out."""
+        # Home Assistant 2026.11 keeps a conversation's system prompt and
+        # tools between turns without asking the API again: then the
+        # overview of the turn that built them still holds.
+        if (overview := home_context.overview_of(llm_api)) is not None:
+            self._overview = overview
+        elif not self._option(CONF_LLM_HASS_API, None):
+            return ""
+        return home_context.async_turn_tail(
+            self.hass,
+            self._overview,
+            assistant=conversation.DOMAIN,
+            device_id=user_input.device_id,
+            text=user_input.text,
+            history=home_context.history_texts(history),
+            budget_tokens=prompt_budget(self.entry, self.subentry),
+            turn_bytes=len(user_input.text.encode())
+            + sum(map(home_context.message_bytes, history))
+            + memory_prompt.facts_bytes(history),
         )
 
     async def _async_error_result(
@@ -363,11 +687,27 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
     ) -> conversation.ConversationResult:
         """Speak a translated error, keep the turn in the log, stay available."""
         detail = self._report_failure(err, "answer")
+        key, placeholders = spoken_error(
+            err.translation_key,
+            detail,
+            err.server_message if isinstance(err, ProviderError) else "",
+        )
         speech = await async_spoken_message(
-            self.hass, user_input.language, err.translation_key, {"detail": detail}
+            self.hass, user_input.language, key, placeholders
         )
         response = intent.IntentResponse(language=user_input.language)
         response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
         # The spoken error enters the log so a follow-up ("try again") has the
         # person's words and what happened to them.
         return self._say(user_input, chat_log, speech, response, keep_listening=False)
+
+
+def _where(err: BaseException) -> str:
+    """The file and line an exception was raised at: no message, no values."""
+    traceback = err.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    if traceback is None:
+        return "unknown"
+    code = traceback.tb_frame.f_code
+    return f"{code.co_filename.rsplit('/', 1)[-1]}:{traceback.tb_lineno}"

@@ -2,8 +2,9 @@
 
 The download holds the entry's settings with the API key redacted, each
 agent's options with its instructions redacted, the ledger's counts, a few
-other counts (agents, open conversations, kept transcripts) and versions.
-No conversation text, no transcript and no tool result is ever included.
+other counts (agents, open conversations, kept transcripts, remembered
+facts) and versions. No conversation text, no transcript, no fact and no
+tool result is ever included.
 """
 
 from __future__ import annotations
@@ -24,14 +25,15 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from .const import CONF_PROVIDER, DOMAIN, SUBENTRY_CONVERSATION
+from .const import CONF_CONFIRM_PIN, CONF_PROVIDER, DOMAIN, SUBENTRY_CONVERSATION
+from .model_check import model_knowledge
 
 if TYPE_CHECKING:
     from . import ConfidantConfigEntry, ConfidantRuntimeData
 
 # The prompt is the household's own instructions, not conversation, but it
 # can name people and habits: it stays at home too.
-TO_REDACT = {CONF_API_KEY, CONF_PROMPT}
+TO_REDACT = {CONF_API_KEY, CONF_PROMPT, CONF_CONFIRM_PIN}
 REDACTED = "**REDACTED**"
 
 
@@ -67,11 +69,17 @@ async def async_get_config_entry_diagnostics(
         "provider": {
             "kind": entry.data.get(CONF_PROVIDER),
             "local": provider.is_local if provider is not None else None,
+            # What the server says its models can do, how fast it reads.
+            **model_knowledge(runtime),
         },
         "counts": {
             "agents": len(agents),
             "open_conversation_contexts": _open_contexts(hass, entry),
             "transcripts_kept": _transcripts_kept(runtime),
+            # Household memory: how many facts, never which.
+            "facts_remembered": len(runtime.memory.facts(everyone=True))
+            if runtime is not None
+            else None,
         },
         "ledger": {
             "today": None
@@ -80,6 +88,9 @@ async def async_get_config_entry_diagnostics(
                 "requests": today.requests,
                 "bytes": today.bytes,
                 "images": today.images,
+                "tokens": today.tokens,
+                "cached_tokens": today.cached_tokens,
+                "facts": today.facts,
                 "bytes_to_cloud": cloud_today.bytes,
             },
             "days": ledger.rows() if ledger is not None else [],

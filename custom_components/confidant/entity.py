@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -15,6 +15,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import llm
 from homeassistant.helpers.entity import Entity
 
+from .answer_guard import MAX_REASONING_CHARS, AnswerLimit, clean_text, clean_value
 from .const import (
     CONF_MAX_TOKENS,
     CONF_PROVIDER,
@@ -30,7 +31,11 @@ from .const import (
     PROVIDER_OPENAI,
     PROVIDER_OPTIONS,
 )
+from .first_token import answer_deadline, stream_with_first_token_deadline
+from .messages import async_spoken_message
+from .model_check import offers_tool
 from .privacy.gate import PrivacyPolicy, apply_policy
+from .prompt_cache import cache_key, usage_stats, with_tail
 from .providers import (
     AssistantMessage,
     AuthenticationError,
@@ -46,8 +51,10 @@ from .providers import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
+    UsageDelta,
     UserMessage,
 )
+from .providers.deadline import bounded_stream
 from .repairs import async_report_invalid_auth
 
 if TYPE_CHECKING:
@@ -124,7 +131,7 @@ async def chat_log_messages(
                         _read_images,
                         [(a.path, a.mime_type) for a in content.attachments],
                     )
-                messages.append(UserMessage(content.content, images))
+                messages.append(UserMessage(clean_text(content.content), images))
             case conversation.AssistantContent():
                 messages.append(
                     AssistantMessage(
@@ -148,24 +155,52 @@ async def chat_log_messages(
 
 
 async def _chat_log_deltas(
-    stream: AsyncIterator[Delta],
-) -> AsyncIterator[
+    stream: AsyncGenerator[Delta],
+    entity: Entity,
+    language: str,
+    chat_log: conversation.ChatLog | None = None,
+) -> AsyncGenerator[
     conversation.AssistantContentDeltaDict | conversation.ToolResultContentDeltaDict
 ]:
     """Turn provider deltas into chat log deltas, as they arrive.
 
     A tool call whose arguments could not be repaired is not executed: it is
     marked external and answered with a tool error, so the model sees what
-    went wrong and can call the tool again.
+    went wrong and can call the tool again. Usage goes to the conversation
+    trace, as Home Assistant's own agents put it there.
+
+    Text is made speakable (no lone surrogates or control characters) and an
+    answer longer than the limit is cut with a spoken note; the rest of the
+    stream is not read.
     """
     yield {"role": "assistant"}
     unusable: list[ToolCall] = []
+    limit = AnswerLimit()
+    reasoning = AnswerLimit(MAX_REASONING_CHARS)
     async for delta in stream:
         match delta:
             case TextDelta(text=text):
-                yield {"content": text}
+                if kept := limit.take(clean_text(text)):
+                    yield {"content": kept}
+                if limit.exceeded:
+                    # Not another byte of a runaway answer: close it now.
+                    await stream.aclose()
+                    note = await async_spoken_message(
+                        entity.hass, language, "answer_too_long"
+                    )
+                    yield {"content": f" … {note}"}
+                    return
             case ReasoningDelta(text=text):
-                yield {"thinking_content": text}
+                if kept := reasoning.take(clean_text(text)):
+                    yield {"thinking_content": kept}
+            case ToolCallDelta(call=call) if not call.name.strip():
+                # A call without a name can be neither run nor answered (some
+                # protocols match results by name): it is dropped, and an
+                # answer of nothing else is a malformed one.
+                continue
+            case UsageDelta(usage=usage):
+                if chat_log is not None:
+                    chat_log.async_trace(usage_stats(usage))
             case ToolCallDelta(call=call):
                 if call.invalid_arguments is not None:
                     unusable.append(call)
@@ -173,8 +208,8 @@ async def _chat_log_deltas(
                     "tool_calls": [
                         llm.ToolInput(
                             id=call.id,
-                            tool_name=call.name,
-                            tool_args=call.arguments,
+                            tool_name=clean_text(call.name),
+                            tool_args=clean_value(call.arguments),
                             external=call.invalid_arguments is not None,
                         )
                     ]
@@ -199,6 +234,8 @@ class ConfidantLLMEntity(Entity):
 
     _attr_has_entity_name = True
     _attr_name = None
+    # Whether this entity's answers are spoken (see ProviderRequest.spoken).
+    speaks_answers = True
 
     def __init__(self, entry: ConfidantConfigEntry, subentry: ConfigSubentry) -> None:
         """Describe the agent as a service device of its own."""
@@ -214,16 +251,18 @@ class ConfidantLLMEntity(Entity):
         )
 
     def _request(
-        self, chat_log: conversation.ChatLog, messages: list[Message]
+        self, chat_log: conversation.ChatLog, messages: list[Message], tail: str = ""
     ) -> ProviderRequest:
         tools: list[ToolSpec] = []
         if chat_log.llm_api:
             tools = [
                 tool_spec(tool, chat_log.llm_api.custom_serializer)
                 for tool in chat_log.llm_api.tools
+                # Not the camera to a model that cannot see (model_check.py).
+                if offers_tool(self.entry, self.subentry, tool.name)
             ]
         return self.provider_request(
-            messages, tools=tools, user=chat_log.conversation_id
+            messages, tools=tools, user=chat_log.conversation_id, tail=tail
         )
 
     def provider_request(
@@ -232,8 +271,13 @@ class ConfidantLLMEntity(Entity):
         *,
         tools: Sequence[ToolSpec] = (),
         user: str | None = None,
+        tail: str = "",
     ) -> ProviderRequest:
         """A request of this agent to its provider, through the privacy gate.
+
+        `tail` (the home context of this turn) goes in front of the words of
+        the last message the person said, after the gate: it is the home's
+        names, not what was said, and is never masked.
 
         Raises CloudImagesRefusedError when the messages carry an image and
         the household did not allow images to this cloud provider.
@@ -251,13 +295,15 @@ class ConfidantLLMEntity(Entity):
             provider_options["store"] = policy.allow_provider_storage
         return ProviderRequest(
             model=options.get(CONF_MODEL) or FALLBACK_MODEL,
-            messages=apply_policy(policy, messages),
+            messages=with_tail(apply_policy(policy, messages), tail),
             tools=tools,
             max_tokens=int(options.get(CONF_MAX_TOKENS, DEFAULT_MAX_TOKENS)),
             temperature=float(options.get(CONF_TEMPERATURE, DEFAULT_TEMPERATURE)),
             timeout=float(options.get(CONF_TIMEOUT, DEFAULT_TIMEOUT)),
             user=user,
+            cache_key=cache_key(self.subentry.subentry_id),
             options=provider_options,
+            spoken=self.speaks_answers,
         )
 
     def _report_failure(
@@ -269,8 +315,15 @@ class ConfidantLLMEntity(Entity):
         raises the repair that leads to signing in again.
         """
         detail = err.detail if isinstance(err, ProviderError) else ""
+        said = err.server_message if isinstance(err, ProviderError) else ""
         LOGGER.warning(
-            "%s could not %s: %s %s", self.entity_id, doing, err.translation_key, detail
+            "%s could not %s: %s %s%s",
+            self.entity_id,
+            doing,
+            err.translation_key,
+            detail,
+            # The server's own words, made safe (providers/server_message.py).
+            f"; the server said: {said}" if said else "",
         )
         if isinstance(err, AuthenticationError):
             async_report_invalid_auth(self.hass, self.entry)
@@ -281,19 +334,28 @@ class ConfidantLLMEntity(Entity):
         chat_log: conversation.ChatLog,
         history: list[Message] | None = None,
         turn_start: int | None = None,
+        language: str | None = None,
+        *,
+        tail: str = "",
     ) -> None:
         """Stream answers into the chat log and run tools until the model is done.
 
         With `history`, the request is the system prompt, those remembered
         messages and the chat log from `turn_start` on (this turn); without
-        it, the whole chat log.
+        it, the whole chat log. `tail` goes next to the person's words.
 
         Raises a ProviderError when the provider fails and ToolLoopLimitError
         when the model keeps calling tools.
         """
         token = running_agent.set(self)
         try:
-            await self._async_run_tool_loop(chat_log, history, turn_start)
+            await self._async_run_tool_loop(
+                chat_log,
+                history,
+                turn_start,
+                language or self.hass.config.language,
+                tail,
+            )
         finally:
             running_agent.reset(token)
 
@@ -302,6 +364,8 @@ class ConfidantLLMEntity(Entity):
         chat_log: conversation.ChatLog,
         history: list[Message] | None,
         turn_start: int | None,
+        language: str,
+        tail: str = "",
     ) -> None:
         provider = self.entry.runtime_data.provider
         for _ in range(MAX_TOOL_ITERATIONS):
@@ -313,11 +377,27 @@ class ConfidantLLMEntity(Entity):
                     *history,
                     *await chat_log_messages(self, chat_log.content[turn_start:]),
                 ]
-            request = self._request(chat_log, messages)
-            async for _content in chat_log.async_add_delta_content_stream(
-                self.entity_id, _chat_log_deltas(provider.async_stream(request))
-            ):
-                pass
-            if not chat_log.unresponded_tool_results:
+            request = self._request(chat_log, messages, tail)
+            answered = False
+            # The agent's timeout bounds the whole answer, not each read; a
+            # local model's wait for its first word may come on top of it.
+            stream = bounded_stream(
+                stream_with_first_token_deadline(provider, request),
+                answer_deadline(provider, request),
+            )
+            deltas = _chat_log_deltas(stream, self, language, chat_log)
+            try:
+                async for _content in chat_log.async_add_delta_content_stream(
+                    self.entity_id, deltas
+                ):
+                    answered = True
+            finally:
+                # When the chat log stops early (a tool raised), the streams
+                # and their connection are closed now, not when collected.
+                await deltas.aclose()
+                await stream.aclose()
+            # A model that answers tool results with nothing has finished
+            # (asking again would only repeat that); the agent speaks for it.
+            if not answered or not chat_log.unresponded_tool_results:
                 return
         raise ToolLoopLimitError

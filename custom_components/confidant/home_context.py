@@ -7,12 +7,12 @@ is 150 kB in every request, which no 8k-token local model can read and which
 a cloud model bills on every turn; rendering that YAML is also the slowest
 part of preparing a turn.
 
-Confidant replaces that one part and keeps the rest of the Assist API. For
-each turn it hands `ChatLog.async_provide_llm_data` an `llm.API` object of
-its own (`TurnAssistAPI`) with the Assist API's id and name, so every tool
-keeps its name and nothing changes for other agents. It collects the tools
-and prompts of every integration's `llm` platform as Home Assistant's Assist
-API does, except that from the `homeassistant` platform it takes only the
+Confidant replaces that one part and keeps the rest of the Assist API. It
+hands `ChatLog.async_provide_llm_data` an `llm.API` object of its own
+(`TurnAssistAPI`) with the Assist API's id and name, so every tool keeps its
+name and nothing changes for other agents. It collects the tools and prompts
+of every integration's `llm` platform as Home Assistant's Assist API does,
+except that from the `homeassistant` platform it takes only the
 live-context tool: the YAML overview becomes Confidant's compact rendering,
 
     Kitchen:
@@ -22,15 +22,21 @@ live-context tool: the YAML overview becomes Confidant's compact rendering,
 names, aliases, the area (with its aliases) and the domain, a device class
 only where the name does not say it, and no YAML keys.
 
-The whole home is listed when it takes at most a quarter of the agent's
-prompt budget (and fits what the budget leaves): the rest of the budget
-belongs to the conversation and the tool results of the turn, which travel
-in the same requests. A larger home gets what the turn most likely needs,
-most likely first: the entities named in the request, those named in recent
-turns, the areas the request mentions, the satellite's area and the domains
-the request talks about; with it comes `confidant__find_entities` (llm.py),
-which finds any other exposed entity by name, area or domain, so nothing
-exposed becomes unreachable.
+A request is built to be cached (prompt_cache.py). Its **stable prefix** -
+instructions, tools and this overview - depends only on the home and the
+agent's options, never on what was said, the time or a state, so it is
+byte-identical in every request of the agent while the home does not change,
+and providers reuse it (OpenAI and Anthropic bill it at a tenth, a local
+server does not evaluate it again). The whole home is listed when it takes
+at most a quarter of the prompt budget (and fits what the budget leaves);
+otherwise the overview is the areas, the counts per domain, the pointer to
+`confidant__find_entities` (llm.py, offered whenever the overview is
+partial) and a short list of the most named domains. What a turn most
+likely needs beyond that - the entities it names or the last turns named,
+the areas it mentions, the satellite's area, the kinds of device it (or the
+turn before) talks about - is the turn's **tail** (`async_turn_tail`), a
+small share of the budget that travels after the remembered turns, in front
+of the person's words.
 
 Why not let Home Assistant render its YAML and replace it in the system
 message: rendering the YAML of every exposed entity takes longer than the
@@ -85,12 +91,27 @@ from .providers import AssistantMessage, Message, ToolResultMessage, UserMessage
 
 # About four bytes of English or JSON make a token.
 BYTES_PER_TOKEN: Final = 4
-# The share of the prompt budget the home may take when it is listed whole.
+# The share of the prompt budget the stable overview of the home may take
+# when it lists the whole home.
 HOME_SHARE: Final = 0.25
+# ... and when only part of the home fits: then most of what a turn needs
+# comes in its tail or from the search, and a shorter prefix costs less on
+# every turn (cached input is billed too, at a tenth) and in every first turn.
+PARTIAL_SHARE: Final = 0.06
+# The share of the budget kept free of the stable overview for what changes
+# from turn to turn: the remembered turns, the tail, the question, tool results.
+TURN_RESERVE_SHARE: Final = 0.35
+# The share of the budget the per-turn tail may take at most. Small, so that
+# from the second turn on nearly all of a request is a prefix a provider has
+# cached (the tail is fresh input in every request).
+TAIL_SHARE: Final = 0.03
 # JSON framing of a request: keys, quotes, the model name and options.
 REQUEST_FRAMING_BYTES: Final = 600
 # The score of an entity the request names: listed whatever the allowance.
 NAMED: Final = 100
+# The least score a turn's tail lists: a room the turn names, not just the
+# satellite's room or a kind of device somewhere in the home.
+TAIL_MIN_SCORE: Final = 40
 # What the search tool returns at most.
 SEARCH_LIMIT: Final = 10
 
@@ -110,11 +131,40 @@ COMPLETE_HEADER: Final = (
     "names separated by '; ', aliases in parentheses, device class in brackets."
 )
 PARTIAL_HEADER: Final = (
-    "Static context: part of this home, {listed} of its {total} devices: the "
-    "ones this request most likely needs, by area, one line per domain: names "
-    "separated by '; ', aliases in parentheses, device class in brackets. "
-    "Any other device is found with {find_tool} (by name, area or domain): "
-    "call it before saying a device does not exist, and use the names it gives."
+    "Static context: part of this home, {listed} of its {total} devices, by "
+    "area, one line per domain: names separated by '; ', aliases in "
+    "parentheses, device class in brackets. A request may come with more "
+    "devices it likely concerns. Any other device is found with {find_tool} "
+    "(by name, area or domain): call it before saying a device does not "
+    "exist, and use the names it gives."
+)
+TAIL_HEADER: Final = (
+    "[Home context for this request, not said by the person: more devices it "
+    "may concern, as in the overview]"
+)
+# Domains listed first when only part of the home fits the stable overview:
+# the ones people most often name, then the rest; sensors last.
+DOMAIN_PRIORITY: Final = (
+    "light",
+    "switch",
+    "cover",
+    "climate",
+    "lock",
+    "media_player",
+    "fan",
+    "scene",
+    "vacuum",
+    "valve",
+    "humidifier",
+    "water_heater",
+    "alarm_control_panel",
+    "lawn_mower",
+    "camera",
+    "todo",
+    "weather",
+    "input_boolean",
+    "button",
+    "select",
 )
 
 _WORD: Final = re.compile(r"[^\W_]+")
@@ -272,17 +322,25 @@ class _Entry:
     # Every word that can point at it: names, area, domain and class words.
     words: frozenset[str]
     segment: str
+    # The words of its area's name and aliases: saying them names the area,
+    # not the entity ("living room" is not most of "Living Room lamp").
+    area_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class HomeContext:
-    """The overview of one turn."""
+    """The stable overview of the home: a function of the home and the budget."""
 
     text: str
     listed: int
     total: int
     # Every exposed entity is listed: the search tool is not needed.
     complete: bool
+    # The entities it lists, so that a turn's tail does not repeat them.
+    listed_ids: frozenset[str] = frozenset()
+    # About how many bytes the stable part of a request takes with it
+    # (instructions, tools, prompts, the overview): what the tail may not.
+    stable_bytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,6 +446,9 @@ class HomeIndex:
                 ),
                 words=document,
                 segment=entity.segment(),
+                area_words=words_of_area.get(entity.area, no_words)
+                if entity.area
+                else no_words,
             )
             self._entries.append(entry)
             for word in document:
@@ -403,6 +464,16 @@ class HomeIndex:
             entry.entity.entity_id: entry.segment for entry in self._entries
         }
         self.full_text = render(self.entities, self.area_aliases, self._segments)
+        rank = {domain: place for place, domain in enumerate(DOMAIN_PRIORITY)}
+        self._stable_order = sorted(
+            range(len(self._entries)),
+            key=lambda p: (
+                rank.get(self._entries[p].entity.domain, len(rank)),
+                *_group_key(self._entries[p].entity),
+                self._entries[p].entity.name,
+            ),
+        )
+        self._overviews: dict[tuple[int, str, int], HomeContext] = {}
 
     def __len__(self) -> int:
         """How many entities are exposed."""
@@ -466,37 +537,132 @@ class HomeIndex:
             if domain_words <= set(said)
         }
 
-    # The overview of a turn
+    # The stable overview, and a turn's tail
 
-    def context(
+    def overview(
+        self, *, allowance: int, find_tool: str, fixed_bytes: int = 0
+    ) -> HomeContext:
+        """The overview of the home within `allowance` bytes.
+
+        A function of the home and the allowance only (never of what was
+        said, the time or any state), so that it is byte-identical in every
+        request while the home does not change and providers can cache it.
+        The whole home when it fits; otherwise the head (areas, counts per
+        domain, the pointer to the search tool) and as many entities as fit,
+        the domains people name most first.
+        """
+        key = (allowance, find_tool, fixed_bytes)
+        if (known := self._overviews.get(key)) is not None:
+            return known
+        total = len(self.entities)
+        if len(self.full_text) + len(COMPLETE_HEADER) + 1 <= allowance:
+            text = f"{COMPLETE_HEADER}\n{self.full_text}"
+            context = HomeContext(
+                text,
+                total,
+                total,
+                complete=True,
+                listed_ids=frozenset(e.entity_id for e in self.entities),
+                stable_bytes=fixed_bytes + len(text.encode()),
+            )
+        else:
+            room = int(allowance * PARTIAL_SHARE / HOME_SHARE) - len(
+                self._partial_head(total, find_tool)
+            )
+            chosen = self._fill(self._stable_order, room, must=())
+            text = self._partial_text(chosen, find_tool)
+            context = HomeContext(
+                text,
+                len(chosen),
+                total,
+                complete=False,
+                listed_ids=frozenset(e.entity_id for e in chosen),
+                stable_bytes=fixed_bytes + len(text.encode()),
+            )
+        if len(self._overviews) > 8:  # noqa: PLR2004 - a bound, not a tuning
+            self._overviews.clear()
+        self._overviews[key] = context
+        return context
+
+    def tail_entities(
         self,
         text: str,
         *,
+        overview: HomeContext,
         history: Sequence[str] = (),
         device_area: str | None = None,
         allowance: int,
-        find_tool: str,
-    ) -> HomeContext:
-        """The overview of one turn, within `allowance` bytes.
+    ) -> list[HomeEntity]:
+        """What this turn most likely needs that the overview does not list.
 
-        The whole home when it fits; otherwise what the turn most likely
-        needs, most likely first, and a pointer to the search tool.
+        Nothing when the overview is complete. Entities the request names
+        are listed whatever the allowance.
         """
-        total = len(self.entities)
-        if len(self.full_text) + len(COMPLETE_HEADER) + 1 <= allowance:
-            return HomeContext(
-                f"{COMPLETE_HEADER}\n{self.full_text}", total, total, complete=True
+        if overview.complete:
+            return []
+        scores = self.scores(text, history=history, device_area=device_area)
+        ranked = [
+            position
+            for position in sorted(
+                scores, key=lambda p: (-scores[p], self._entries[p].entity.name)
             )
-        chosen = self.select(
+            if self._entries[position].entity.entity_id not in overview.listed_ids
+        ]
+        must = {position for position in ranked if scores[position] >= NAMED}
+        # Only what the turn points at: a room it names, a device it names, the
+        # devices of the kind it asks about in the satellite's room. Anything
+        # else is a search away, and every byte here is fresh input.
+        likely = [position for position in ranked if scores[position] >= TAIL_MIN_SCORE]
+        return self._fill(likely, allowance - len(TAIL_HEADER) - 1, must=must)
+
+    def tail(
+        self,
+        text: str,
+        *,
+        overview: HomeContext,
+        history: Sequence[str] = (),
+        device_area: str | None = None,
+        allowance: int,
+    ) -> str:
+        """The tail of a turn as the model reads it; empty when nothing is."""
+        chosen = self.tail_entities(
             text,
+            overview=overview,
             history=history,
             device_area=device_area,
             allowance=allowance,
-            find_tool=find_tool,
         )
-        return HomeContext(
-            self._partial_text(chosen, find_tool), len(chosen), total, complete=False
-        )
+        if not chosen:
+            return ""
+        return f"{TAIL_HEADER}\n{render(chosen, self.area_aliases, self._segments)}"
+
+    def _fill(
+        self, ranked: Iterable[int], room: int, *, must: Iterable[int]
+    ) -> list[HomeEntity]:
+        """The entities of `ranked`, in order, that fit `room` bytes rendered.
+
+        Those in `must` are taken even past the room.
+        """
+        forced = set(must)
+        chosen: list[HomeEntity] = []
+        groups: set[tuple[str | None, str]] = set()
+        areas: set[str | None] = set()
+        for position in ranked:
+            entry = self._entries[position]
+            entity = entry.entity
+            cost = len(entry.segment) + 2
+            if (entity.area, entity.domain) not in groups:
+                cost += len(entity.domain) + 5
+            if entity.area not in areas:
+                cost += len(entity.area or NO_AREA) + 3
+                cost += sum(len(alias) + 2 for alias in entity.area_aliases)
+            if cost > room and position not in forced:
+                continue
+            room -= cost
+            chosen.append(entity)
+            groups.add((entity.area, entity.domain))
+            areas.add(entity.area)
+        return chosen
 
     def _partial_head(self, listed: int, find_tool: str) -> str:
         areas = "; ".join(
@@ -539,7 +705,10 @@ class HomeIndex:
             named = self._named(entry, query)
             if named >= 1.0 - 1e-9:
                 add(position, NAMED + self._explained(entry, query))
-            elif named >= 0.6:  # noqa: PLR2004 - most of a name
+            elif named >= 0.6 and self._named(  # noqa: PLR2004 - most of a name
+                entry,
+                {w: q for w, q in query.items() if w not in entry.area_words},
+            ):
                 add(position, 50 + named + self._explained(entry, query))
         for earlier in history:
             remembered = self._query(earlier)
@@ -550,9 +719,25 @@ class HomeIndex:
         wanted: set[int] = set()
         for target in targets:
             wanted.update(self._by_target.get(target, ()))
+        # A follow-up that names no kind of device ("and in the cellar?") asks
+        # about what the turns before talked about, in the places it names.
+        followed: set[int] = set()
+        if not targets:
+            for earlier in history[-4:]:
+                for target in self.targets_in(earlier):
+                    followed.update(self._by_target.get(target, ()))
+        # When the turn (or the one before) says what kind of device it is
+        # about, the rest of a room it names is less likely than the room's
+        # devices of that kind: below what a tail lists.
+        other = TAIL_MIN_SCORE - 5 if wanted or followed else TAIL_MIN_SCORE
         for area in self.areas_in(text):
             for position in self._by_area.get(area, ()):
-                add(position, 40 + (20 if position in wanted else 0))
+                if position in wanted:
+                    add(position, 60)
+                elif position in followed:
+                    add(position, 50)
+                else:
+                    add(position, other)
         if device_area is not None:
             for position in self._by_area.get(device_area, ()):
                 add(position, 30 + (20 if position in wanted else 0))
@@ -580,27 +765,10 @@ class HomeIndex:
         )
         # The head (areas, domains, the pointer to the tool) comes first.
         room = allowance - len(self._partial_head(len(self.entities), find_tool))
-        chosen: list[HomeEntity] = []
-        groups: set[tuple[str | None, str]] = set()
-        areas: set[str | None] = set()
-        for position in ranked:
-            entry = self._entries[position]
-            entity = entry.entity
-            cost = len(entry.segment) + 2
-            if (entity.area, entity.domain) not in groups:
-                cost += len(entity.domain) + 5
-            if entity.area not in areas:
-                cost += len(entity.area or NO_AREA) + 3
-                cost += sum(len(alias) + 2 for alias in entity.area_aliases)
-            # What the request names is listed even past the allowance: a
-            # budget too small for the rest of the request still gets it.
-            if cost > room and scores[position] < NAMED:
-                continue
-            room -= cost
-            chosen.append(entity)
-            groups.add((entity.area, entity.domain))
-            areas.add(entity.area)
-        return chosen
+        # What the request names is listed even past the allowance: a
+        # budget too small for the rest of the request still gets it.
+        must = {position for position in ranked if scores[position] >= NAMED}
+        return self._fill(ranked, room, must=must)
 
     # The search tool
 
@@ -861,24 +1029,80 @@ def search_wanted() -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """What the overview of one turn depends on, besides the home."""
+    """What the overview depends on besides the home: the agent's options.
 
-    text: str
-    history: tuple[str, ...] = ()
+    Never what was said, the time or a state: the overview is the stable
+    prefix of every request of the agent.
+    """
+
     budget_tokens: int = DEFAULT_PROMPT_BUDGET
-    # Bytes of the request outside the API: the agent's instructions, an
-    # extra system prompt, the remembered turns and the question.
+    # Bytes of the stable request outside the API: the agent's instructions.
     other_bytes: int = 0
 
 
 def home_allowance(budget_tokens: int, fixed_bytes: int) -> int:
-    """The bytes the overview of the home may take.
+    """The bytes the stable overview of the home may take.
 
-    A share of the budget, and at most what the rest of the request
-    (`fixed_bytes`) leaves of it.
+    A share of the budget, and at most what the stable rest of the request
+    (`fixed_bytes`) leaves of it once the turn's own share is kept free.
     """
     budget = budget_tokens * BYTES_PER_TOKEN
-    return max(0, int(min(budget - fixed_bytes, budget * HOME_SHARE)))
+    return max(
+        0,
+        int(
+            min(
+                budget - fixed_bytes - budget * TURN_RESERVE_SHARE,
+                budget * HOME_SHARE,
+            )
+        ),
+    )
+
+
+def tail_allowance(budget_tokens: int, used_bytes: int) -> int:
+    """The bytes a turn's tail may take: a small share, and what is left."""
+    budget = budget_tokens * BYTES_PER_TOKEN
+    return max(0, int(min(budget - used_bytes, budget * TAIL_SHARE)))
+
+
+def overview_of(api: str | list[str] | llm.API | None) -> HomeContext | None:
+    """The overview Confidant's API object gave its last request, if any."""
+    if isinstance(api, TurnAssistAPI):
+        return api.context
+    if isinstance(api, llm.MergedAPI):
+        for inner in api.llm_apis:
+            if isinstance(inner, TurnAssistAPI):
+                return inner.context
+    return None
+
+
+@callback
+def async_turn_tail(
+    hass: HomeAssistant,
+    overview: HomeContext | None,
+    *,
+    assistant: str | None,
+    device_id: str | None,
+    text: str,
+    history: Sequence[str],
+    budget_tokens: int,
+    turn_bytes: int,
+) -> str:
+    """The per-turn tail: what this utterance likely needs beyond the overview.
+
+    It travels next to the person's words, after the history, so the prefix
+    before it stays byte-identical from turn to turn. `turn_bytes` is what
+    the turn adds besides it (the remembered turns and the question).
+    """
+    if overview is None or overview.complete:
+        return ""
+    index = async_get_index(hass, assistant or "conversation")
+    return index.tail(
+        text,
+        overview=overview,
+        history=history,
+        device_area=async_device_area(hass, device_id),
+        allowance=tail_allowance(budget_tokens, overview.stable_bytes + turn_bytes),
+    )
 
 
 def message_bytes(message: Message) -> int:
@@ -1016,7 +1240,7 @@ def async_assist_api(
 
 
 class TurnAssistAPI(llm.API):
-    """Home Assistant's Assist API for one turn, with Confidant's overview."""
+    """Home Assistant's Assist API for an agent, with Confidant's overview."""
 
     def __init__(self, hass: HomeAssistant, turn: Turn) -> None:
         """An API with the Assist API's id and name: tools keep their names."""
@@ -1072,12 +1296,10 @@ class TurnAssistAPI(llm.API):
                     for result in results.values()
                 )
             )
-            self.context = index.context(
-                self.turn.text,
-                history=self.turn.history,
-                device_area=async_device_area(self.hass, llm_context.device_id),
+            self.context = index.overview(
                 allowance=home_allowance(self.turn.budget_tokens, fixed),
                 find_tool=find_tool.name,
+                fixed_bytes=fixed,
             )
             home_prompt = f"{live_prompt}\n{self.context.text}"
         results[HA_DOMAIN] = parts.llm_tools(tools=[live_tool], prompt=home_prompt)
@@ -1094,14 +1316,14 @@ class TurnAssistAPI(llm.API):
                 results[DOMAIN] = result
 
         tools: list[llm.Tool] = []
-        prompts: list[str] = []
+        # The overview first: it is the same for every satellite, while other
+        # platforms' prompts may name the satellite's area. So the longest
+        # part stays a prefix shared by every conversation of the agent.
+        prompts: list[str] = [home_prompt]
         for domain, result in sorted(results.items()):
             tools.extend(result.tools)
             if result.prompt and domain != HA_DOMAIN:
                 prompts.append(result.prompt)
-        # The overview changes from turn to turn: last, so that everything
-        # before it stays a prefix a provider can cache.
-        prompts.append(home_prompt)
         return llm.APIInstance(
             api=self,
             api_prompt="\n".join(prompts),

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Final, override
 
 import probatio
+from homeassistant.auth.permissions.const import POLICY_READ
 from homeassistant.components.homeassistant.exposed_entities import (
     async_should_expose,
 )
@@ -43,6 +44,7 @@ from .home_context import (
     async_get_index,
     search_wanted,
 )
+from .household_memory.tool import memory_search_tools
 from .messages import async_spoken_message
 from .privacy.gate import CloudImagesRefusedError
 from .providers import ProviderError
@@ -119,6 +121,17 @@ def _find_cameras(hass: HomeAssistant, assistant: str, wanted: str) -> list[Stat
     ]
 
 
+async def _async_may_see(
+    hass: HomeAssistant, llm_context: LLMContext, entity_id: str
+) -> bool:
+    """Whether the person asking may read this camera (no user: a device)."""
+    context = llm_context.context
+    if context is None or context.user_id is None:
+        return True
+    user = await hass.auth.async_get_user(context.user_id)
+    return user is not None and user.permissions.check_entity(entity_id, POLICY_READ)
+
+
 class LookAtCameraTool(Tool):
     """Snapshot an exposed camera and let a vision model describe it."""
 
@@ -166,6 +179,10 @@ class LookAtCameraTool(Tool):
                 f"{', '.join(sorted(state.name for state in cameras))}. Pick one.",
             )
         camera = cameras[0]
+        # As describe_camera: the asking person must be allowed to see the
+        # camera; to anyone else it is a camera that does not exist.
+        if not await _async_may_see(hass, llm_context, camera.entity_id):
+            return _not_available(args[ARG_CAMERA])
         if (caller := calling_agent(hass)) is None:
             return _error("NoConfidantAgent", "No Confidant agent is available.")
         if (looker := vision_agent(hass, caller)) is None:
@@ -329,6 +346,8 @@ def async_get_tools(
     tools: list[Tool] = []
     if search_wanted():
         tools.append(FindEntitiesTool())
+    # Household facts the turn's prompt had no room for (household_memory/).
+    tools += memory_search_tools()
     names = sorted(
         state.name for state in _exposed_cameras(hass, llm_context.assistant)
     )

@@ -49,6 +49,10 @@ def _normalize(text: str) -> str:
     return " ".join("".join(chars).split())
 
 
+# Other modules compare what was said with names the same way.
+normalize = _normalize
+
+
 def _phrases(*groups: str) -> frozenset[str]:
     """A table entry: phrases separated by "|", normalised like speech."""
     return frozenset(

@@ -39,6 +39,11 @@ from .providers.anthropic import AnthropicProvider
 from .providers.ollama import OllamaProvider
 from .providers.openai import OpenAIProvider
 from .providers.openai_compatible import OpenAICompatibleProvider
+from .providers.sdk_imports import resolve_lazy_imports
+
+# Home Assistant imports this module in an executor thread: the one place
+# where the SDKs' lazy imports may block (see providers/sdk_imports.py).
+resolve_lazy_imports()
 
 
 async def async_create_provider(

@@ -83,6 +83,7 @@ class SentToCloudTodaySensor(SensorEntity):
         return {
             "requests_today": today.requests,
             "images_today": today.images,
+            "facts_today": today.facts,
             "bytes_today": today.bytes,
             "local": self._local,
         }

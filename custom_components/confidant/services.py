@@ -28,6 +28,8 @@ from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .household_memory.services import async_export as async_export_memory
+from .household_memory.services import async_setup_memory_services
 from .messages import async_spoken_message
 from .privacy.retention import (
     RetentionSettings,
@@ -193,6 +195,8 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
                 "retention": transcripts.settings.as_dict(),
                 "transcripts": [dict(turn) for turn in transcripts.turns()],
                 "unreadable_files": await transcripts.async_unreadable_files(),
+                # Household memory goes with it: one copy of all that is kept.
+                "memory": await async_export_memory(call.hass, entry),
             }
         )
     return cast(
@@ -247,6 +251,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         async_register_admin_service(
             hass, DOMAIN, name, handler, schema, SupportsResponse.ONLY
         )
+    async_setup_memory_services(hass)
     # Describing a camera is for anyone who may see the camera (checked in
     # the handler): a doorbell automation calls it and reads `response.text`.
     hass.services.async_register(

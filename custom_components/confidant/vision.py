@@ -10,9 +10,10 @@ morning?" can be answered.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -43,6 +44,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .answer_guard import AnswerLimit, clean_text
 from .const import (
     CONF_VISION_AGENT,
     CONF_VISION_MAX_WIDTH,
@@ -56,7 +58,16 @@ from .const import (
 )
 from .entity import ConfidantLLMEntity, running_agent
 from .privacy.gate import CloudImagesRefusedError
-from .providers import ImagePart, ProviderError, SystemMessage, TextDelta, UserMessage
+from .providers import (
+    Delta,
+    ImagePart,
+    MalformedResponseError,
+    ProviderError,
+    SystemMessage,
+    TextDelta,
+    UserMessage,
+)
+from .providers.deadline import bounded_stream
 
 if TYPE_CHECKING:
     from . import ConfidantConfigEntry
@@ -169,14 +180,29 @@ def vision_agent(
 # --- The snapshot ---------------------------------------------------------------
 
 
+# The largest image decoded, in pixels, whatever Pillow's global default is
+# (another integration may change it): about a 48-megapixel camera. A header
+# claiming more is refused before any pixel is decoded, so a hostile or
+# broken camera cannot exhaust memory ("decompression bomb").
+MAX_IMAGE_PIXELS: Final = 50_000_000
+# Camera snapshots larger than this are refused unread.
+MAX_IMAGE_BYTES: Final = 20 * 1024 * 1024
+
+
 def shrink_jpeg(data: bytes, max_width: int) -> bytes:
     """Decode an image, shrink it to `max_width`, re-encode it as JPEG.
 
     Runs in the executor. Re-encoding also drops the camera's metadata
     (EXIF, location). Raises CameraImageError for data that is no image.
     """
+    if len(data) > MAX_IMAGE_BYTES:
+        raise CameraImageError("the camera's image is too large")
     try:
+        # Opening reads only the header; Pillow refuses (DecompressionBombError)
+        # beyond twice its global limit, Confidant beyond its own, lower one.
         with Image.open(io.BytesIO(data)) as original:
+            if original.width * original.height > MAX_IMAGE_PIXELS:
+                raise CameraImageError("the camera's image is too large")
             # Lets the JPEG decoder skip detail that would be thrown away.
             original.draft("RGB", (max_width, max_width))
             image = ImageOps.exif_transpose(original)
@@ -188,7 +214,13 @@ def shrink_jpeg(data: bytes, max_width: int) -> bytes:
             out = io.BytesIO()
             image.save(out, "JPEG", quality=VISION_JPEG_QUALITY, optimize=True)
             return out.getvalue()
-    except (UnidentifiedImageError, OSError, ValueError) as err:
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        OSError,
+        ValueError,
+        SyntaxError,  # Pillow's parsers raise it for some corrupt headers
+    ) as err:
         raise CameraImageError("the camera's image could not be read") from err
 
 
@@ -230,12 +262,22 @@ async def async_describe_image(
             UserMessage(question, (ImagePart("image/jpeg", jpeg),)),
         ]
     )
-    parts = [
-        delta.text
-        async for delta in agent.entry.runtime_data.provider.async_stream(request)
-        if isinstance(delta, TextDelta)
-    ]
-    return "".join(parts).strip()
+    limit = AnswerLimit()
+    parts: list[str] = []
+    stream: AsyncGenerator[Delta] = bounded_stream(
+        agent.entry.runtime_data.provider.async_stream(request), request.timeout
+    )
+    async with contextlib.aclosing(stream):
+        async for delta in stream:
+            if isinstance(delta, TextDelta):
+                parts.append(limit.take(clean_text(delta.text)))
+                if limit.exceeded:
+                    # A runaway description: what fits is plenty.
+                    break
+    if not (text := "".join(parts).strip()):
+        # A doorbell announcement of nothing is no announcement.
+        raise MalformedResponseError("empty description")
+    return text
 
 
 async def async_look(

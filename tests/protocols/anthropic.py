@@ -74,10 +74,13 @@ def _anthropic_events(reply: Reply, model: str) -> Iterator[tuple[str, dict[str,
                 "content": [],
                 "stop_reason": None,
                 "stop_sequence": None,
+                # Anthropic counts input after the last cache read apart.
                 "usage": {
-                    "input_tokens": 25,
+                    "input_tokens": reply.usage.total - reply.usage.cached
+                    if reply.usage
+                    else 25,
                     "cache_creation_input_tokens": 0,
-                    "cache_read_input_tokens": 0,
+                    "cache_read_input_tokens": reply.usage.cached if reply.usage else 0,
                     "output_tokens": 1,
                 },
             },
@@ -154,7 +157,7 @@ async def handle_messages(
     recorded = await server.record(request)
     if not server.authorized(request):
         return web.json_response(anthropic_error_body(401), status=401)
-    reply = await server.next_reply()
+    reply = await server.next_reply("anthropic", recorded.json)
     if reply.status != 200:
         return web.json_response(
             reply.error_body or anthropic_error_body(reply.status), status=reply.status

@@ -12,7 +12,34 @@ from aiohttp import web
 from ..llm_server import LLMServer, Reply
 
 
-def _chat_completions_frames(reply: Reply, model: str) -> Iterator[dict[str, Any]]:
+def _usage_chunk(reply: Reply, base: dict[str, Any], llama_cpp: bool) -> dict[str, Any]:
+    """The last chunk, with usage (and llama.cpp's timings), as servers send it."""
+    usage = reply.usage
+    total, cached = (usage.total, usage.cached) if usage else (20, 0)
+    chunk: dict[str, Any] = {
+        **base,
+        "choices": [],
+        "usage": {
+            "prompt_tokens": total,
+            "completion_tokens": 10,
+            "total_tokens": total + 10,
+            "prompt_tokens_details": {"cached_tokens": cached},
+        },
+    }
+    if llama_cpp:
+        chunk["timings"] = {
+            "cache_n": cached,
+            "prompt_n": total - cached,
+            "prompt_ms": 2.0 * (total - cached),
+            "predicted_n": 10,
+            "predicted_ms": 50.0,
+        }
+    return chunk
+
+
+def _chat_completions_frames(
+    reply: Reply, model: str, *, usage: bool = False, llama_cpp: bool = False
+) -> Iterator[dict[str, Any]]:
     """Chat Completions chunks, as OpenAI streams them."""
     base = {
         "id": "chatcmpl-confidant-test",
@@ -63,6 +90,8 @@ def _chat_completions_frames(reply: Reply, model: str) -> Iterator[dict[str, Any
                 }
             )
     yield chunk({}, "tool_calls" if reply.tool_calls else "stop")
+    if usage:
+        yield _usage_chunk(reply, base, llama_cpp)
 
 
 def _chat_completion_json(reply: Reply, model: str) -> dict[str, Any]:
@@ -168,7 +197,7 @@ async def handle_chat_completions(
     recorded = await server.record(request)
     if not server.authorized(request):
         return web.json_response(openai_error_body(401), status=401)
-    reply = await server.next_reply()
+    reply = await server.next_reply("openai_compatible", recorded.json)
     if reply.status != 200:
         return web.json_response(
             reply.error_body or openai_error_body(reply.status), status=reply.status
@@ -179,13 +208,36 @@ async def handle_chat_completions(
         return web.json_response(_chat_completion_json(reply, model))
     frames = [
         f"data: {json.dumps(frame)}\n\n".encode()
-        for frame in _chat_completions_frames(reply, model)
+        for frame in _chat_completions_frames(
+            reply,
+            model,
+            usage=bool((body.get("stream_options") or {}).get("include_usage")),
+            llama_cpp=server.llama_cpp,
+        )
     ]
     frames.append(b"data: [DONE]\n\n")
     return await server.stream(request, reply, frames, "text/event-stream")
 
 
+async def handle_props(server: LLMServer, request: web.Request) -> web.Response:
+    """llama.cpp's GET /props: the model's template caps, modalities, context.
+
+    The scripted document when a test set one; the slot count alone when the
+    server plays llama.cpp (its prompt cache); otherwise 404.
+    """
+    await server.record(request)
+    if server.props is not None:
+        props = dict(server.props)
+        if server.llama_cpp:
+            props.setdefault("total_slots", server.total_slots)
+        return web.json_response(props)
+    if server.llama_cpp:
+        return web.json_response({"total_slots": server.total_slots})
+    return web.json_response({"error": "Not Found"}, status=404)
+
+
 ROUTES = [
+    ("GET", "/props", handle_props),
     ("GET", "/v1/models", handle_models),
     ("POST", "/v1/chat/completions", handle_chat_completions),
 ]

@@ -62,7 +62,10 @@ def _final_chunk(reply: Reply, model: str) -> dict[str, Any]:
         "done": True,
         "total_duration": 182242375,
         "load_duration": 41295167,
-        "prompt_eval_count": 169,
+        # Ollama counts the prompt tokens it evaluated: not those it had cached.
+        "prompt_eval_count": reply.usage.total - reply.usage.cached
+        if reply.usage
+        else 169,
         "prompt_eval_duration": 24573166,
         "eval_count": eval_count,
         "eval_duration": 115959084,
@@ -162,7 +165,7 @@ async def handle_chat(server: LLMServer, request: web.Request) -> web.StreamResp
         return _json_response(ollama_error_body(401), 401)
     body = recorded.json
     model = body.get("model", "")
-    reply = await server.next_reply()
+    reply = await server.next_reply("ollama", body)
     if reply.status != 200:
         return _json_response(
             reply.error_body or ollama_error_body(reply.status, model), reply.status
@@ -174,7 +177,16 @@ async def handle_chat(server: LLMServer, request: web.Request) -> web.StreamResp
     return await server.stream(request, reply, frames, "application/x-ndjson")
 
 
+async def handle_show(server: LLMServer, request: web.Request) -> web.Response:
+    """Ollama's POST /api/show: capabilities and model_info."""
+    await server.record(request)
+    if server.show is None:
+        return web.json_response({"error": "model not found"}, status=404)
+    return web.json_response(server.show)
+
+
 ROUTES = [
     ("GET", "/api/tags", handle_tags),
+    ("POST", "/api/show", handle_show),
     ("POST", "/api/chat", handle_chat),
 ]

@@ -18,13 +18,17 @@ from typing import Any
 from aiohttp import web
 
 from ..llm_server import LLMServer, Reply
+from ..prompt_prefix import PromptUsage
 from .chat_completions import openai_error_body
 
 RESPONSE_ID = "resp_confidant_test"
 
 
 def _response_object(
-    body: dict[str, Any], status: str, output: list[dict[str, Any]]
+    body: dict[str, Any],
+    status: str,
+    output: list[dict[str, Any]],
+    usage: PromptUsage | None = None,
 ) -> dict[str, Any]:
     """The response object, echoing the request as OpenAI does."""
     completed = status == "completed"
@@ -58,11 +62,11 @@ def _response_object(
         "truncation": "disabled",
         "usage": (
             {
-                "input_tokens": 20,
-                "input_tokens_details": {"cached_tokens": 0},
+                "input_tokens": usage.total if usage else 20,
+                "input_tokens_details": {"cached_tokens": usage.cached if usage else 0},
                 "output_tokens": 10,
                 "output_tokens_details": {"reasoning_tokens": 0},
-                "total_tokens": 30,
+                "total_tokens": (usage.total if usage else 20) + 10,
             }
             if completed
             else None
@@ -206,7 +210,7 @@ def _responses_events(reply: Reply, body: dict[str, Any]) -> Iterator[dict[str, 
 
     yield {
         "type": "response.completed",
-        "response": _response_object(body, "completed", output),
+        "response": _response_object(body, "completed", output, reply.usage),
     }
 
 
@@ -226,7 +230,7 @@ async def handle_responses(
     recorded = await server.record(request)
     if not server.authorized(request):
         return web.json_response(openai_error_body(401), status=401)
-    reply = await server.next_reply()
+    reply = await server.next_reply("openai", recorded.json)
     if request.transport is None or request.transport.is_closing():
         # The client gave up while the server was held (a timeout test);
         # nobody is left to answer, and writing would only log an error.

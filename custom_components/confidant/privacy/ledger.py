@@ -1,8 +1,10 @@
 """The ledger of what left the house: requests, bytes and images, per day.
 
 For each provider and each local day, the ledger counts what Confidant sent:
-the HTTP requests, the bytes of their bodies and the images they carried,
-and whether the provider is inside the house or in the cloud. It keeps
+the HTTP requests, the bytes of their bodies, the images and the household
+facts (household_memory/) they carried, the prompt tokens the provider
+reported and how many of them it read from its cache, and whether the
+provider is inside the house or in the cloud. It keeps
 numbers only, never content, in a Home Assistant store, so a restart does
 not reset today; days older than `KEEP_DAYS` are dropped.
 
@@ -24,8 +26,8 @@ it: the times the model was asked.
 Headers are not counted: they are the key, the client's name and the
 lengths, not what was said.
 
-Images are known only above the wire: `MeteredProvider` marks how many
-images a model request carries, and the first request that then goes out in
+Images and facts are known only above the wire: `MeteredProvider` marks how
+many a model request carries, and the first request that then goes out in
 the same task takes them into the ledger with it.
 """
 
@@ -46,10 +48,13 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..household_memory.prompt import fact_count
 from ..providers import (
     Delta,
     Provider,
     ProviderRequest,
+    Usage,
+    UsageDelta,
     UserMessage,
 )
 
@@ -73,6 +78,10 @@ class Counts:
     requests: int = 0
     bytes: int = 0
     images: int = 0
+    # Prompt tokens the provider reported, and those it read from a cache.
+    tokens: int = 0
+    cached_tokens: int = 0
+    facts: int = 0
 
 
 class LedgerRow(TypedDict):
@@ -84,6 +93,9 @@ class LedgerRow(TypedDict):
     requests: int
     bytes: int
     images: int
+    tokens: int
+    cached_tokens: int
+    facts: int
 
 
 def _today() -> date:
@@ -116,7 +128,13 @@ class Ledger:
                     bool(row["local"]),
                 )
                 counts = Counts(
-                    int(row["requests"]), int(row["bytes"]), int(row["images"])
+                    int(row["requests"]),
+                    int(row["bytes"]),
+                    int(row["images"]),
+                    # Rows written before tokens were counted have none.
+                    int(row.get("tokens", 0)),
+                    int(row.get("cached_tokens", 0)),
+                    int(row.get("facts", 0)),
                 )
             except KeyError, TypeError, ValueError:
                 continue  # A damaged row is dropped, never fatal.
@@ -154,14 +172,20 @@ class Ledger:
         requests: int = 0,
         bytes_sent: int = 0,
         images: int = 0,
+        tokens: int = 0,
+        cached_tokens: int = 0,
+        facts: int = 0,
     ) -> None:
         """Add to today's counts for a provider."""
-        if not (requests or bytes_sent or images):
+        if not (requests or bytes_sent or images or tokens or cached_tokens or facts):
             return
         counts = self._counts.setdefault((_today(), provider, local), Counts())
         counts.requests += requests
         counts.bytes += bytes_sent
         counts.images += images
+        counts.tokens += tokens
+        counts.cached_tokens += cached_tokens
+        counts.facts += facts
         self._store.async_delay_save(self._data, SAVE_DELAY)
         self._notify()
 
@@ -175,6 +199,9 @@ class Ledger:
             total.requests += counts.requests
             total.bytes += counts.bytes
             total.images += counts.images
+            total.tokens += counts.tokens
+            total.cached_tokens += counts.cached_tokens
+            total.facts += counts.facts
         return total
 
     def rows(self) -> list[LedgerRow]:
@@ -187,6 +214,9 @@ class Ledger:
                 requests=counts.requests,
                 bytes=counts.bytes,
                 images=counts.images,
+                tokens=counts.tokens,
+                cached_tokens=counts.cached_tokens,
+                facts=counts.facts,
             )
             for (day, provider, local), counts in sorted(
                 self._counts.items(), key=lambda item: (item[0][0], item[0][1])
@@ -221,6 +251,7 @@ class _Outgoing:
     """What the model request being made in this task carries, not yet counted."""
 
     images: int
+    facts: int = 0
 
 
 # Set by MeteredProvider for the task that streams a model request; read by
@@ -242,12 +273,32 @@ class Meter:
     @callback
     def _request_sent(self) -> None:
         if (outgoing := _OUTGOING.get()) is None:
-            return  # Not a model request: a model list, with no body.
+            # Not a model request: a model list or a capability check, with
+            # nothing of the household's in it.
+            return
         images, outgoing.images = outgoing.images, 0
-        self.ledger.async_record(self.provider, self.local, requests=1, images=images)
+        facts, outgoing.facts = outgoing.facts, 0
+        self.ledger.async_record(
+            self.provider, self.local, requests=1, images=images, facts=facts
+        )
+
+    @callback
+    def usage(self, usage: Usage) -> None:
+        """Count the prompt tokens a provider reported for one request."""
+        self.ledger.async_record(
+            self.provider,
+            self.local,
+            tokens=usage.input_tokens,
+            cached_tokens=usage.cached_input_tokens,
+        )
 
     @callback
     def _body_sent(self, size: int) -> None:
+        if _OUTGOING.get() is None:
+            # The body of a model list or capability check: the model's name
+            # at most, nothing of the household's; the sensor counts model
+            # requests only, its bytes too.
+            return
         self.ledger.async_record(self.provider, self.local, bytes_sent=size)
 
     # httpx (through httpcore's trace extension)
@@ -311,7 +362,7 @@ def image_count(request: ProviderRequest) -> int:
 
 
 class MeteredProvider:
-    """A provider whose model requests tell the meter what images they carry.
+    """A provider whose model requests tell the meter their images and usage.
 
     Everything else is the wrapped provider's: `is_local`, the model list and
     any attribute this class does not define.
@@ -340,14 +391,16 @@ class MeteredProvider:
     async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         """Stream the wrapped provider's answer, marking the request's images."""
         self._meter.local = self._provider.is_local
-        outgoing = _Outgoing(image_count(request))
+        outgoing = _Outgoing(image_count(request), fact_count(request.messages))
         token = _OUTGOING.set(outgoing)
         try:
             async for delta in self._provider.async_stream(request):
+                if isinstance(delta, UsageDelta):
+                    self._meter.usage(delta.usage)
                 yield delta
         finally:
             # Images of a request that never went out are not counted later.
-            outgoing.images = 0
+            outgoing.images = outgoing.facts = 0
             # Fails only when the stream is closed from another context.
             with contextlib.suppress(ValueError):
                 _OUTGOING.reset(token)

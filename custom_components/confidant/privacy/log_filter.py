@@ -1,17 +1,26 @@
 """Keeps what people say out of Home Assistant's logs, at every level.
 
 Confidant itself never logs conversation content. Home Assistant's
-conversation integration, the voice pipeline and the provider SDKs do, at
-DEBUG: the words said, the prompt, every streamed delta and the request
-bodies. And every action call, `conversation.process` from an automation
-included, is logged with its data by the event bus and the recorder. These
-filters keep the log lines (so debugging still shows what happened) but
-withhold the arguments that carry the words.
+conversation integration, the voice pipeline, text-to-speech, intents, the
+websocket connection and the provider SDKs do, at DEBUG: the words said, the
+prompt, every streamed delta, the request bodies and the raw websocket frames
+of the Assist dialog. And every action call, `conversation.process` from an
+automation included, is logged with its data by the event bus and the
+recorder. These filters keep the log lines (so debugging still shows what
+happened) but withhold the arguments that carry the words, and leave alone
+the lines that carry none.
+
+A logging filter only sees the records of the logger it is attached to, not
+those of its children, so each module's logger is named here (getLogger
+creates it before the module is even imported), and loggers already created
+under the content prefixes are found and covered too.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import OrderedDict
 from typing import Any, Final
 
 WITHHELD: Final = "<withheld by Confidant>"
@@ -22,12 +31,49 @@ CONTENT_LOGGERS: Final = (
     "homeassistant.components.conversation.agent_manager",
     "homeassistant.components.conversation.chat_log",
     "homeassistant.components.conversation.default_agent",
+    "homeassistant.components.conversation.entity",
+    "homeassistant.components.conversation.http",
     "homeassistant.components.conversation.services",
+    "homeassistant.components.conversation.trigger",
     "homeassistant.components.conversation.util",
+    "homeassistant.components.assist_pipeline",
+    "homeassistant.components.assist_pipeline.default_pipeline",
     "homeassistant.components.assist_pipeline.pipeline",
+    "homeassistant.components.assist_pipeline.run",
+    "homeassistant.components.assist_pipeline.websocket_api",
+    "homeassistant.components.assist_satellite",
+    "homeassistant.components.assist_satellite.entity",
+    "homeassistant.components.ai_task",
+    "homeassistant.components.ai_task.task",
+    "homeassistant.components.intent",
+    "homeassistant.components.intent.timers",
+    "homeassistant.components.tts",
+    "homeassistant.components.tts.notify",
+    "homeassistant.components.wyoming.assist_satellite",
+    "homeassistant.components.wyoming.conversation",
+    "homeassistant.helpers.intent",
     "homeassistant.helpers.llm",
     "openai._base_client",
     "anthropic._base_client",
+)
+# Any other logger under these names, once created, is a content logger too.
+CONTENT_PREFIXES: Final = (
+    "homeassistant.components.conversation.",
+    "homeassistant.components.assist_pipeline.",
+    "homeassistant.components.assist_satellite.",
+    "homeassistant.components.ai_task.",
+    "homeassistant.components.tts.",
+)
+# Lines of content loggers that only ever carry identifiers: Home Assistant's
+# entity-platform and intent-loading lines. Kept whole.
+SAFE_TEMPLATES: Final = frozenset(
+    {
+        "Setting up %s",
+        "Cleared intents for language: %s",
+        "No intents were loaded for language: %s",
+        "Platform %s not %s; Retrying in %d seconds",
+        "Platform %s not %s; Retrying in background in %d seconds",
+    }
 )
 # Loggers that log every event or row: only records about an action call
 # that carries words (to these domains) are withheld.
@@ -36,7 +82,9 @@ EVENT_LOGGERS: Final = (
     "homeassistant.components.recorder.core",
     "sqlalchemy.engine.Engine",
 )
-_CONTENT_DOMAINS: Final = ("conversation", "confidant", "ai_task")
+# The websocket connection's logger: every frame, both ways, at DEBUG.
+WEBSOCKET_LOGGERS: Final = ("homeassistant.components.websocket_api.http.connection",)
+_CONTENT_DOMAINS: Final = ("conversation", "confidant", "ai_task", "tts")
 _ROW_MARKERS: Final = tuple(f'"domain":"{domain}"' for domain in _CONTENT_DOMAINS)
 
 
@@ -62,11 +110,21 @@ def _is_action_with_words(value: Any) -> bool:
 
 
 class ContentFilter(logging.Filter):
-    """Withholds the arguments of every record of a content-bearing logger."""
+    """Withholds the arguments of a content-bearing logger's records.
+
+    Only lines known to carry identifiers alone (SAFE_TEMPLATES) are kept
+    whole: a line Home Assistant adds later is withheld until known.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Keep the record, without the words."""
-        if record.args:
+        if not isinstance(record.msg, str):
+            # An object logged as the message (an exception, a dict): its
+            # text is whatever it holds.
+            record.msg = WITHHELD
+            if record.args:
+                _withhold(record)
+        elif record.args and record.msg not in SAFE_TEMPLATES:
             _withhold(record)
         return True
 
@@ -82,15 +140,158 @@ class ActionFilter(logging.Filter):
         return True
 
 
+# Websocket commands whose frames (the command, its result and its events)
+# carry what was said or answered.
+_WORD_COMMAND_PREFIXES: Final = (
+    "assist_pipeline/",
+    "assist_satellite/",
+    "conversation/",
+    "ai_task/",
+    "tts",
+    "confidant/",
+)
+# Commands that run arbitrary actions: words when they reach these domains.
+_ACTION_COMMANDS: Final = frozenset({"call_service", "execute_script"})
+# Markers of words in a frame whose command was not seen (a connection older
+# than the filter): pipeline events, chat log deltas, conversation results.
+_WORD_MARKERS: Final = (
+    '"intent_input"',
+    '"tts_input"',
+    '"speech"',
+    '"chat_log_delta"',
+    '"stt-end"',
+    '"intent-end"',
+    '"intent-progress"',
+    '"access_token"',
+)
+# Command ids remembered per connection, and connections remembered.
+_MAX_IDS: Final = 1000
+_MAX_CONNECTIONS: Final = 200
+
+
+def _frames(value: Any) -> list[Any]:
+    """The JSON messages of a logged frame (a dict, a str, bytes, a list)."""
+    if isinstance(value, bytes | str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return value if isinstance(value, list) else [value]
+
+
+def _has_markers(value: Any) -> bool:
+    """Whether a frame sent to a client shows words (compact JSON)."""
+    text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    return any(marker in text for marker in _WORD_MARKERS)
+
+
+def _reaches_word_domains(message: dict[str, Any]) -> bool:
+    """Whether an action command calls an action of a domain that takes words."""
+    text = json.dumps(message, default=str, separators=(",", ":"))
+    return any(
+        f'"{domain}.' in text or f'"domain":"{domain}"' in text
+        for domain in _CONTENT_DOMAINS
+    )
+
+
+def _carries_words(message: Any) -> bool:
+    """Whether a command sent by a client carries or asks for words."""
+    if not isinstance(message, dict):
+        return False
+    kind = message.get("type")
+    if not isinstance(kind, str):
+        return False
+    if kind == "auth":
+        # Not words, but the access token: never in a log either.
+        return True
+    if kind.startswith(_WORD_COMMAND_PREFIXES):
+        return True
+    if kind in _ACTION_COMMANDS:
+        return _reaches_word_domains(message)
+    return False
+
+
+class WebsocketFilter(logging.Filter):
+    """Withholds websocket frames that carry words, and only those.
+
+    The connection logs each frame it receives and sends. A command that
+    carries words (a pipeline run, `conversation/process`, a chat log
+    subscription) is withheld, and so is everything sent back under its id:
+    its result and its events. Other frames (state changes, the frontend's
+    own commands) stay as they are.
+    """
+
+    def __init__(self) -> None:
+        """Start with no connection known."""
+        super().__init__()
+        self._ids: OrderedDict[str, OrderedDict[Any, None]] = OrderedDict()
+
+    def _remember(self, connection: str, message_id: Any) -> None:
+        ids = self._ids.setdefault(connection, OrderedDict())
+        self._ids.move_to_end(connection)
+        ids[message_id] = None
+        while len(ids) > _MAX_IDS:
+            ids.popitem(last=False)
+        while len(self._ids) > _MAX_CONNECTIONS:
+            self._ids.popitem(last=False)
+
+    def _received(self, connection: str, frame: Any) -> bool:
+        withhold = False
+        for message in _frames(frame):
+            if _carries_words(message):
+                withhold = True
+                if isinstance(message, dict) and "id" in message:
+                    self._remember(connection, message["id"])
+        return withhold
+
+    def _sent(self, connection: str, frame: Any) -> bool:
+        ids: OrderedDict[Any, None] = self._ids.get(connection) or OrderedDict()
+        messages = _frames(frame)
+        if any(isinstance(m, dict) and m.get("id") in ids for m in messages):
+            return True
+        return _has_markers(frame)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record; withhold the frame if it carries words."""
+        if not isinstance(record.args, tuple) or not record.args:
+            return True
+        template = str(record.msg)
+        # "[<connection id>] %s: Received %s", as the connection's adapter
+        # writes it: the connection id keeps commands and answers together.
+        connection = template.partition("]")[0]
+        frame = record.args[-1]
+        if template.endswith("Received %s"):
+            withhold = self._received(connection, frame)
+        elif template.endswith(("Sending %s", "%s on closed connection")):
+            withhold = self._sent(connection, frame)
+        else:
+            withhold = False
+        if withhold:
+            record.args = (*record.args[:-1], WITHHELD)
+        return True
+
+
 _CONTENT_FILTER = ContentFilter()
 _ACTION_FILTER = ActionFilter()
+_WEBSOCKET_FILTER = WebsocketFilter()
+
+
+def _content_logger_names() -> list[str]:
+    """The content loggers named here and any other already made under them."""
+    existing = [
+        name
+        for name in list(logging.root.manager.loggerDict)
+        if name.startswith(CONTENT_PREFIXES)
+    ]
+    return [*CONTENT_LOGGERS, *existing]
 
 
 def install_content_log_filter() -> None:
     """Attach the filters to their loggers; safe to call again."""
     for names, log_filter in (
-        (CONTENT_LOGGERS, _CONTENT_FILTER),
+        (_content_logger_names(), _CONTENT_FILTER),
         (EVENT_LOGGERS, _ACTION_FILTER),
+        (WEBSOCKET_LOGGERS, _WEBSOCKET_FILTER),
     ):
         for name in names:
             logger = logging.getLogger(name)

@@ -99,8 +99,14 @@ class ProviderRequest:
     # An opaque, stable id of the conversation (never its content); some
     # providers use it for abuse monitoring or cache routing.
     user: str | None = None
+    # An opaque, stable id of the agent: requests with the same key share a
+    # prompt prefix, so a provider may route them to the same cache.
+    cache_key: str | None = None
     # Provider-specific knobs (reasoning effort, keep_alive, ...).
     options: Mapping[str, Any] = field(default_factory=dict)
+    # Whether the answer is spoken (a conversation) rather than data (an AI
+    # task's JSON): local providers keep markup and loops out of speech only.
+    spoken: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +130,31 @@ class ToolCallDelta:
     call: ToolCall
 
 
-type Delta = TextDelta | ReasoningDelta | ToolCallDelta
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What one model request cost, as the provider reported it.
+
+    `input_tokens` counts the whole prompt, `cached_input_tokens` the part
+    of it read from the provider's cache (or a local server's KV cache), and
+    `cache_write_tokens` the part written to a cache (Anthropic). A local
+    server's time on the prompt is `prompt_ms`, when it says.
+    """
+
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    prompt_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageDelta:
+    """The usage of the request, reported once, at the end of its answer."""
+
+    usage: Usage
+
+
+type Delta = TextDelta | ReasoningDelta | ToolCallDelta | UsageDelta
 
 
 class ProviderError(Exception):
@@ -132,10 +162,15 @@ class ProviderError(Exception):
 
     translation_key: ClassVar[str] = "provider_error"
 
-    def __init__(self, detail: str = "") -> None:
-        """Keep a short, content-free detail (status code, error code)."""
+    def __init__(self, detail: str = "", server_message: str = "") -> None:
+        """Keep a short, content-free detail (status code, error code).
+
+        `server_message` is the server's own explanation, already made safe
+        by server_message.safe_server_message, or "".
+        """
         super().__init__(detail)
         self.detail = detail
+        self.server_message = server_message
 
 
 class AuthenticationError(ProviderError):
@@ -193,6 +228,22 @@ class StreamInterruptedError(ProviderError):
     """The answer's stream ended in the middle."""
 
     translation_key = "stream_interrupted"
+
+
+class MalformedResponseError(ProviderError):
+    """The provider answered, but with something that is not an answer.
+
+    An HTML page, an empty body, bytes of no known shape, or a stream that
+    said nothing at all.
+    """
+
+    translation_key = "malformed_response"
+
+
+class NothingSpokenError(ProviderError):
+    """The model wrote only what is never spoken (markup, code, a loop)."""
+
+    translation_key = "no_spoken_answer"
 
 
 class Provider(Protocol):

@@ -7,7 +7,9 @@ turns the stream's content blocks into deltas. What it takes care of:
   of one role are merged, tool results become `tool_result` blocks of one
   user message, placed before any text as the API requires.
 - Prompt caching: the static system prompt and the tool list each end with a
-  `cache_control` breakpoint, so a conversation re-reads them from the cache.
+  `cache_control` breakpoint, and so does the remembered conversation before
+  the person's last words, so every turn re-reads them from the cache.
+  Usage (cache reads and writes included) is reported at the end.
 - Tool input arrives as `input_json_delta` fragments per content block; a
   call is complete at its `content_block_stop`. A stream that stops at
   `max_tokens` inside a tool input leaves that call without arguments: it is
@@ -45,6 +47,7 @@ from . import (
     BadRequestError,
     ConnectionFailedError,
     Delta,
+    MalformedResponseError,
     Message,
     ModelNotFoundError,
     ProviderError,
@@ -60,8 +63,11 @@ from . import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
+    Usage,
+    UsageDelta,
     UserMessage,
 )
+from .deadline import bounded_model_list
 from .tool_arguments import parse_tool_arguments
 
 # The smallest thinking budget the API accepts.
@@ -96,6 +102,9 @@ def _status_error(err: anthropic.APIStatusError) -> ProviderError:
     kind = _error_type(err)
     status = err.status_code
     suffix = f" ({kind})" if kind else ""
+    if 300 <= status < 400:  # noqa: PLR2004
+        # A redirect (to a login page, say): the URL is not the API.
+        return ConnectionFailedError(f"HTTP {status}")
     if status < 400:  # noqa: PLR2004
         # An `error` event inside a stream that began with HTTP 200.
         detail = "error event in stream" + suffix
@@ -139,14 +148,18 @@ def map_anthropic_error(err: Exception, *, streaming: bool = False) -> ProviderE
     if isinstance(err, anthropic.APIStatusError):
         return _status_error(err)
     if isinstance(err, anthropic.APIConnectionError):
+        # Newer SDKs wrap a transport error mid-stream too: still a cut answer.
+        if streaming:
+            return StreamInterruptedError(type(err.__cause__ or err).__name__)
         return ConnectionFailedError(type(err.__cause__ or err).__name__)
     if isinstance(err, httpx.HTTPError):
         # An error of the transport after the answer began is a cut stream.
         if streaming:
             return StreamInterruptedError(type(err).__name__)
         return ConnectionFailedError(type(err).__name__)
-    if isinstance(err, anthropic.APIResponseValidationError):
-        return ServerError("invalid response")
+    if isinstance(err, (ValueError, anthropic.APIResponseValidationError)):
+        # Not JSON, not UTF-8, not the shape of an answer.
+        return MalformedResponseError(type(err).__name__)
     if isinstance(err, anthropic.APIError):
         return ServerError(type(err).__name__)
     return ProviderError(type(err).__name__)
@@ -290,12 +303,16 @@ def build_messages_body(
         if isinstance(message, SystemMessage) and message.text
     )
     messages: list[dict[str, Any]] = []
+    # The message the person's last words went into: what comes before it
+    # is the remembered conversation, the same in the next turn's request.
+    words_at: int | None = None
     for message in request.messages:
         match message:
             case SystemMessage():
                 continue
             case UserMessage():
                 _append(messages, "user", _user_content(message))
+                words_at = len(messages) - 1
             case AssistantMessage(tool_calls=tool_calls):
                 thinking = (
                     known.get(tool_calls[0].id, [])
@@ -320,13 +337,17 @@ def build_messages_body(
         tools = [_tool(spec) for spec in request.tools]
         tools[-1]["cache_control"] = dict(_CACHE_CONTROL)
         body["tools"] = tools
+    if words_at is not None and words_at >= 1:
+        # A third breakpoint at the end of the remembered conversation: the
+        # next turn reads it from the cache too (the API allows four).
+        blocks = messages[words_at - 1]["content"]
+        blocks[-1] = {**blocks[-1], "cache_control": dict(_CACHE_CONTROL)}
     if budget is not None:
         body["thinking"] = {"type": "enabled", "budget_tokens": budget}
         # max_tokens counts the thinking too and must exceed the budget.
         body["max_tokens"] = budget + request.max_tokens
-    elif request.temperature is not None:
-        # Anthropic's range is 0..1; OpenAI-style values up to 2 are clamped.
-        body["temperature"] = min(max(request.temperature, 0.0), 1.0)
+    # No temperature: the anthropic SDK 2 (Home Assistant 2026.11's pin) no
+    # longer takes one, and core's Anthropic agent dropped it in 2026.10.
     if request.user:
         body["metadata"] = {"user_id": request.user}
     return body
@@ -374,6 +395,31 @@ class _Answer:
         # Closed thinking blocks not yet remembered with a tool call.
         self.thinking: list[dict[str, Any]] = []
         self.finished = False
+        self.input_usage: anthropic_types.Usage | None = None
+
+    def usage(self, delta_usage: anthropic_types.MessageDeltaUsage) -> Delta:
+        """The request's usage: input from message_start, output at the end.
+
+        The API counts `input_tokens` after the last cache breakpoint only;
+        the whole prompt is that plus what was read from and written to the
+        cache.
+        """
+        start = self.input_usage
+        fresh = (delta_usage.input_tokens or 0) or (start.input_tokens if start else 0)
+        read = (delta_usage.cache_read_input_tokens or 0) or (
+            (start.cache_read_input_tokens or 0) if start else 0
+        )
+        written = (delta_usage.cache_creation_input_tokens or 0) or (
+            (start.cache_creation_input_tokens or 0) if start else 0
+        )
+        return UsageDelta(
+            Usage(
+                input_tokens=fresh + read + written,
+                cached_input_tokens=read,
+                cache_write_tokens=written,
+                output_tokens=delta_usage.output_tokens or 0,
+            )
+        )
 
     def feed(self, event: anthropic_types.RawMessageStreamEvent) -> Iterator[Delta]:
         """Return the deltas one event completes."""
@@ -386,9 +432,13 @@ class _Answer:
         if isinstance(event, anthropic_types.RawMessageDeltaEvent):
             if event.delta.stop_reason is not None:
                 self.finished = True
+            usage = [self.usage(event.usage)] if event.usage is not None else []
             if event.delta.stop_reason == "max_tokens":
                 # Tool blocks still open were cut off mid-input.
-                return self._truncated()
+                return iter([*self._truncated(), *usage])
+            return iter(usage)
+        if isinstance(event, anthropic_types.RawMessageStartEvent):
+            self.input_usage = event.message.usage
         elif isinstance(event, anthropic_types.RawMessageStopEvent):
             self.finished = True
         return iter(())
@@ -482,6 +532,9 @@ class AnthropicProvider:
 
     async def async_list_models(self) -> list[str]:
         """Return the ids of the models the account can use."""
+        return await bounded_model_list(self._async_list_models())
+
+    async def _async_list_models(self) -> list[str]:
         try:
             page = self._client.with_options(timeout=10.0).models.list()
             ids: list[str] = []
@@ -517,11 +570,17 @@ class AnthropicProvider:
         self, stream: anthropic.AsyncStream[anthropic_types.RawMessageStreamEvent]
     ) -> AsyncIterator[Delta]:
         answer = _Answer()
+        events = 0
         async for event in stream:
+            events += 1
             for delta in answer.feed(event):
                 if isinstance(delta, ToolCallDelta) and answer.thinking:
                     self._remember_thinking(delta.call.id, answer.thinking)
                     answer.thinking = []
                 yield delta
+        if not events:
+            # A 200 without a single event: an HTML page, plain text or
+            # nothing. No answer was cut; none was ever sent.
+            raise MalformedResponseError("no events in the answer")
         for delta in answer.finish():
             yield delta

@@ -13,7 +13,8 @@ nothing blocking to create. The answer is NDJSON: one JSON object a line,
 - a stream that ends without `done` (a crashed runner, a dropped link).
 
 Only the HTTP status and a short error class are kept as an error's detail:
-Ollama's error messages echo model names and sometimes the prompt.
+Ollama's error messages echo model names and sometimes the prompt, so its
+message is kept only as made safe by server_message.py.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from . import (
     BadRequestError,
     ConnectionFailedError,
     Delta,
+    MalformedResponseError,
     Message,
     ModelNotFoundError,
     NotTheAPIError,
@@ -49,9 +51,16 @@ from . import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
+    Usage,
+    UsageDelta,
     UserMessage,
 )
+from .capabilities import UNKNOWN, ModelCapabilities, from_ollama_show
+from .deadline import bounded_model_list
+from .markup_filter import guard_spoken_text
 from .network import is_local_url
+from .prompt_speed import PromptSpeed
+from .server_message import safe_server_message
 from .tool_arguments import parse_tool_arguments
 
 # Listing models is quick even on a busy server; a person is waiting in the
@@ -166,6 +175,25 @@ def _deltas(message: Mapping[str, Any]) -> list[Delta]:
     return deltas
 
 
+def _usage(chunk: Mapping[str, Any]) -> Usage | None:
+    """The usage of the last chunk.
+
+    Ollama counts in `prompt_eval_count` the prompt tokens it evaluated;
+    it does not say how many its KV cache spared it, so none are reported
+    as cached.
+    """
+    evaluated = chunk.get("prompt_eval_count")
+    if not isinstance(evaluated, int):
+        return None
+    duration = chunk.get("prompt_eval_duration")
+    output = chunk.get("eval_count")
+    return Usage(
+        input_tokens=evaluated,
+        output_tokens=output if isinstance(output, int) else 0,
+        prompt_ms=duration / 1e6 if isinstance(duration, int) else None,
+    )
+
+
 async def _lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
     """Yield the non-blank lines of an NDJSON body.
 
@@ -183,13 +211,16 @@ async def _lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
         yield pending
 
 
-def _parse_line(line: bytes) -> Mapping[str, Any]:
+def _parse_line(line: bytes, *, first: bool) -> Mapping[str, Any]:
+    """Parse one line; a bad first line means the body is no NDJSON answer."""
+    # Invalid UTF-8 in a word is replaced, as the SSE clients do, not fatal.
+    error = MalformedResponseError if first else StreamInterruptedError
     try:
-        chunk = json.loads(line)
+        chunk = json.loads(line.decode("utf-8", "replace"))
     except ValueError as err:
-        raise StreamInterruptedError("malformed line in stream") from err
+        raise error("malformed line in stream") from err
     if not isinstance(chunk, Mapping):
-        raise StreamInterruptedError("malformed line in stream")
+        raise error("malformed line in stream")
     return chunk
 
 
@@ -201,7 +232,15 @@ async def _status_error(
     `names_model` says whether the request named a model, so that a 404 can
     mean the model is missing rather than the URL being wrong.
     """
-    status = response.status
+    message = await _error_message(response)
+    error = _status_error_kind(response.status, message, names_model=names_model)
+    error.server_message = safe_server_message(message)
+    return error
+
+
+def _status_error_kind(
+    status: int, message: str, *, names_model: bool
+) -> ProviderError:
     detail = f"HTTP {status}"
     if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
         return AuthenticationError(detail)
@@ -212,14 +251,14 @@ async def _status_error(
     if status == HTTPStatus.NOT_FOUND:
         # Ollama says "model 'x' not found" (or "model \"x\" not found, try
         # pulling it first"); any other 404 means the URL is not Ollama's API.
-        if names_model and _mentions_missing_model(await _error_message(response)):
+        if names_model and _mentions_missing_model(message):
             return ModelNotFoundError(detail)
         return NotTheAPIError(detail)
     return BadRequestError(detail)
 
 
 async def _error_message(response: aiohttp.ClientResponse) -> str:
-    """Return the `error` text of an error body; read, never kept or logged."""
+    """Return the `error` text of an error body, to be made safe before use."""
     try:
         body = json.loads(await response.content.read(_ERROR_BODY_LIMIT))
     except ValueError, aiohttp.ClientError:
@@ -253,6 +292,8 @@ class OllamaProvider:
         """Keep the shared session; nothing blocking happens here."""
         self._session = session
         self._base_url = base_url.rstrip("/")
+        # Measured on the last line's prompt_eval_* (first_token.py reads it).
+        self.prompt_speed = PromptSpeed()
         self._headers: dict[str, str] = {}
         if api_key:
             # Ollama itself has no keys; reverse proxies and ollama.com do.
@@ -265,6 +306,9 @@ class OllamaProvider:
 
     async def async_list_models(self) -> list[str]:
         """Return the names of the models pulled on the server."""
+        return await bounded_model_list(self._async_list_models())
+
+    async def _async_list_models(self) -> list[str]:
         try:
             async with self._session.get(
                 f"{self._base_url}/api/tags",
@@ -293,8 +337,28 @@ class OllamaProvider:
         }
         return sorted(names)
 
+    async def async_model_capabilities(self, model: str) -> ModelCapabilities:
+        """Ask `/api/show` what the model can do; UNKNOWN when it cannot say."""
+        try:
+            async with self._session.post(
+                f"{self._base_url}/api/show",
+                json={"model": model},
+                headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=_LIST_TIMEOUT),
+            ) as response:
+                if response.status != HTTPStatus.OK:
+                    return UNKNOWN
+                return from_ollama_show(await response.json(content_type=None))
+        except TimeoutError, aiohttp.ClientError, ValueError:
+            return UNKNOWN
+
     async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
-        """Stream the answer to an `/api/chat` request."""
+        """Stream the answer to an `/api/chat` request, without machinery."""
+        stream = self._async_stream(request)
+        async for delta in guard_spoken_text(stream) if request.spoken else stream:
+            yield delta
+
+    async def _async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         # No total limit, so a long answer is never cut; a server silent for
         # the request's timeout (loading, hung, gone) is given up on.
         timeout = aiohttp.ClientTimeout(
@@ -313,17 +377,28 @@ class OllamaProvider:
                 if response.status != HTTPStatus.OK:
                     raise await _status_error(response)
                 started = True
+                first = True
                 async for line in _lines(response.content):
-                    chunk = _parse_line(line)
-                    if chunk.get("error"):
+                    chunk = _parse_line(line, first=first)
+                    first = False
+                    if error := chunk.get("error"):
                         # Headers were sent before the runner failed, so the
                         # error arrives as a line of an HTTP-200 stream.
-                        raise ServerError("error in stream")
+                        raise ServerError("error in stream", safe_server_message(error))
                     if isinstance(message := chunk.get("message"), Mapping):
                         for delta in _deltas(message):
                             yield delta
                     if chunk.get("done") is True:
+                        self.prompt_speed.observe(
+                            chunk.get("prompt_eval_count"),
+                            (chunk.get("prompt_eval_duration") or 0) / 1e9,
+                        )
+                        if (usage := _usage(chunk)) is not None:
+                            yield UsageDelta(usage)
                         return
+            if first:
+                # An empty 200: not an answer that was cut, no answer at all.
+                raise MalformedResponseError("empty answer body")
             raise StreamInterruptedError("stream ended before done")
         except ProviderError:
             raise

@@ -5,7 +5,8 @@ server-sent events; this module builds the request body and turns the events,
 read as plain JSON, into deltas. Every request states `store` explicitly,
 false unless the person allowed OpenAI to keep their conversations, and no
 stable identifier of the person or the conversation (`user`,
-`safety_identifier`) is ever sent.
+`safety_identifier`) is ever sent; `prompt_cache_key` is a hash of the
+agent's id, the same for all its conversations.
 
 It tolerates what the wire shows in the wild:
 
@@ -42,6 +43,7 @@ from . import (
     AuthenticationError,
     BadRequestError,
     Delta,
+    MalformedResponseError,
     Message,
     ModelNotFoundError,
     ProviderError,
@@ -56,8 +58,11 @@ from . import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
+    Usage,
+    UsageDelta,
     UserMessage,
 )
+from .deadline import bounded_model_list
 from .openai_errors import map_openai_error
 from .tool_arguments import parse_tool_arguments
 
@@ -366,16 +371,35 @@ def _event_deltas(event: Mapping[str, Any], state: _StreamState) -> list[Delta]:
                     return [TextDelta(text)]
         case "response.completed":
             state.finished = True
-            return list(map(ToolCallDelta, state.pending_calls()))
+            return [*map(ToolCallDelta, state.pending_calls()), *_usage(event)]
         case "response.incomplete":
             state.finished = True
             _incomplete(event, state)
+            return _usage(event)
         case "response.failed":
             error = _mapping(_mapping(event.get("response")).get("error"))
             raise _error_for_code(_code(error.get("code")), "response failed")
         case "error":
             raise _error_for_code(_code(event.get("code")), "error event")
     return []
+
+
+def _usage(event: Mapping[str, Any]) -> list[Delta]:
+    """The usage a finished response reports, cached prompt tokens included."""
+    usage = _mapping(_mapping(event.get("response")).get("usage"))
+    if not usage:
+        return []
+    return [
+        UsageDelta(
+            Usage(
+                input_tokens=_int(usage.get("input_tokens")),
+                cached_input_tokens=_int(
+                    _mapping(usage.get("input_tokens_details")).get("cached_tokens")
+                ),
+                output_tokens=_int(usage.get("output_tokens")),
+            )
+        )
+    ]
 
 
 def _reasoning(
@@ -448,6 +472,9 @@ class OpenAIProvider:
 
     async def async_list_models(self) -> list[str]:
         """Return the ids of the models the key can use."""
+        return await bounded_model_list(self._async_list_models())
+
+    async def _async_list_models(self) -> list[str]:
         try:
             page = await self._client.with_options(timeout=10.0).models.list()
             return sorted({model.id async for model in page if model.id})
@@ -476,6 +503,10 @@ class OpenAIProvider:
         }
         if instructions is not None:
             body["instructions"] = instructions
+        if request.cache_key:
+            # Requests of one agent share their prefix: OpenAI routes them to
+            # the same cache. The key names the agent, not a person.
+            body["prompt_cache_key"] = request.cache_key
         if request.tools:
             body["tools"] = [_tool(spec) for spec in request.tools]
         if effort := request.options.get("reasoning_effort"):
@@ -496,10 +527,16 @@ class OpenAIProvider:
                 stream_cls=openai.AsyncStream[object],
             )
             started = True
+            events = 0
             async with stream:
                 async for event in _events(stream.response.aiter_lines()):
+                    events += 1
                     for delta in _event_deltas(event, state):
                         yield delta
+            if not events:
+                # A 200 without a single event: an HTML page, plain text or
+                # nothing. No answer was cut; none was ever sent.
+                raise MalformedResponseError("no events in the answer")  # noqa: TRY301
             state.check_finished()
         except ProviderError:
             raise

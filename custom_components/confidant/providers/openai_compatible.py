@@ -9,8 +9,16 @@ deltas a server sends, and tolerates:
 - missing or repeated tool-call ids and indexes,
 - empty deltas, `choices: []` usage chunks and usage on every chunk,
 - reasoning text in `reasoning_content` or `reasoning`,
-- a last chunk without `finish_reason`, or a trailing chunk after it,
+- a trailing chunk after the one with `finish_reason`, a missing `[DONE]`,
 - tool-call markup leaking into the text (llama.cpp).
+
+Caches: a request asks for usage at the end of the stream (`stream_options`);
+once a server shows it is llama.cpp (its `timings`), requests also say
+`cache_prompt` and keep each conversation on a slot of its own (`id_slot`,
+least recently used first, out of the slots its `/props` reports), so a
+follow-up re-evaluates only what is new. The usage and the server's timings
+(tokens read from its cache, time on the prompt) are reported as a
+`UsageDelta`.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -28,24 +37,39 @@ import openai
 from . import (
     AssistantMessage,
     Delta,
+    MalformedResponseError,
     Message,
     ProviderRequest,
     ReasoningDelta,
+    StreamInterruptedError,
     SystemMessage,
     TextDelta,
     ToolCall,
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
+    Usage,
+    UsageDelta,
     UserMessage,
 )
-from .markup_filter import MarkupFilter
+from .capabilities import (
+    UNKNOWN,
+    ModelCapabilities,
+    from_llamacpp_props,
+    from_openai_models,
+    merge,
+)
+from .deadline import bounded_model_list
+from .markup_filter import guard_spoken_text
 from .network import is_local_url
 from .openai_errors import map_openai_error
+from .prompt_speed import PromptSpeed
 from .tool_arguments import parse_tool_arguments
 
 # Local servers accept any key, but the SDK insists on one.
 _PLACEHOLDER_KEY = "no-key"
+# Asking what a model can do is quick; a person may be waiting in a flow.
+_PROBE_TIMEOUT = 10.0
 
 
 def _message(message: Message) -> dict[str, Any]:
@@ -109,7 +133,58 @@ def build_chat_completions_body(request: ProviderRequest) -> dict[str, Any]:
         body["temperature"] = request.temperature
     if request.tools:
         body["tools"] = [_tool(spec) for spec in request.tools]
+    # Usage comes in a last chunk only when asked for.
+    body["stream_options"] = {"include_usage": True}
     return body
+
+
+def _usage(usage: Any, timings: Any) -> Usage | None:
+    """The usage of a request, from the usage chunk and llama.cpp's timings."""
+    if usage is None and not isinstance(timings, dict):
+        return None
+    prompt = getattr(usage, "prompt_tokens", None) or 0
+    details = getattr(usage, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) or 0
+    prompt_ms: float | None = None
+    if isinstance(timings, dict):
+        cache_n, prompt_n = timings.get("cache_n"), timings.get("prompt_n")
+        if isinstance(cache_n, int):
+            cached = cache_n
+        if not prompt and isinstance(cache_n, int) and isinstance(prompt_n, int):
+            prompt = cache_n + prompt_n
+        if isinstance(ms := timings.get("prompt_ms"), int | float):
+            prompt_ms = float(ms)
+    return Usage(
+        input_tokens=prompt,
+        cached_input_tokens=cached,
+        output_tokens=getattr(usage, "completion_tokens", None) or 0,
+        prompt_ms=prompt_ms,
+    )
+
+
+class SlotKeeper:
+    """llama.cpp slots, one per recent conversation, least recently used first."""
+
+    def __init__(self) -> None:
+        """Know nothing yet: no slot is asked for until the server's are known."""
+        self.total: int | None = None
+        self._slots: OrderedDict[str, int] = OrderedDict()
+
+    def slot(self, conversation: str | None) -> int | None:
+        """The slot of a conversation, or None when slots are not known."""
+        if not self.total or conversation is None:
+            return None
+        if (slot := self._slots.get(conversation)) is not None:
+            self._slots.move_to_end(conversation)
+            return slot
+        used = set(self._slots.values())
+        free = [slot for slot in range(self.total) if slot not in used]
+        if free:
+            slot = free[0]
+        else:
+            _oldest, slot = self._slots.popitem(last=False)
+        self._slots[conversation] = slot
+        return slot
 
 
 @dataclass(slots=True)
@@ -192,6 +267,10 @@ class OpenAICompatibleProvider:
     ) -> None:
         """Create the SDK client; does blocking I/O, so run it in an executor."""
         self._base_url = base_url
+        self._http = http_client
+        self._api_key = api_key
+        # Measured on llama.cpp's `timings` (first_token.py reads it).
+        self.prompt_speed = PromptSpeed()
         self._client = openai.AsyncOpenAI(
             api_key=api_key or _PLACEHOLDER_KEY,
             base_url=base_url,
@@ -205,6 +284,20 @@ class OpenAICompatibleProvider:
         # The SDK reads platform details from disk on first use; do it now,
         # while still in the executor.
         self._client.platform_headers()
+        self._http = http_client
+        # Set once a response carries llama.cpp's timings.
+        self._llama_cpp = False
+        self.slots = SlotKeeper()
+
+    async def _async_read_slots(self) -> None:
+        """Ask a llama.cpp server how many slots it has (once)."""
+        root = self._base_url.rstrip("/").removesuffix("/v1")
+        try:
+            response = await self._http.get(f"{root}/props", timeout=5.0)
+            total = response.json().get("total_slots")
+        except Exception:  # noqa: BLE001 - without slots, none is asked for
+            total = None
+        self.slots.total = total if isinstance(total, int) and total > 0 else 0
 
     @property
     def is_local(self) -> bool:
@@ -213,42 +306,109 @@ class OpenAICompatibleProvider:
 
     async def async_list_models(self) -> list[str]:
         """Return the ids the server lists under /models."""
+        return await bounded_model_list(self._async_list_models())
+
+    async def _async_list_models(self) -> list[str]:
         try:
             page = await self._client.with_options(timeout=10.0).models.list()
             return sorted({model.id async for model in page if model.id})
         except Exception as err:
             raise map_openai_error(err) from err
 
+    async def async_model_capabilities(self, model: str) -> ModelCapabilities:
+        """Ask llama.cpp's /props (local servers), then /v1/models' metadata."""
+        base = self._base_url.rstrip("/")
+        found = UNKNOWN
+        if self.is_local:
+            # llama.cpp serves /props beside /v1, not under it.
+            found = from_llamacpp_props(
+                await self._get_json(f"{base.removesuffix('/v1')}/props")
+            )
+        if None in (found.tools, found.vision, found.context_tokens):
+            found = merge(
+                found, from_openai_models(await self._get_json(f"{base}/models"), model)
+            )
+        return found
+
+    async def _get_json(self, url: str) -> Any:
+        """A JSON document from the server, or None for any failure."""
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        try:
+            response = await self._http.get(
+                url, headers=headers, timeout=_PROBE_TIMEOUT
+            )
+            if response.status_code != httpx.codes.OK:
+                return None
+            return response.json()
+        except httpx.HTTPError, ValueError:
+            return None
+
     async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
-        """Stream the answer to a Chat Completions request."""
+        """Stream the answer to a Chat Completions request, without machinery."""
+        stream = self._async_stream(request)
+        async for delta in guard_spoken_text(stream) if request.spoken else stream:
+            yield delta
+
+    async def _async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         body = build_chat_completions_body(request)
+        if self._llama_cpp:
+            extra: dict[str, Any] = {"cache_prompt": True}
+            if (slot := self.slots.slot(request.user)) is not None:
+                extra["id_slot"] = slot
+            body["extra_body"] = extra
         client = self._client.with_options(timeout=request.timeout)
         started = False
+        usage: Usage | None = None
         try:
             stream = await client.chat.completions.create(**body)
             started = True
             tool_calls = ToolCallAssembler()
-            markup = MarkupFilter()
-            async for chunk in stream:
-                for choice in chunk.choices or ():
-                    delta = choice.delta
-                    if delta is None:
-                        continue
-                    if reasoning := _extra(delta, "reasoning_content", "reasoning"):
-                        yield ReasoningDelta(str(reasoning))
-                    if delta.content and (text := markup.feed(delta.content)):
-                        yield TextDelta(text)
-                    for fragment in delta.tool_calls or ():
-                        function = fragment.function
-                        tool_calls.add(
-                            fragment.index,
-                            fragment.id,
-                            function.name if function else None,
-                            function.arguments if function else None,
+            # Closing the response when the reader stops early (a runaway
+            # answer) tells the server to stop generating.
+            choices = 0
+            finished = False
+            async with stream:
+                async for chunk in stream:
+                    timings = _extra(chunk, "timings")
+                    if chunk.usage is not None or timings is not None:
+                        usage = _usage(chunk.usage, timings) or usage
+                        self._llama_cpp = self._llama_cpp or isinstance(timings, dict)
+                    if isinstance(timings, dict):
+                        self.prompt_speed.observe(
+                            timings.get("prompt_n"),
+                            (timings.get("prompt_ms") or 0) / 1000,
                         )
-            if text := markup.flush():
-                yield TextDelta(text)
+                    for choice in chunk.choices or ():
+                        choices += 1
+                        finished = finished or bool(choice.finish_reason)
+                        delta = choice.delta
+                        if delta is None:
+                            continue
+                        if reasoning := _extra(delta, "reasoning_content", "reasoning"):
+                            yield ReasoningDelta(str(reasoning))
+                        if delta.content:
+                            yield TextDelta(delta.content)
+                        for fragment in delta.tool_calls or ():
+                            function = fragment.function
+                            tool_calls.add(
+                                fragment.index,
+                                fragment.id,
+                                function.name if function else None,
+                                function.arguments if function else None,
+                            )
+            if not choices:
+                # A 200 whose body held no choice: an HTML page, plain text,
+                # nothing at all. Never an answer, so never a silent one.
+                raise MalformedResponseError("no events in the answer")  # noqa: TRY301
+            if not finished:
+                # The body ended cleanly, but the answer had not: a server or
+                # proxy gave up mid-answer. Half a sentence is not spoken.
+                raise StreamInterruptedError("stream ended before finish_reason")  # noqa: TRY301
             for call in tool_calls.complete():
                 yield ToolCallDelta(call)
         except Exception as err:
             raise map_openai_error(err, streaming=started) from err
+        if usage is not None:
+            yield UsageDelta(usage)
+        if self._llama_cpp and self.slots.total is None:
+            await self._async_read_slots()

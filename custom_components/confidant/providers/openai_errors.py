@@ -1,8 +1,9 @@
 """Mapping of the openai SDK's and httpx's exceptions to provider errors.
 
 Shared by the OpenAI (Responses) and OpenAI-compatible (Chat Completions)
-providers. The detail kept is the HTTP status and the provider's error code:
-never the provider's message, which can echo part of the API key.
+providers. The detail kept is the HTTP status and the provider's error code. The
+provider's message, which can echo part of the API key or the request, is
+kept only as made safe by server_message.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from . import (
     AuthenticationError,
     BadRequestError,
     ConnectionFailedError,
+    MalformedResponseError,
     ModelNotFoundError,
     ProviderError,
     ProviderTimeoutError,
@@ -21,6 +23,7 @@ from . import (
     ServerError,
     StreamInterruptedError,
 )
+from .server_message import message_of_body, safe_server_message
 
 
 def _status_detail(err: openai.APIStatusError) -> str:
@@ -36,6 +39,15 @@ def map_openai_error(err: Exception, *, streaming: bool = False) -> ProviderErro
     """Return the provider error for an exception raised by the SDK or httpx."""
     if isinstance(err, ProviderError):
         return err
+    mapped = _map(err, streaming=streaming)
+    if isinstance(err, openai.APIError) and not isinstance(
+        err, openai.APIConnectionError
+    ):
+        mapped.server_message = safe_server_message(message_of_body(err.body))
+    return mapped
+
+
+def _map(err: Exception, *, streaming: bool) -> ProviderError:
     if isinstance(err, (openai.APITimeoutError, httpx.TimeoutException)):
         return ProviderTimeoutError("no answer in time")
     if isinstance(err, (openai.AuthenticationError, openai.PermissionDeniedError)):
@@ -49,16 +61,34 @@ def map_openai_error(err: Exception, *, streaming: bool = False) -> ProviderErro
     if isinstance(err, (openai.BadRequestError, openai.UnprocessableEntityError)):
         return BadRequestError(_status_detail(err))
     if isinstance(err, openai.APIStatusError):
+        if err.status_code < 400:  # noqa: PLR2004
+            # A redirect (to a login page, say): the URL is not the API.
+            return ConnectionFailedError(_status_detail(err))
         if err.status_code >= 500:  # noqa: PLR2004
             return ServerError(_status_detail(err))
         return BadRequestError(_status_detail(err))
     if isinstance(err, openai.APIConnectionError):
+        # Newer SDKs wrap a transport error mid-stream too: still a cut answer.
+        if streaming:
+            return StreamInterruptedError(type(err.__cause__ or err).__name__)
         return ConnectionFailedError(type(err.__cause__ or err).__name__)
     if isinstance(err, httpx.HTTPError):
         # An error of the transport after the answer began is a cut stream.
         if streaming:
             return StreamInterruptedError(type(err).__name__)
         return ConnectionFailedError(type(err).__name__)
+    if isinstance(
+        err,
+        (
+            ValueError,
+            TypeError,
+            AttributeError,
+            KeyError,
+            openai.APIResponseValidationError,
+        ),
+    ):
+        # Not JSON, not UTF-8, not the shape of an answer the SDK knows.
+        return MalformedResponseError(type(err).__name__)
     if isinstance(err, openai.APIError):
         # An "error" event inside the stream.
         return ServerError("error event in stream")

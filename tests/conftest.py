@@ -34,6 +34,7 @@ from custom_components.confidant.const import (
 
 from .ha_versions import chat_session_for
 from .entities import TestLight
+from .generated_home import LoadedHome, async_load_home, generate_home
 from .llm_server import LLMServer
 
 
@@ -129,6 +130,19 @@ async def config_entry(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
+
+
+@pytest.fixture
+async def generated(
+    hass: HomeAssistant, home: Home, config_entry: MockConfigEntry
+) -> LoadedHome:
+    """A generated 2000-entity home, in the test Home Assistant with the agent.
+
+    Too big for the prompt budget: the overview is partial.
+    """
+    devices = MockConfigEntry(domain="generated")
+    devices.add_to_hass(hass)
+    return await async_load_home(hass, generate_home(2000), devices.entry_id)
 
 
 AGENT_ID = "conversation.confidant"

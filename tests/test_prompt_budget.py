@@ -39,7 +39,6 @@ from .conftest import AGENT_ID, Home, ask, speech
 from .generated_home import (
     AREAS,
     LoadedHome,
-    async_load_home,
     generate_home,
     reachability_commands,
 )
@@ -275,16 +274,6 @@ def test_the_overview_is_a_fraction_of_home_assistants_yaml() -> None:
 
 
 # Full turns through Home Assistant
-
-
-@pytest.fixture
-async def generated(
-    hass: HomeAssistant, home: Home, config_entry: MockConfigEntry
-) -> LoadedHome:
-    """The 2000-entity home, in the test Home Assistant with the agent."""
-    devices = MockConfigEntry(domain="generated")
-    devices.add_to_hass(hass)
-    return await async_load_home(hass, generate_home(2000), devices.entry_id)
 
 
 def system_prompt(request: RecordedRequest) -> str:

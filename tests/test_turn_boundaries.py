@@ -20,21 +20,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 from custom_components.confidant.const import CONF_PROVIDER, DOMAIN
 
 from .conftest import AGENT_ID, Home, agent_subentry, ask, speech
-from .generated_home import LoadedHome, async_load_home, generate_home
+from .generated_home import LoadedHome
 from .ha_versions import HA_VERSION
 from .llm_server import LLMServer, Reply
 
 CHAT = "/v1/chat/completions"
-
-
-@pytest.fixture
-async def generated(
-    hass: HomeAssistant, home: Home, config_entry: MockConfigEntry
-) -> LoadedHome:
-    """A 2000-entity home: the overview is chosen for each turn's words."""
-    devices = MockConfigEntry(domain="generated")
-    devices.add_to_hass(hass)
-    return await async_load_home(hass, generate_home(2000), devices.entry_id)
 
 
 async def test_a_second_turn_about_another_room_reaches_its_entities(

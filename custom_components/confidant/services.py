@@ -38,6 +38,7 @@ from .privacy.retention import (
     TurnFilter,
     turn_time,
 )
+from .service_entries import service_entries
 from .vision import (
     DESCRIBE_CAMERA_SCHEMA,
     SERVICE_DESCRIBE_CAMERA,
@@ -95,21 +96,6 @@ DELETE_SCHEMA: Final = probatio.Schema(
 )
 
 
-def _entries(hass: HomeAssistant, call: ServiceCall) -> list[ConfidantConfigEntry]:
-    """The entry the call names, or every Confidant entry."""
-    entry_id: str | None = call.data.get(ATTR_CONFIG_ENTRY_ID)
-    if entry_id is None:
-        return hass.config_entries.async_entries(DOMAIN, include_ignore=False)
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
-    return [entry]
-
-
 async def _async_transcripts(
     hass: HomeAssistant, entry: ConfidantConfigEntry
 ) -> TranscriptStore:
@@ -162,7 +148,7 @@ async def _async_list(call: ServiceCall) -> ServiceResponse:
     )
     found: list[tuple[datetime, dict[str, Any]]] = []
     kept = False
-    for entry in _entries(call.hass, call):
+    for entry in service_entries(call.hass, call):
         transcripts = await _async_transcripts(call.hass, entry)
         kept = kept or transcripts.settings.enabled
         found.extend(
@@ -186,7 +172,7 @@ async def _async_list(call: ServiceCall) -> ServiceResponse:
 async def _async_export(call: ServiceCall) -> ServiceResponse:
     """Everything kept, with the retention settings in force, per entry."""
     exported: list[dict[str, Any]] = []
-    for entry in _entries(call.hass, call):
+    for entry in service_entries(call.hass, call):
         transcripts = await _async_transcripts(call.hass, entry)
         exported.append(
             {
@@ -234,7 +220,7 @@ async def _async_delete(call: ServiceCall) -> ServiceResponse:
     """Delete the turns of a scope, and every unreadable copy; how many turns."""
     turn_filter = _delete_filter(call)
     deleted = 0
-    for entry in _entries(call.hass, call):
+    for entry in service_entries(call.hass, call):
         transcripts = await _async_transcripts(call.hass, entry)
         deleted += await transcripts.async_delete(turn_filter)
     return {"deleted": deleted}

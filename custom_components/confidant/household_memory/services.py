@@ -25,6 +25,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_register_admin_service
 
 from ..const import DOMAIN
+from ..service_entries import service_entries
 from .store import Fact, FactStore, MemorySettings
 
 if TYPE_CHECKING:
@@ -58,21 +59,6 @@ DELETE_SCHEMA: Final = probatio.Schema(
 )
 
 
-def _entries(hass: HomeAssistant, call: ServiceCall) -> list[ConfidantConfigEntry]:
-    """The entry the call names, or every Confidant entry."""
-    entry_id: str | None = call.data.get(ATTR_CONFIG_ENTRY_ID)
-    if entry_id is None:
-        return hass.config_entries.async_entries(DOMAIN, include_ignore=False)
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="entry_not_found",
-            translation_placeholders={"entry_id": entry_id},
-        )
-    return [entry]
-
-
 async def async_entry_memory(
     hass: HomeAssistant, entry: ConfidantConfigEntry
 ) -> FactStore:
@@ -102,7 +88,7 @@ async def _async_list(call: ServiceCall) -> ServiceResponse:
     """
     user_id: str | None = call.data.get(ATTR_USER_ID)
     found: list[dict[str, Any]] = []
-    for entry in _entries(call.hass, call):
+    for entry in service_entries(call.hass, call):
         memory = await async_entry_memory(call.hass, entry)
         found.extend(
             {**fact, ATTR_CONFIG_ENTRY_ID: entry.entry_id}
@@ -137,7 +123,7 @@ async def _async_delete(call: ServiceCall) -> ServiceResponse:
     """Delete the facts of a scope; how many."""
     wanted = _selector(call)
     deleted = 0
-    for entry in _entries(call.hass, call):
+    for entry in service_entries(call.hass, call):
         memory = await async_entry_memory(call.hass, entry)
         facts: list[Fact] = memory.facts(everyone=True)
         if call.data[ATTR_SCOPE] == SCOPE_ALL:

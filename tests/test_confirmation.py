@@ -16,6 +16,7 @@ from homeassistant.components.alarm_control_panel import (
     AlarmControlPanelEntityFeature,
     AlarmControlPanelState,
 )
+from homeassistant.components.conversation import trace
 from homeassistant.components.cover import (
     ATTR_POSITION,
     CoverDeviceClass,
@@ -745,4 +746,29 @@ async def test_only_the_sensitive_call_waits(
     await ask(hass, "I'm home")
     assert state(hass, home.kitchen) == STATE_ON
     assert state(hass, home.hallway) == STATE_OFF
+    assert state(hass, sensitive.front_door) == "locked"
+
+
+async def test_a_guarded_turn_can_be_read_in_the_conversation_trace(
+    hass: HomeAssistant,
+    sensitive: Sensitive,
+    config_entry: MockConfigEntry,
+    llm_server: LLMServer,
+) -> None:
+    """Home Assistant's conversation trace of a turn with held actions reads whole.
+
+    The trace keeps the turn's tools, Confidant's guarded ones included, and
+    deep-copies them when an administrator reads it.
+    """
+    await ask_to_unlock(hass, llm_server)
+    traces = trace.async_get_traces()
+    assert traces
+    events = traces[-1].as_dict()["events"]
+    tools = [
+        tool
+        for event in events
+        for tool in (event.get("data") or {}).get("tools") or ()
+    ]
+    # Every tool the model was offered, guarded ones included, is in the copy.
+    assert len(tools) == len(llm_server.requests_to(CHAT)[0].json["tools"])
     assert state(hass, sensitive.front_door) == "locked"

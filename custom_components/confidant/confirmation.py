@@ -205,6 +205,12 @@ class _GuardedTool(llm.Tool):
         self.annotations = tool.annotations
         self.integration = tool.integration
 
+    def __deepcopy__(self, memo: dict[int, object]) -> _GuardedTool:
+        # Home Assistant's conversation trace deep-copies the turn's tools
+        # when it is read; the gate (and Home Assistant behind it) is shared
+        # state, not something to copy.
+        return self
+
     @override
     async def async_call(
         self,

@@ -77,7 +77,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.confidant.config_flow import default_agent_options
-from custom_components.confidant.home_context import (
+from custom_components.confidant.home.context import (
     HomeEntity,
     HomeIndex,
     home_allowance,

@@ -48,8 +48,8 @@ from custom_components.confidant.const import (
     CONF_NO_CONFIRM_DEVICES,
     DOMAIN,
 )
-from custom_components.confidant.memory import ContextKey
-from custom_components.confidant.sensitivity import (
+from custom_components.confidant.dialogue.memory import ContextKey
+from custom_components.confidant.dialogue.sensitivity import (
     SensitivityPolicy,
     SensitivityReader,
 )

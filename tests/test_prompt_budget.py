@@ -19,9 +19,9 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import llm
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.confidant import home_context
 from custom_components.confidant.const import CONF_PROMPT_BUDGET, DEFAULT_PROMPT_BUDGET
-from custom_components.confidant.home_context import (
+from custom_components.confidant.home import context as home_context
+from custom_components.confidant.home.context import (
     HomeEntity,
     HomeIndex,
     home_allowance,

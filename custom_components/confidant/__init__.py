@@ -12,14 +12,15 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
-from .home_context import async_track_home
+from .home.context import async_track_home
+from .home.local_handling import async_track_local_handling
 from .household_memory.store import (
     FactStore,
     async_remove_memory,
     async_setup_memory,
 )
-from .local_handling import async_track_local_handling
-from .model_check import async_probe_entry
+from .model.check import async_probe_entry
+from .model.prompt_speed_store import async_keep_prompt_speed, async_remove_prompt_speed
 from .privacy.ledger import Ledger, async_remove_ledger
 from .privacy.log_filter import install_content_log_filter
 from .privacy.retention import (
@@ -27,10 +28,9 @@ from .privacy.retention import (
     async_remove_transcripts,
     async_setup_transcripts,
 )
-from .prompt_speed_store import async_keep_prompt_speed, async_remove_prompt_speed
-from .provider_factory import async_create_provider
 from .providers import AuthenticationError, Provider, ProviderError
 from .providers.capabilities import ModelCapabilities
+from .providers.factory import async_create_provider
 from .repairs import async_check_models, async_clear_invalid_auth
 from .services import async_setup_services
 

@@ -15,9 +15,7 @@ from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import ConfidantConfigEntry, home_context
-from .answer_guard import clean_text
-from .confirmation import ConfirmationGate, GatePolicy, TurnEnd
+from . import ConfidantConfigEntry
 from .const import (
     CONF_CONFIRM_SENSITIVE,
     CONF_FOLLOW_UP,
@@ -38,18 +36,21 @@ from .const import (
     SUBENTRY_CONVERSATION,
     TURN_DEADLINE_FACTOR,
 )
+from .dialogue.answer_guard import clean_text
+from .dialogue.confirmation import ConfirmationGate, GatePolicy, TurnEnd
+from .dialogue.forget_phrases import ForgetRequest, forget_request
+from .dialogue.household_words import HouseholdWords, async_household_words
+from .dialogue.memory import ContextKey, ShortTermMemory
+from .dialogue.messages import async_spoken_message
+from .dialogue.phrases import is_end_phrase, is_question
 from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
-from .first_token import turn_allowance
-from .forget_phrases import ForgetRequest, forget_request
+from .home import context as home_context
 from .household_memory import prompt as memory_prompt
 from .household_memory.phrases import memory_request
 from .household_memory.requests import async_answer as async_answer_memory
 from .household_memory.tool import offer_memory_search
-from .household_words import HouseholdWords, async_household_words
-from .memory import ContextKey, ShortTermMemory
-from .messages import async_spoken_message
-from .model_check import prompt_budget
-from .phrases import is_end_phrase, is_question
+from .model.check import prompt_budget
+from .model.first_token import turn_allowance
 from .privacy.gate import PrivacyPolicy
 from .providers import (
     AssistantMessage,

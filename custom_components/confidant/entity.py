@@ -15,7 +15,6 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import llm
 from homeassistant.helpers.entity import Entity
 
-from .answer_guard import MAX_REASONING_CHARS, AnswerLimit, clean_text, clean_value
 from .const import (
     CONF_MAX_TOKENS,
     CONF_PROVIDER,
@@ -31,11 +30,17 @@ from .const import (
     PROVIDER_OPENAI,
     PROVIDER_OPTIONS,
 )
-from .first_token import answer_deadline, stream_with_first_token_deadline
-from .messages import async_spoken_message
-from .model_check import offers_tool
+from .dialogue.answer_guard import (
+    MAX_REASONING_CHARS,
+    AnswerLimit,
+    clean_text,
+    clean_value,
+)
+from .dialogue.messages import async_spoken_message
+from .model.check import offers_tool
+from .model.first_token import answer_deadline, stream_with_first_token_deadline
+from .model.prompt_cache import cache_key, usage_stats, with_tail
 from .privacy.gate import PrivacyPolicy, apply_policy
-from .prompt_cache import cache_key, usage_stats, with_tail
 from .providers import (
     AssistantMessage,
     AuthenticationError,

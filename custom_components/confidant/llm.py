@@ -38,17 +38,17 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 
 from .const import DOMAIN, LOGGER
-from .home_context import (
+from .dialogue.messages import async_spoken_message
+from .home.context import (
     SEARCH_LIMIT,
     async_device_area,
     async_get_index,
     search_wanted,
 )
 from .household_memory.tool import memory_search_tools
-from .messages import async_spoken_message
 from .privacy.gate import CloudImagesRefusedError
 from .providers import ProviderError
-from .vision import (
+from .vision.camera import (
     CAMERA_DOMAIN,
     DEFAULT_QUESTION,
     CameraImageError,

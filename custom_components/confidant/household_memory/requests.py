@@ -14,7 +14,7 @@ from typing import Final
 
 from homeassistant.core import HomeAssistant
 
-from ..messages import async_spoken_message
+from ..dialogue.messages import async_spoken_message
 from .phrases import MemoryRequest, MemoryRequestKind
 from .store import Fact, FactStore
 

@@ -16,7 +16,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 
-from .const import CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE, DOMAIN
+from ..const import CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE, DOMAIN
 
 ISSUE_PREFIX: Final = "local_handling_bypass_"
 

@@ -25,7 +25,7 @@ from homeassistant.const import CONF_LLM_HASS_API, CONF_MODEL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .const import (
+from ..const import (
     CONF_MAX_TOKENS,
     CONF_NUM_CTX,
     CONF_PROMPT_BUDGET,
@@ -39,12 +39,12 @@ from .const import (
     PROVIDER_OLLAMA,
     SUBENTRY_CONVERSATION,
 )
-from .providers import Provider
-from .providers.capabilities import UNKNOWN, ModelCapabilities, ProbesCapabilities
-from .providers.prompt_speed import PromptSpeed
+from ..providers import Provider
+from ..providers.capabilities import UNKNOWN, ModelCapabilities, ProbesCapabilities
+from ..providers.prompt_speed import PromptSpeed
 
 if TYPE_CHECKING:
-    from . import ConfidantConfigEntry, ConfidantRuntimeData
+    from .. import ConfidantConfigEntry, ConfidantRuntimeData
 
 # The camera tool (llm.py) sends an image to the model that calls it.
 CAMERA_TOOL: Final = f"{DOMAIN}__look_at_camera"

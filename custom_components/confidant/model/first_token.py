@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Final
 
-from .providers import (
+from ..providers import (
     AssistantMessage,
     Delta,
     Provider,
@@ -33,7 +33,7 @@ from .providers import (
     ToolResultMessage,
     UserMessage,
 )
-from .providers.prompt_speed import PromptSpeed
+from ..providers.prompt_speed import PromptSpeed
 
 # The most a person is kept waiting for a local model's first word.
 LOCAL_MAX_WAIT: Final = 240.0

@@ -40,7 +40,7 @@ from homeassistant.helpers import intent, llm
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonObjectType, JsonValueType
 
-from .const import (
+from ..const import (
     CONF_ALWAYS_ASK,
     CONF_ASK_UNREADABLE,
     CONF_CONFIRM_PIN,

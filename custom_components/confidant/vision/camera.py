@@ -44,8 +44,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .answer_guard import AnswerLimit, clean_text
-from .const import (
+from ..const import (
     CONF_VISION_AGENT,
     CONF_VISION_MAX_WIDTH,
     DEFAULT_VISION_MAX_WIDTH,
@@ -56,9 +55,10 @@ from .const import (
     SUBENTRY_CONVERSATION,
     VISION_JPEG_QUALITY,
 )
-from .entity import ConfidantLLMEntity, running_agent
-from .privacy.gate import CloudImagesRefusedError
-from .providers import (
+from ..dialogue.answer_guard import AnswerLimit, clean_text
+from ..entity import ConfidantLLMEntity, running_agent
+from ..privacy.gate import CloudImagesRefusedError
+from ..providers import (
     Delta,
     ImagePart,
     MalformedResponseError,
@@ -67,10 +67,10 @@ from .providers import (
     TextDelta,
     UserMessage,
 )
-from .providers.deadline import bounded_stream
+from ..providers.deadline import bounded_stream
 
 if TYPE_CHECKING:
-    from . import ConfidantConfigEntry
+    from .. import ConfidantConfigEntry
 
 DEFAULT_QUESTION: Final = "Describe what you see, briefly."
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from .providers import Message, Usage, UserMessage
+from ..providers import Message, Usage, UserMessage
 
 
 def cache_key(agent_id: str) -> str:

@@ -85,9 +85,9 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import intent, llm
 from homeassistant.util.hass_dict import HassKey
 
-from .const import DEFAULT_PROMPT_BUDGET, DOMAIN, LOGGER
-from .entity import tool_spec
-from .providers import AssistantMessage, Message, ToolResultMessage, UserMessage
+from ..const import DEFAULT_PROMPT_BUDGET, DOMAIN, LOGGER
+from ..entity import tool_spec
+from ..providers import AssistantMessage, Message, ToolResultMessage, UserMessage
 
 # About four bytes of English or JSON make a token.
 BYTES_PER_TOKEN: Final = 4
@@ -1280,7 +1280,7 @@ class TurnAssistAPI(llm.API):
         if not len(index):
             home_prompt = parts.no_entities_prompt
         else:
-            from .llm import FindEntitiesTool  # noqa: PLC0415
+            from ..llm import FindEntitiesTool  # noqa: PLC0415
 
             find_tool = FindEntitiesTool()
             live_prompt = LIVE_PROMPT.format(live_tool=live_tool.name)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import CONF_MODEL
 
-from .const import (
+from ..const import (
     CONF_MAX_TOKENS,
     CONF_NUM_CTX,
     CONF_PROVIDER,
@@ -22,11 +22,11 @@ from .const import (
     DEFAULT_PROMPT_BUDGET,
     PROVIDER_OLLAMA,
 )
-from .model_check import async_probe, budget_for_context, cannot_call_tools
-from .providers.capabilities import ModelCapabilities
+from ..providers.capabilities import ModelCapabilities
+from .check import async_probe, budget_for_context, cannot_call_tools
 
 if TYPE_CHECKING:
-    from . import ConfidantConfigEntry
+    from .. import ConfidantConfigEntry
 
 
 async def async_capabilities(

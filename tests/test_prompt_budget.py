@@ -20,14 +20,9 @@ from homeassistant.helpers import llm
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.confidant.const import CONF_PROMPT_BUDGET, DEFAULT_PROMPT_BUDGET
-from custom_components.confidant.home import context as home_context
-from custom_components.confidant.home.context import (
-    HomeEntity,
-    HomeIndex,
-    home_allowance,
-    render,
-    tail_allowance,
-)
+from custom_components.confidant.home import assist_api as home_context
+from custom_components.confidant.home.assist_api import home_allowance, tail_allowance
+from custom_components.confidant.home.index import HomeEntity, HomeIndex, render
 from custom_components.confidant.providers import (
     AssistantMessage,
     ToolCall,

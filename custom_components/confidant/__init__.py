@@ -12,8 +12,8 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
-from .home.context import async_track_home
 from .home.local_handling import async_track_local_handling
+from .home.registry import async_track_home
 from .household_memory.store import (
     FactStore,
     async_remove_memory,
@@ -50,7 +50,7 @@ class ConfidantRuntimeData:
     ledger: Ledger
     # Facts the household asked to be remembered (household_memory/).
     memory: FactStore
-    # What each model can do, as its server said (model_check.py).
+    # What each model can do, as its server said (model/check.py).
     capabilities: dict[str, ModelCapabilities] = field(default_factory=dict)
 
 
@@ -99,7 +99,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
     await async_probe_entry(hass, entry)
     # How fast the server reads a prompt, as measured before (first_token.py).
     await async_keep_prompt_speed(hass, entry, provider)
-    # The index of the exposed home the agents describe (home_context.py).
+    # The index of the exposed home the agents describe (home/).
     entry.async_on_unload(async_track_home(hass))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # A pipeline that lets Home Assistant act first bypasses the confirmation.

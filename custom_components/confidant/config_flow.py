@@ -922,7 +922,7 @@ class ConversationSubentryFlow(_ModelSubentryFlow):
                 NumberSelectorConfig(min=0, max=50, step=1, mode=NumberSelectorMode.BOX)
             ),
             # What one request may take: a home that does not fit is sent in
-            # part, with a tool to find the rest (home_context.py).
+            # part, with a tool to find the rest (home/).
             probatio.Required(
                 CONF_PROMPT_BUDGET, default=DEFAULT_PROMPT_BUDGET
             ): NumberSelector(

@@ -44,7 +44,8 @@ from .dialogue.memory import ContextKey, ShortTermMemory
 from .dialogue.messages import async_spoken_message
 from .dialogue.phrases import is_end_phrase, is_question
 from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
-from .home import context as home_context
+from .home import assist_api
+from .home.index import HomeContext
 from .household_memory import prompt as memory_prompt
 from .household_memory.phrases import memory_request
 from .household_memory.requests import async_answer as async_answer_memory
@@ -161,7 +162,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         self.memory: ShortTermMemory
         self.confirmations: ConfirmationGate
         # The stable overview of the home the agent's requests carry.
-        self._overview: home_context.HomeContext | None = None
+        self._overview: HomeContext | None = None
 
     @property
     def supported_languages(self) -> list[str] | Literal["*"]:
@@ -566,7 +567,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             return [], False
         chosen = memory_prompt.select_facts(
             visible,
-            [text, *home_context.history_texts(history)],
+            [text, *assist_api.history_texts(history)],
             # The same budget as the home's: within the model's context.
             prompt_budget(self.entry, self.subentry),
         )
@@ -643,10 +644,10 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
     def _llm_api(self) -> str | list[str] | llm.API | None:
         """The agent's LLM API: Assist with Confidant's stable overview."""
         prompt = self._option(CONF_PROMPT, None) or llm.DEFAULT_INSTRUCTIONS_PROMPT
-        return home_context.async_assist_api(
+        return assist_api.async_assist_api(
             self.hass,
             self._option(CONF_LLM_HASS_API, None),
-            home_context.Turn(
+            assist_api.Turn(
                 # The household's budget, within the model's real context.
                 budget_tokens=prompt_budget(self.entry, self.subentry),
                 other_bytes=len(prompt.encode()),
@@ -663,20 +664,20 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         # Home Assistant 2026.11 keeps a conversation's system prompt and
         # tools between turns without asking the API again: then the
         # overview of the turn that built them still holds.
-        if (overview := home_context.overview_of(llm_api)) is not None:
+        if (overview := assist_api.overview_of(llm_api)) is not None:
             self._overview = overview
         elif not self._option(CONF_LLM_HASS_API, None):
             return ""
-        return home_context.async_turn_tail(
+        return assist_api.async_turn_tail(
             self.hass,
             self._overview,
             assistant=conversation.DOMAIN,
             device_id=user_input.device_id,
             text=user_input.text,
-            history=home_context.history_texts(history),
+            history=assist_api.history_texts(history),
             budget_tokens=prompt_budget(self.entry, self.subentry),
             turn_bytes=len(user_input.text.encode())
-            + sum(map(home_context.message_bytes, history))
+            + sum(map(assist_api.message_bytes, history))
             + memory_prompt.facts_bytes(history),
         )
 

@@ -263,7 +263,7 @@ class ConfidantLLMEntity(Entity):
             tools = [
                 tool_spec(tool, chat_log.llm_api.custom_serializer)
                 for tool in chat_log.llm_api.tools
-                # Not the camera to a model that cannot see (model_check.py).
+                # Not the camera to a model that cannot see (model/check.py).
                 if offers_tool(self.entry, self.subentry, tool.name)
             ]
         return self.provider_request(

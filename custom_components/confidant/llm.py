@@ -8,7 +8,7 @@ Confidant's own and others. Only cameras exposed to the assistant can be
 looked at; any other camera is answered exactly as one that does not exist.
 
 The search tool is offered only to a Confidant agent's turn whose overview of
-the home lists part of it (home_context.py); it finds any exposed entity, and
+the home lists part of it (home/); it finds any exposed entity, and
 only exposed ones.
 """
 
@@ -39,12 +39,9 @@ from homeassistant.util.json import JsonValueType
 
 from .const import DOMAIN, LOGGER
 from .dialogue.messages import async_spoken_message
-from .home.context import (
-    SEARCH_LIMIT,
-    async_device_area,
-    async_get_index,
-    search_wanted,
-)
+from .home.assist_api import search_wanted
+from .home.index import SEARCH_LIMIT
+from .home.registry import async_device_area, async_get_index
 from .household_memory.tool import memory_search_tools
 from .privacy.gate import CloudImagesRefusedError
 from .providers import ProviderError

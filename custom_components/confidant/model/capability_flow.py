@@ -1,7 +1,7 @@
 """What the agent flow tells the person about the model they chose.
 
 Asked of the server while the person fills in the agent's form
-(model_check.py and providers/capabilities.py do the asking): a warning
+(model/check.py and providers/capabilities.py do the asking): a warning
 before saving an agent that would control the home with a model that cannot
 call tools, and a prompt budget that fits the model's real context.
 """

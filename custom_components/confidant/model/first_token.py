@@ -46,7 +46,7 @@ _CLIENT_MARGIN: Final = 5.0
 # The whole answer's deadline beyond the first word's, as a share of the
 # agent's timeout.
 _ANSWER_MARGIN: Final = 0.1
-# Bytes per token of the estimate (home_context.py uses the same).
+# Bytes per token of the estimate (home/ uses the same).
 _BYTES_PER_TOKEN: Final = 4
 
 

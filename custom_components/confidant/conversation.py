@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.const import CONF_LLM_HASS_API, CONF_PROMPT, MATCH_ALL
+from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import intent, llm
@@ -17,18 +17,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import ConfidantConfigEntry
 from .const import (
-    CONF_CONFIRM_SENSITIVE,
-    CONF_FOLLOW_UP,
-    CONF_LOCAL_FIRST,
-    CONF_MAX_HISTORY_TURNS,
-    CONF_MEMORY_MINUTES,
-    CONF_TIMEOUT,
-    DEFAULT_CONFIRM_SENSITIVE,
-    DEFAULT_FOLLOW_UP,
-    DEFAULT_LOCAL_FIRST,
-    DEFAULT_MAX_HISTORY_TURNS,
-    DEFAULT_MEMORY_MINUTES,
-    DEFAULT_TIMEOUT,
     DOMAIN,
     FOLLOW_UP_ALWAYS,
     FOLLOW_UP_QUESTION,
@@ -154,7 +142,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
     def __init__(self, entry: ConfidantConfigEntry, subentry: ConfigSubentry) -> None:
         """Create the agent; it can control the home when an LLM API is chosen."""
         super().__init__(entry, subentry)
-        if subentry.data.get(CONF_LLM_HASS_API):
+        if self.settings.llm_hass_api:
             self._attr_supported_features = (
                 conversation.ConversationEntityFeature.CONTROL
             )
@@ -220,9 +208,6 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             response=response, conversation_id=user_input.conversation_id
         )
 
-    def _option(self, key: str, default: Any) -> Any:
-        return self.subentry.data.get(key, default)
-
     def _remember(self, key: ContextKey, messages: list[Message]) -> None:
         # Images stay out of memory: a follow-up needs the words, not the photo.
         turn = tuple(
@@ -231,14 +216,12 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         self.memory.remember(
             key,
             tuple(_answered_calls_only(list(turn))),
-            timedelta(
-                minutes=float(self._option(CONF_MEMORY_MINUTES, DEFAULT_MEMORY_MINUTES))
-            ),
-            int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS)),
+            timedelta(minutes=self.settings.memory_minutes),
+            self.settings.max_history_turns,
         )
 
     def _keep_listening(self, speech: str, language: str) -> bool:
-        mode = self._option(CONF_FOLLOW_UP, DEFAULT_FOLLOW_UP)
+        mode = self.settings.follow_up
         if mode == FOLLOW_UP_ALWAYS:
             return True
         if mode == FOLLOW_UP_QUESTION:
@@ -383,7 +366,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             )
             return self._say(user_input, chat_log, speech, keep_listening=False)
 
-        if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE) and (
+        if self.settings.confirm_sensitive and (
             outcome := await self.confirmations.async_answer(
                 key, user_input, pin_heard=pin_heard
             )
@@ -392,10 +375,10 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
                 user_input, chat_log, key, outcome.speech, outcome.response
             )
 
-        if self._option(CONF_LOCAL_FIRST, DEFAULT_LOCAL_FIRST):
+        if self.settings.local_first:
             skip = (
                 self.confirmations.skip_local_intent
-                if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE)
+                if self.settings.confirm_sensitive
                 else None
             )
             local = await conversation.async_handle_intents(
@@ -436,9 +419,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         ) is not None:
             return answered
 
-        history = self.memory.recall(
-            key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
-        )
+        history = self.memory.recall(key, self.settings.max_history_turns)
         facts, unlisted = self._household_facts(key, user_input.text, history)
         llm_api = self._llm_api()
         # Facts without room in the prompt are found with a search tool.
@@ -450,7 +431,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             return refusal
         tail = self._home_tail(user_input, llm_api, [*facts, *history])
 
-        if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
+        if self.settings.confirm_sensitive:
             self.confirmations.guard_tools(key, chat_log)
         turn_start = len(chat_log.content) - 1
         error_result: conversation.ConversationResult | None = None
@@ -459,7 +440,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             await self._async_run_bounded_turn(
                 chat_log, [*facts, *history], turn_start, language, tail
             )
-            if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
+            if self.settings.confirm_sensitive:
                 # Held actions: Confidant asks, in its own words, last.
                 held = await self.confirmations.async_end_turn(
                     key, user_input, chat_log, self.entity_id
@@ -534,7 +515,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             await chat_log.async_provide_llm_data(
                 user_input.as_llm_context(DOMAIN),
                 llm_api,
-                self._option(CONF_PROMPT, None),
+                self.settings.prompt,
                 user_input.extra_system_prompt,
             )
         except conversation.ConverseError as err:
@@ -597,7 +578,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         Each request has the agent's timeout; the turn, with its tool calls
         and follow-up requests, gets a few of them, and then an answer.
         """
-        timeout = float(self._option(CONF_TIMEOUT, DEFAULT_TIMEOUT))
+        timeout = self.settings.timeout
         # A local server known to be slow may need longer for its first
         # word (first_token.py).
         deadline = timeout * TURN_DEADLINE_FACTOR + turn_allowance(
@@ -643,10 +624,10 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
 
     def _llm_api(self) -> str | list[str] | llm.API | None:
         """The agent's LLM API: Assist with Confidant's stable overview."""
-        prompt = self._option(CONF_PROMPT, None) or llm.DEFAULT_INSTRUCTIONS_PROMPT
+        prompt = self.settings.prompt or llm.DEFAULT_INSTRUCTIONS_PROMPT
         return assist_api.async_assist_api(
             self.hass,
-            self._option(CONF_LLM_HASS_API, None),
+            self.settings.llm_hass_api,
             assist_api.Turn(
                 # The household's budget, within the model's real context.
                 budget_tokens=prompt_budget(self.entry, self.subentry),
@@ -666,7 +647,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         # overview of the turn that built them still holds.
         if (overview := assist_api.overview_of(llm_api)) is not None:
             self._overview = overview
-        elif not self._option(CONF_LLM_HASS_API, None):
+        elif not self.settings.llm_hass_api:
             return ""
         return assist_api.async_turn_tail(
             self.hass,

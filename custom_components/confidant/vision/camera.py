@@ -45,9 +45,6 @@ from homeassistant.util.hass_dict import HassKey
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..const import (
-    CONF_VISION_AGENT,
-    CONF_VISION_MAX_WIDTH,
-    DEFAULT_VISION_MAX_WIDTH,
     DOMAIN,
     LOGGER,
     RECENT_VISITORS_HOURS,
@@ -171,7 +168,7 @@ def vision_agent(
     None when the chosen vision agent is not loaded: the image then goes
     nowhere rather than to a model the household did not choose for it.
     """
-    chosen = agent.subentry.data.get(CONF_VISION_AGENT)
+    chosen = agent.settings.vision_agent
     if not chosen or chosen == agent.entity_id:
         return agent
     return confidant_agent(hass, str(chosen))
@@ -291,9 +288,7 @@ async def async_look(
     `agent` is the one that looks (already resolved to a vision agent).
     Raises CameraImageError, CloudImagesRefusedError or a ProviderError.
     """
-    max_width = int(
-        agent.subentry.data.get(CONF_VISION_MAX_WIDTH, DEFAULT_VISION_MAX_WIDTH)
-    )
+    max_width = agent.settings.vision_max_width
     jpeg = await async_snapshot(hass, camera_entity_id, max_width)
     text = await async_describe_image(agent, question, jpeg)
     # The image goes out of scope here; only the words are returned.

@@ -375,23 +375,33 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
                 user_input, chat_log, key, outcome.speech, outcome.response
             )
 
-        if self.settings.local_first:
-            skip = (
-                self.confirmations.skip_local_intent
-                if self.settings.confirm_sensitive
-                else None
-            )
-            local = await conversation.async_handle_intents(
-                self.hass, user_input, chat_log, intent_filter=skip
-            )
-            # A command Home Assistant handled is answered here; anything it
-            # could not (no match, an error) goes on to the model.
-            if (
-                local is not None
-                and local.response_type is not intent.IntentResponseType.ERROR
-            ):
-                speech = local.speech.get("plain", {}).get("speech", "")
-                return self._answer(user_input, chat_log, key, speech, local)
+        return await self._async_answer_locally(user_input, chat_log, key)
+
+    async def _async_answer_locally(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        key: ContextKey,
+    ) -> conversation.ConversationResult | None:
+        """With local-first, Home Assistant's own answer; None for the model."""
+        if not self.settings.local_first:
+            return None
+        skip = (
+            self.confirmations.skip_local_intent
+            if self.settings.confirm_sensitive
+            else None
+        )
+        local = await conversation.async_handle_intents(
+            self.hass, user_input, chat_log, intent_filter=skip
+        )
+        # A command Home Assistant handled is answered here; anything it
+        # could not (no match, an error) goes on to the model.
+        if (
+            local is not None
+            and local.response_type is not intent.IntentResponseType.ERROR
+        ):
+            speech = local.speech.get("plain", {}).get("speech", "")
+            return self._answer(user_input, chat_log, key, speech, local)
         return None
 
     async def _async_handle_message(

@@ -281,7 +281,7 @@ def _service_verb(service: str) -> str:
 
 
 @callback
-def sensitive_verb(
+def sensitive_verb(  # noqa: PLR0911 - a flat mapping of actions to verbs
     hass: HomeAssistant,
     *,
     domain: str,
@@ -378,7 +378,7 @@ class SensitivityReader:
 
     # --- Intents ------------------------------------------------------------
 
-    def _read_intent(
+    def _read_intent(  # noqa: PLR0911 - one verdict per kind of intent handler
         self,
         tool: llm.IntentTool,
         tool_args: Mapping[str, Any],
@@ -627,7 +627,7 @@ class SensitivityReader:
                 continue
             self._read_step(reading, kind, step, depth)
 
-    def _read_step(
+    def _read_step(  # noqa: PLR0912 - one case per kind of script step
         self, reading: _Reading, kind: str, step: dict[str, Any], depth: int
     ) -> None:
         if kind in _INERT_STEPS:

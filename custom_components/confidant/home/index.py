@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -485,22 +485,7 @@ class HomeIndex:
             if score > scores.get(position, 0.0):
                 scores[position] = score
 
-        query = self._query(text)
-        for position in self._candidates(query):
-            entry = self._entries[position]
-            named = self._named(entry, query)
-            if named >= 1.0 - 1e-9:
-                add(position, NAMED + self._explained(entry, query))
-            elif named >= 0.6 and self._named(  # noqa: PLR2004 - most of a name
-                entry,
-                {w: q for w, q in query.items() if w not in entry.area_words},
-            ):
-                add(position, 50 + named + self._explained(entry, query))
-        for earlier in history:
-            remembered = self._query(earlier)
-            for position in self._candidates(remembered):
-                if self._named(self._entries[position], remembered) >= 1.0 - 1e-9:
-                    add(position, 60)
+        self._score_names(text, history, add)
         targets = self.targets_in(text)
         wanted: set[int] = set()
         for target in targets:
@@ -534,6 +519,27 @@ class HomeIndex:
             )
             add(position, 16 if specific else 15)
         return scores
+
+    def _score_names(
+        self, text: str, history: Sequence[str], add: Callable[[int, float], None]
+    ) -> None:
+        """Score the entities the turn names, and those the last turns named."""
+        query = self._query(text)
+        for position in self._candidates(query):
+            entry = self._entries[position]
+            named = self._named(entry, query)
+            if named >= 1.0 - 1e-9:
+                add(position, NAMED + self._explained(entry, query))
+            elif named >= 0.6 and self._named(  # noqa: PLR2004 - most of a name
+                entry,
+                {w: q for w, q in query.items() if w not in entry.area_words},
+            ):
+                add(position, 50 + named + self._explained(entry, query))
+        for earlier in history:
+            remembered = self._query(earlier)
+            for position in self._candidates(remembered):
+                if self._named(self._entries[position], remembered) >= 1.0 - 1e-9:
+                    add(position, 60)
 
     def select(
         self,

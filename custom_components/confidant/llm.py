@@ -46,17 +46,10 @@ from .home.registry import async_device_area, async_get_index
 from .household_memory.tool import memory_search_tools
 from .privacy.gate import CloudImagesRefusedError
 from .providers import ProviderError
-from .vision.camera import (
-    CAMERA_DOMAIN,
-    DEFAULT_QUESTION,
-    CameraImageError,
-    Description,
-    all_recent_visitors,
-    async_look,
-    async_remember,
-    calling_agent,
-    vision_agent,
-)
+from .vision.agents import calling_agent, vision_agent
+from .vision.describe import DEFAULT_QUESTION, Description, async_look
+from .vision.snapshot import CAMERA_DOMAIN, CameraImageError
+from .vision.visitors import all_recent_visitors, async_remember
 
 ARG_CAMERA: Final = "camera"
 ARG_QUESTION: Final = "question"

@@ -39,7 +39,7 @@ from .privacy.retention import (
     turn_time,
 )
 from .service_entries import service_entries
-from .vision.camera import (
+from .vision.action import (
     DESCRIBE_CAMERA_SCHEMA,
     SERVICE_DESCRIBE_CAMERA,
     async_describe_camera,

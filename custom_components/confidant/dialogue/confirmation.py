@@ -53,15 +53,8 @@ from ..const import (
 from .memory import ContextKey
 from .messages import async_spoken_message
 from .phrases import is_affirmative, is_negative
-from .sensitivity import (
-    VERB_RUN,
-    VERB_USE,
-    Effect,
-    SensitivityPolicy,
-    SensitivityReader,
-    Verdict,
-    describe,
-)
+from .sensitive_verbs import VERB_RUN, VERB_USE, Effect, SensitivityPolicy, describe
+from .sensitivity import SensitivityReader, Verdict
 
 # How long a question may wait for its answer, on top of "next turn only".
 DEFAULT_CONFIRMATION_WINDOW: Final = timedelta(minutes=1)

@@ -244,7 +244,7 @@ class LLMServer:
             await response.write(data[index : index + 1])
         return True
 
-    async def respond_raw(
+    async def respond_raw(  # noqa: PLR0911, PLR0912 - one case per fault
         self,
         request: web.Request,
         queue: deque[tuple[int, str, bytes] | RawReply] | deque[RawReply] | None = None,

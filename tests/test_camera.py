@@ -51,8 +51,9 @@ from custom_components.confidant.const import (
     DOMAIN,
     PROVIDER_OPENAI_COMPATIBLE,
 )
-from custom_components.confidant.messages import async_spoken_message
-from custom_components.confidant.vision import DATA_VISITORS, DESCRIBER_PROMPT
+from custom_components.confidant.dialogue.messages import async_spoken_message
+from custom_components.confidant.vision.describe import DESCRIBER_PROMPT
+from custom_components.confidant.vision.visitors import DATA_VISITORS
 
 from .conftest import Home, agent_subentry, ask, speech
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep

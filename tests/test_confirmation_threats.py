@@ -48,11 +48,9 @@ from custom_components.confidant.const import (
     CONF_NO_CONFIRM_DEVICES,
     DOMAIN,
 )
-from custom_components.confidant.memory import ContextKey
-from custom_components.confidant.sensitivity import (
-    SensitivityPolicy,
-    SensitivityReader,
-)
+from custom_components.confidant.dialogue.memory import ContextKey
+from custom_components.confidant.dialogue.sensitive_verbs import SensitivityPolicy
+from custom_components.confidant.dialogue.sensitivity import SensitivityReader
 
 from .conftest import AGENT_ID, Home, speech
 from .ha_versions import HA_VERSION, chat_session_for

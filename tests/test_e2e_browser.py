@@ -77,7 +77,7 @@ def brightness_percent(state: dict[str, Any]) -> int:
 def words_of(message: dict[str, Any]) -> tuple[str, Any]:
     """A request's message as (role, words): a turn's home context, when the
     home does not fit the overview, rides in front of the last words
-    (home_context.py) and is left out here."""
+    (home/) and is left out here."""
     content = message.get("content")
     if isinstance(content, str) and content.startswith("[Home context"):
         content = content.rsplit("\n\n", 1)[-1]
@@ -409,7 +409,7 @@ async def _talk_in_the_assist_dialog(
     offered = [tool["function"]["name"] for tool in first.get("tools", [])]
     assert "light__HassLightSet" in offered, offered
     # The words as said; a turn's home context, when the home does not fit
-    # the overview, rides in front of the last ones (home_context.py).
+    # the overview, rides in front of the last ones (home/).
     said = [words_of(m) for m in first["messages"][1:]]
     assert said == [
         ("user", "turn on the kitchen lights"),

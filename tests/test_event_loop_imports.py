@@ -21,7 +21,7 @@ PROBE = textwrap.dedent(
     import asyncio, importlib, json, sys
 
     import homeassistant  # noqa: F401  (aliases httpx first, as at run time)
-    import custom_components.confidant.provider_factory  # noqa: F401
+    import custom_components.confidant.providers.factory  # noqa: F401
     import anthropic, httpx, openai
     from aiohttp import web
 

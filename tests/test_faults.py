@@ -36,7 +36,6 @@ from homeassistant.const import CONF_API_KEY, CONF_URL, STATE_ON, STATE_UNAVAILA
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.confidant.answer_guard import MAX_ANSWER_CHARS
 from custom_components.confidant.const import (
     CONF_ALLOW_CLOUD_IMAGES,
     CONF_PROVIDER,
@@ -45,6 +44,7 @@ from custom_components.confidant.const import (
     MAX_TOOL_ITERATIONS,
     TURN_DEADLINE_FACTOR,
 )
+from custom_components.confidant.dialogue.answer_guard import MAX_ANSWER_CHARS
 from custom_components.confidant.providers import deadline
 from custom_components.confidant.providers.markup_filter import MAX_SPOKEN_CHARS
 

@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.confidant.const import CONF_PROVIDER, CONF_TIMEOUT, DOMAIN
-from custom_components.confidant.first_token import (
+from custom_components.confidant.model.first_token import (
     LOCAL_MAX_WAIT,
     first_token_deadline,
 )

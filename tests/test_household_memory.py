@@ -40,9 +40,9 @@ from custom_components.confidant.const import (
     CONF_REDACT,
     DOMAIN,
 )
+from custom_components.confidant.dialogue.messages import async_spoken_message
 from custom_components.confidant.household_memory.prompt import HEADER
 from custom_components.confidant.household_memory.store import storage_key
-from custom_components.confidant.messages import async_spoken_message
 
 from .conftest import AGENT_ID, Home, agent_subentry, speech
 from .llm_server import LLMServer, Reply, ToolCallStep

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.confidant.forget_phrases import _FORGET_LAST, _FORGET_TODAY
+from custom_components.confidant.dialogue.forget_phrases import (
+    _FORGET_LAST,
+    _FORGET_TODAY,
+)
+from custom_components.confidant.dialogue.phrases import _END
 from custom_components.confidant.household_memory.phrases import (
     MemoryRequest,
     MemoryRequestKind,
     memory_request,
 )
-from custom_components.confidant.phrases import _END
 
 REMEMBER = MemoryRequestKind.REMEMBER
 RECALL = MemoryRequest(MemoryRequestKind.RECALL)

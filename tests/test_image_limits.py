@@ -18,7 +18,7 @@ from PIL import Image
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.confidant.const import DOMAIN
-from custom_components.confidant.vision import (
+from custom_components.confidant.vision.snapshot import (
     MAX_IMAGE_BYTES,
     MAX_IMAGE_PIXELS,
     CameraImageError,

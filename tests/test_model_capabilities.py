@@ -33,7 +33,7 @@ from custom_components.confidant.const import (
     DEFAULT_PROMPT_BUDGET,
     DOMAIN,
 )
-from custom_components.confidant.model_check import model_knowledge
+from custom_components.confidant.model.check import model_knowledge
 from custom_components.confidant.providers.capabilities import (
     from_llamacpp_props,
     from_ollama_show,

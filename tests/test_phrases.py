@@ -2,8 +2,8 @@
 
 import pytest
 
-from custom_components.confidant import phrases
-from custom_components.confidant.phrases import (
+from custom_components.confidant.dialogue import phrases
+from custom_components.confidant.dialogue.phrases import (
     is_affirmative,
     is_end_phrase,
     is_negative,

@@ -19,15 +19,10 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import llm
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.confidant import home_context
 from custom_components.confidant.const import CONF_PROMPT_BUDGET, DEFAULT_PROMPT_BUDGET
-from custom_components.confidant.home_context import (
-    HomeEntity,
-    HomeIndex,
-    home_allowance,
-    render,
-    tail_allowance,
-)
+from custom_components.confidant.home import assist_api as home_context
+from custom_components.confidant.home.assist_api import home_allowance, tail_allowance
+from custom_components.confidant.home.index import HomeEntity, HomeIndex, render
 from custom_components.confidant.providers import (
     AssistantMessage,
     ToolCall,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from homeassistant.core import HomeAssistant
 
-from custom_components.confidant.messages import async_spoken_message
+from custom_components.confidant.dialogue.messages import async_spoken_message
 
 TRANSLATIONS = (
     Path(__file__).parent.parent / "custom_components" / "confidant" / "translations"

@@ -17,13 +17,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.confidant.answer_guard import MAX_ANSWER_CHARS
 from custom_components.confidant.const import (
     CONF_ALLOW_CLOUD_IMAGES,
     CONF_PROVIDER,
     CONF_TIMEOUT,
     DOMAIN,
 )
+from custom_components.confidant.dialogue.answer_guard import MAX_ANSWER_CHARS
 
 from .cameras import FRONT_DOOR, async_setup_front_door_camera
 from .conftest import Home, agent_subentry

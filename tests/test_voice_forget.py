@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockUser
 
 from custom_components.confidant.const import CONF_EXCLUDED_DEVICES
-from custom_components.confidant.messages import async_spoken_message
+from custom_components.confidant.dialogue.messages import async_spoken_message
 
 from .conftest import Home, speech
 from .llm_server import LLMServer, Reply

@@ -12,14 +12,15 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, LOGGER
-from .home_context import async_track_home
+from .home.local_handling import async_track_local_handling
+from .home.registry import async_track_home
 from .household_memory.store import (
     FactStore,
     async_remove_memory,
     async_setup_memory,
 )
-from .local_handling import async_track_local_handling
-from .model_check import async_probe_entry
+from .model.check import async_probe_entry
+from .model.prompt_speed_store import async_keep_prompt_speed, async_remove_prompt_speed
 from .privacy.ledger import Ledger, async_remove_ledger
 from .privacy.log_filter import install_content_log_filter
 from .privacy.retention import (
@@ -27,10 +28,9 @@ from .privacy.retention import (
     async_remove_transcripts,
     async_setup_transcripts,
 )
-from .prompt_speed_store import async_keep_prompt_speed, async_remove_prompt_speed
-from .provider_factory import async_create_provider
 from .providers import AuthenticationError, Provider, ProviderError
 from .providers.capabilities import ModelCapabilities
+from .providers.factory import async_create_provider
 from .repairs import async_check_models, async_clear_invalid_auth
 from .services import async_setup_services
 
@@ -50,7 +50,7 @@ class ConfidantRuntimeData:
     ledger: Ledger
     # Facts the household asked to be remembered (household_memory/).
     memory: FactStore
-    # What each model can do, as its server said (model_check.py).
+    # What each model can do, as its server said (model/check.py).
     capabilities: dict[str, ModelCapabilities] = field(default_factory=dict)
 
 
@@ -99,7 +99,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
     await async_probe_entry(hass, entry)
     # How fast the server reads a prompt, as measured before (first_token.py).
     await async_keep_prompt_speed(hass, entry, provider)
-    # The index of the exposed home the agents describe (home_context.py).
+    # The index of the exposed home the agents describe (home/).
     entry.async_on_unload(async_track_home(hass))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # A pipeline that lets Home Assistant act first bypasses the confirmation.

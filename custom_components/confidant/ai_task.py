@@ -23,10 +23,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util.json import json_loads
 
 from . import ConfidantConfigEntry
-from .confirmation import ConfirmationGate
 from .const import DOMAIN, LOGGER, SUBENTRY_AI_TASK
+from .dialogue.confirmation import ConfirmationGate
+from .dialogue.memory import ContextKey
 from .entity import ConfidantLLMEntity, ToolLoopLimitError
-from .memory import ContextKey
 from .providers import ProviderError
 
 # Tasks are answered as they come; nothing is polled.

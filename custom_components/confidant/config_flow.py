@@ -46,7 +46,6 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .capability_flow import async_suggested_budget, async_tool_warning
 from .const import (
     CONF_ALLOW_CLOUD_IMAGES,
     CONF_ALLOW_PROVIDER_STORAGE,
@@ -114,14 +113,14 @@ from .const import (
     SUBENTRY_AI_TASK,
     SUBENTRY_CONVERSATION,
 )
+from .dialogue.messages import async_spoken_message
 from .household_memory.options import (
     DEFAULT_MEMORY_OPTIONS,
     memory_error,
     memory_fields,
     switched_off,
 )
-from .messages import async_spoken_message
-from .provider_factory import async_create_provider
+from .model.capability_flow import async_suggested_budget, async_tool_warning
 from .providers import (
     AuthenticationError,
     BadRequestError,
@@ -132,6 +131,7 @@ from .providers import (
     RateLimitError,
     ServerError,
 )
+from .providers.factory import async_create_provider
 
 PROVIDER_TITLES = {
     PROVIDER_OPENAI: "OpenAI",
@@ -922,7 +922,7 @@ class ConversationSubentryFlow(_ModelSubentryFlow):
                 NumberSelectorConfig(min=0, max=50, step=1, mode=NumberSelectorMode.BOX)
             ),
             # What one request may take: a home that does not fit is sent in
-            # part, with a tool to find the rest (home_context.py).
+            # part, with a tool to find the rest (home/).
             probatio.Required(
                 CONF_PROMPT_BUDGET, default=DEFAULT_PROMPT_BUDGET
             ): NumberSelector(

@@ -5,32 +5,18 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.const import CONF_LLM_HASS_API, CONF_PROMPT, MATCH_ALL
+from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import intent, llm
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import ConfidantConfigEntry, home_context
-from .answer_guard import clean_text
-from .confirmation import ConfirmationGate, GatePolicy, TurnEnd
+from . import ConfidantConfigEntry
 from .const import (
-    CONF_CONFIRM_SENSITIVE,
-    CONF_FOLLOW_UP,
-    CONF_LOCAL_FIRST,
-    CONF_MAX_HISTORY_TURNS,
-    CONF_MEMORY_MINUTES,
-    CONF_TIMEOUT,
-    DEFAULT_CONFIRM_SENSITIVE,
-    DEFAULT_FOLLOW_UP,
-    DEFAULT_LOCAL_FIRST,
-    DEFAULT_MAX_HISTORY_TURNS,
-    DEFAULT_MEMORY_MINUTES,
-    DEFAULT_TIMEOUT,
     DOMAIN,
     FOLLOW_UP_ALWAYS,
     FOLLOW_UP_QUESTION,
@@ -38,18 +24,22 @@ from .const import (
     SUBENTRY_CONVERSATION,
     TURN_DEADLINE_FACTOR,
 )
+from .dialogue.answer_guard import clean_text
+from .dialogue.confirmation import ConfirmationGate, GatePolicy, TurnEnd
+from .dialogue.forget_phrases import ForgetRequest, forget_request
+from .dialogue.household_words import HouseholdWords, async_household_words
+from .dialogue.memory import ContextKey, ShortTermMemory
+from .dialogue.messages import async_spoken_message
+from .dialogue.phrases import is_end_phrase, is_question
 from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages
-from .first_token import turn_allowance
-from .forget_phrases import ForgetRequest, forget_request
+from .home import assist_api
+from .home.index import HomeContext
 from .household_memory import prompt as memory_prompt
 from .household_memory.phrases import memory_request
 from .household_memory.requests import async_answer as async_answer_memory
 from .household_memory.tool import offer_memory_search
-from .household_words import HouseholdWords, async_household_words
-from .memory import ContextKey, ShortTermMemory
-from .messages import async_spoken_message
-from .model_check import prompt_budget
-from .phrases import is_end_phrase, is_question
+from .model.check import prompt_budget
+from .model.first_token import turn_allowance
 from .privacy.gate import PrivacyPolicy
 from .providers import (
     AssistantMessage,
@@ -152,7 +142,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
     def __init__(self, entry: ConfidantConfigEntry, subentry: ConfigSubentry) -> None:
         """Create the agent; it can control the home when an LLM API is chosen."""
         super().__init__(entry, subentry)
-        if subentry.data.get(CONF_LLM_HASS_API):
+        if self.settings.llm_hass_api:
             self._attr_supported_features = (
                 conversation.ConversationEntityFeature.CONTROL
             )
@@ -160,7 +150,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         self.memory: ShortTermMemory
         self.confirmations: ConfirmationGate
         # The stable overview of the home the agent's requests carry.
-        self._overview: home_context.HomeContext | None = None
+        self._overview: HomeContext | None = None
 
     @property
     def supported_languages(self) -> list[str] | Literal["*"]:
@@ -218,9 +208,6 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             response=response, conversation_id=user_input.conversation_id
         )
 
-    def _option(self, key: str, default: Any) -> Any:
-        return self.subentry.data.get(key, default)
-
     def _remember(self, key: ContextKey, messages: list[Message]) -> None:
         # Images stay out of memory: a follow-up needs the words, not the photo.
         turn = tuple(
@@ -229,14 +216,12 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         self.memory.remember(
             key,
             tuple(_answered_calls_only(list(turn))),
-            timedelta(
-                minutes=float(self._option(CONF_MEMORY_MINUTES, DEFAULT_MEMORY_MINUTES))
-            ),
-            int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS)),
+            timedelta(minutes=self.settings.memory_minutes),
+            self.settings.max_history_turns,
         )
 
     def _keep_listening(self, speech: str, language: str) -> bool:
-        mode = self._option(CONF_FOLLOW_UP, DEFAULT_FOLLOW_UP)
+        mode = self.settings.follow_up
         if mode == FOLLOW_UP_ALWAYS:
             return True
         if mode == FOLLOW_UP_QUESTION:
@@ -381,7 +366,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             )
             return self._say(user_input, chat_log, speech, keep_listening=False)
 
-        if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE) and (
+        if self.settings.confirm_sensitive and (
             outcome := await self.confirmations.async_answer(
                 key, user_input, pin_heard=pin_heard
             )
@@ -390,23 +375,33 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
                 user_input, chat_log, key, outcome.speech, outcome.response
             )
 
-        if self._option(CONF_LOCAL_FIRST, DEFAULT_LOCAL_FIRST):
-            skip = (
-                self.confirmations.skip_local_intent
-                if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE)
-                else None
-            )
-            local = await conversation.async_handle_intents(
-                self.hass, user_input, chat_log, intent_filter=skip
-            )
-            # A command Home Assistant handled is answered here; anything it
-            # could not (no match, an error) goes on to the model.
-            if (
-                local is not None
-                and local.response_type is not intent.IntentResponseType.ERROR
-            ):
-                speech = local.speech.get("plain", {}).get("speech", "")
-                return self._answer(user_input, chat_log, key, speech, local)
+        return await self._async_answer_locally(user_input, chat_log, key)
+
+    async def _async_answer_locally(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        key: ContextKey,
+    ) -> conversation.ConversationResult | None:
+        """With local-first, Home Assistant's own answer; None for the model."""
+        if not self.settings.local_first:
+            return None
+        skip = (
+            self.confirmations.skip_local_intent
+            if self.settings.confirm_sensitive
+            else None
+        )
+        local = await conversation.async_handle_intents(
+            self.hass, user_input, chat_log, intent_filter=skip
+        )
+        # A command Home Assistant handled is answered here; anything it
+        # could not (no match, an error) goes on to the model.
+        if (
+            local is not None
+            and local.response_type is not intent.IntentResponseType.ERROR
+        ):
+            speech = local.speech.get("plain", {}).get("speech", "")
+            return self._answer(user_input, chat_log, key, speech, local)
         return None
 
     async def _async_handle_message(
@@ -434,9 +429,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         ) is not None:
             return answered
 
-        history = self.memory.recall(
-            key, int(self._option(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS))
-        )
+        history = self.memory.recall(key, self.settings.max_history_turns)
         facts, unlisted = self._household_facts(key, user_input.text, history)
         llm_api = self._llm_api()
         # Facts without room in the prompt are found with a search tool.
@@ -448,7 +441,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             return refusal
         tail = self._home_tail(user_input, llm_api, [*facts, *history])
 
-        if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
+        if self.settings.confirm_sensitive:
             self.confirmations.guard_tools(key, chat_log)
         turn_start = len(chat_log.content) - 1
         error_result: conversation.ConversationResult | None = None
@@ -457,7 +450,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             await self._async_run_bounded_turn(
                 chat_log, [*facts, *history], turn_start, language, tail
             )
-            if self._option(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE):
+            if self.settings.confirm_sensitive:
                 # Held actions: Confidant asks, in its own words, last.
                 held = await self.confirmations.async_end_turn(
                     key, user_input, chat_log, self.entity_id
@@ -532,7 +525,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             await chat_log.async_provide_llm_data(
                 user_input.as_llm_context(DOMAIN),
                 llm_api,
-                self._option(CONF_PROMPT, None),
+                self.settings.prompt,
                 user_input.extra_system_prompt,
             )
         except conversation.ConverseError as err:
@@ -565,7 +558,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             return [], False
         chosen = memory_prompt.select_facts(
             visible,
-            [text, *home_context.history_texts(history)],
+            [text, *assist_api.history_texts(history)],
             # The same budget as the home's: within the model's context.
             prompt_budget(self.entry, self.subentry),
         )
@@ -595,7 +588,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         Each request has the agent's timeout; the turn, with its tool calls
         and follow-up requests, gets a few of them, and then an answer.
         """
-        timeout = float(self._option(CONF_TIMEOUT, DEFAULT_TIMEOUT))
+        timeout = self.settings.timeout
         # A local server known to be slow may need longer for its first
         # word (first_token.py).
         deadline = timeout * TURN_DEADLINE_FACTOR + turn_allowance(
@@ -641,11 +634,11 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
 
     def _llm_api(self) -> str | list[str] | llm.API | None:
         """The agent's LLM API: Assist with Confidant's stable overview."""
-        prompt = self._option(CONF_PROMPT, None) or llm.DEFAULT_INSTRUCTIONS_PROMPT
-        return home_context.async_assist_api(
+        prompt = self.settings.prompt or llm.DEFAULT_INSTRUCTIONS_PROMPT
+        return assist_api.async_assist_api(
             self.hass,
-            self._option(CONF_LLM_HASS_API, None),
-            home_context.Turn(
+            self.settings.llm_hass_api,
+            assist_api.Turn(
                 # The household's budget, within the model's real context.
                 budget_tokens=prompt_budget(self.entry, self.subentry),
                 other_bytes=len(prompt.encode()),
@@ -662,20 +655,20 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         # Home Assistant 2026.11 keeps a conversation's system prompt and
         # tools between turns without asking the API again: then the
         # overview of the turn that built them still holds.
-        if (overview := home_context.overview_of(llm_api)) is not None:
+        if (overview := assist_api.overview_of(llm_api)) is not None:
             self._overview = overview
-        elif not self._option(CONF_LLM_HASS_API, None):
+        elif not self.settings.llm_hass_api:
             return ""
-        return home_context.async_turn_tail(
+        return assist_api.async_turn_tail(
             self.hass,
             self._overview,
             assistant=conversation.DOMAIN,
             device_id=user_input.device_id,
             text=user_input.text,
-            history=home_context.history_texts(history),
+            history=assist_api.history_texts(history),
             budget_tokens=prompt_budget(self.entry, self.subentry),
             turn_bytes=len(user_input.text.encode())
-            + sum(map(home_context.message_bytes, history))
+            + sum(map(assist_api.message_bytes, history))
             + memory_prompt.facts_bytes(history),
         )
 

@@ -26,7 +26,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
 from .const import CONF_CONFIRM_PIN, CONF_PROVIDER, DOMAIN, SUBENTRY_CONVERSATION
-from .model_check import model_knowledge
+from .model.check import model_knowledge
 
 if TYPE_CHECKING:
     from . import ConfidantConfigEntry, ConfidantRuntimeData

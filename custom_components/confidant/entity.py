@@ -15,27 +15,25 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import llm
 from homeassistant.helpers.entity import Entity
 
-from .answer_guard import MAX_REASONING_CHARS, AnswerLimit, clean_text, clean_value
 from .const import (
-    CONF_MAX_TOKENS,
     CONF_PROVIDER,
-    CONF_TEMPERATURE,
-    CONF_TIMEOUT,
-    DEFAULT_MAX_TOKENS,
-    DEFAULT_TEMPERATURE,
-    DEFAULT_TIMEOUT,
     DOMAIN,
-    FALLBACK_MODEL,
     LOGGER,
     MAX_TOOL_ITERATIONS,
     PROVIDER_OPENAI,
     PROVIDER_OPTIONS,
 )
-from .first_token import answer_deadline, stream_with_first_token_deadline
-from .messages import async_spoken_message
-from .model_check import offers_tool
+from .dialogue.answer_guard import (
+    MAX_REASONING_CHARS,
+    AnswerLimit,
+    clean_text,
+    clean_value,
+)
+from .dialogue.messages import async_spoken_message
+from .model.check import offers_tool
+from .model.first_token import answer_deadline, stream_with_first_token_deadline
+from .model.prompt_cache import cache_key, usage_stats, with_tail
 from .privacy.gate import PrivacyPolicy, apply_policy
-from .prompt_cache import cache_key, usage_stats, with_tail
 from .providers import (
     AssistantMessage,
     AuthenticationError,
@@ -56,6 +54,7 @@ from .providers import (
 )
 from .providers.deadline import bounded_stream
 from .repairs import async_report_invalid_auth
+from .settings import AgentSettings
 
 if TYPE_CHECKING:
     from . import ConfidantConfigEntry
@@ -250,6 +249,11 @@ class ConfidantLLMEntity(Entity):
             entry_type=dr.DeviceEntryType.SERVICE,
         )
 
+    @property
+    def settings(self) -> AgentSettings:
+        """The agent's options, each with its default."""
+        return AgentSettings.from_options(self.subentry.data)
+
     def _request(
         self, chat_log: conversation.ChatLog, messages: list[Message], tail: str = ""
     ) -> ProviderRequest:
@@ -258,7 +262,7 @@ class ConfidantLLMEntity(Entity):
             tools = [
                 tool_spec(tool, chat_log.llm_api.custom_serializer)
                 for tool in chat_log.llm_api.tools
-                # Not the camera to a model that cannot see (model_check.py).
+                # Not the camera to a model that cannot see (model/check.py).
                 if offers_tool(self.entry, self.subentry, tool.name)
             ]
         return self.provider_request(
@@ -293,13 +297,14 @@ class ConfidantLLMEntity(Entity):
         if self.entry.data[CONF_PROVIDER] == PROVIDER_OPENAI:
             # OpenAI keeps requests only when the household allowed it.
             provider_options["store"] = policy.allow_provider_storage
+        settings = self.settings
         return ProviderRequest(
-            model=options.get(CONF_MODEL) or FALLBACK_MODEL,
+            model=settings.model,
             messages=with_tail(apply_policy(policy, messages), tail),
             tools=tools,
-            max_tokens=int(options.get(CONF_MAX_TOKENS, DEFAULT_MAX_TOKENS)),
-            temperature=float(options.get(CONF_TEMPERATURE, DEFAULT_TEMPERATURE)),
-            timeout=float(options.get(CONF_TIMEOUT, DEFAULT_TIMEOUT)),
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+            timeout=settings.timeout,
             user=user,
             cache_key=cache_key(self.subentry.subentry_id),
             options=provider_options,

@@ -8,7 +8,7 @@ Confidant's own and others. Only cameras exposed to the assistant can be
 looked at; any other camera is answered exactly as one that does not exist.
 
 The search tool is offered only to a Confidant agent's turn whose overview of
-the home lists part of it (home_context.py); it finds any exposed entity, and
+the home lists part of it (home/); it finds any exposed entity, and
 only exposed ones.
 """
 
@@ -38,26 +38,18 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 
 from .const import DOMAIN, LOGGER
-from .home_context import (
-    SEARCH_LIMIT,
-    async_device_area,
-    async_get_index,
-    search_wanted,
-)
+from .dialogue.messages import async_spoken_message
+from .entity import ConfidantLLMEntity
+from .home.assist_api import search_wanted
+from .home.index import SEARCH_LIMIT
+from .home.registry import async_device_area, async_get_index
 from .household_memory.tool import memory_search_tools
-from .messages import async_spoken_message
 from .privacy.gate import CloudImagesRefusedError
 from .providers import ProviderError
-from .vision import (
-    CAMERA_DOMAIN,
-    DEFAULT_QUESTION,
-    CameraImageError,
-    all_recent_visitors,
-    async_look,
-    async_remember,
-    calling_agent,
-    vision_agent,
-)
+from .vision.agents import calling_agent, vision_agent
+from .vision.describe import DEFAULT_QUESTION, Description, async_look
+from .vision.snapshot import CAMERA_DOMAIN, CameraImageError
+from .vision.visitors import all_recent_visitors, async_remember
 
 ARG_CAMERA: Final = "camera"
 ARG_QUESTION: Final = "question"
@@ -169,20 +161,9 @@ class LookAtCameraTool(Tool):
     ) -> ToolResult:
         """Take the snapshot, ask the model, return its words."""
         args = self.parameters(tool_input.tool_args)
-        cameras = _find_cameras(hass, llm_context.assistant, args[ARG_CAMERA])
-        if not cameras:
-            return _not_available(args[ARG_CAMERA])
-        if len(cameras) > 1:
-            return _error(
-                "SeveralCameras",
-                "Several cameras match: "
-                f"{', '.join(sorted(state.name for state in cameras))}. Pick one.",
-            )
-        camera = cameras[0]
-        # As describe_camera: the asking person must be allowed to see the
-        # camera; to anyone else it is a camera that does not exist.
-        if not await _async_may_see(hass, llm_context, camera.entity_id):
-            return _not_available(args[ARG_CAMERA])
+        camera = await _async_camera(hass, llm_context, args[ARG_CAMERA])
+        if isinstance(camera, ToolResult):
+            return camera
         if (caller := calling_agent(hass)) is None:
             return _error("NoConfidantAgent", "No Confidant agent is available.")
         if (looker := vision_agent(hass, caller)) is None:
@@ -190,33 +171,15 @@ class LookAtCameraTool(Tool):
                 "VisionAgentNotAvailable",
                 "The agent chosen to look at camera images is not available.",
             )
-        language = llm_context.language or hass.config.language
-        question = args.get(ARG_QUESTION) or DEFAULT_QUESTION
-        try:
-            description = await async_look(hass, looker, camera.entity_id, question)
-        except CloudImagesRefusedError:
-            return _error(
-                "CloudImagesRefused",
-                await async_spoken_message(hass, language, "cloud_images_refused"),
-            )
-        except CameraImageError:
-            return _error(
-                "CameraUnavailable", f"The camera {camera.name} gave no image."
-            )
-        except ProviderError as err:
-            # Only the kind of failure: never the question or the answer.
-            LOGGER.warning(
-                "%s could not describe a camera image: %s %s",
-                looker.entity_id,
-                err.translation_key,
-                err.detail,
-            )
-            return _error(
-                err.translation_key,
-                await async_spoken_message(
-                    hass, language, err.translation_key, {"detail": err.detail}
-                ),
-            )
+        description = await _async_describe(
+            hass,
+            looker,
+            camera,
+            args.get(ARG_QUESTION) or DEFAULT_QUESTION,
+            llm_context.language or hass.config.language,
+        )
+        if isinstance(description, ToolResult):
+            return description
         if not description.text:
             return _error("NoDescription", "The vision model gave no description.")
         async_remember(hass, description)
@@ -226,6 +189,60 @@ class LookAtCameraTool(Tool):
                 "time": _local_time(description.time),
                 "description": description.text,
             }
+        )
+
+
+async def _async_camera(
+    hass: HomeAssistant, llm_context: LLMContext, name: str
+) -> State | ToolResult:
+    """The one camera the model named that the person may see, or the error."""
+    cameras = _find_cameras(hass, llm_context.assistant, name)
+    if not cameras:
+        return _not_available(name)
+    if len(cameras) > 1:
+        return _error(
+            "SeveralCameras",
+            "Several cameras match: "
+            f"{', '.join(sorted(state.name for state in cameras))}. Pick one.",
+        )
+    camera = cameras[0]
+    # As describe_camera: the asking person must be allowed to see the
+    # camera; to anyone else it is a camera that does not exist.
+    if not await _async_may_see(hass, llm_context, camera.entity_id):
+        return _not_available(name)
+    return camera
+
+
+async def _async_describe(
+    hass: HomeAssistant,
+    looker: ConfidantLLMEntity,
+    camera: State,
+    question: str,
+    language: str,
+) -> Description | ToolResult:
+    """What the looking agent's model says about a snapshot, or the error."""
+    try:
+        return await async_look(hass, looker, camera.entity_id, question)
+    except CloudImagesRefusedError:
+        return _error(
+            "CloudImagesRefused",
+            await async_spoken_message(hass, language, "cloud_images_refused"),
+        )
+    except CameraImageError:
+        return _error("CameraUnavailable", f"The camera {camera.name} gave no image.")
+    except ProviderError as err:
+        # Only the kind of failure: never the question or the answer.
+        LOGGER.warning(
+            "%s could not describe a camera image: %s %s",
+            looker.entity_id,
+            err.translation_key,
+            err.detail,
+        )
+        return _error(
+            err.translation_key,
+            await async_spoken_message(
+                hass, language, err.translation_key, {"detail": err.detail}
+            ),
         )
 
 

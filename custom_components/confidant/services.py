@@ -28,9 +28,9 @@ from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .dialogue.messages import async_spoken_message
 from .household_memory.services import async_export as async_export_memory
 from .household_memory.services import async_setup_memory_services
-from .messages import async_spoken_message
 from .privacy.retention import (
     RetentionSettings,
     TranscriptStore,
@@ -39,7 +39,7 @@ from .privacy.retention import (
     turn_time,
 )
 from .service_entries import service_entries
-from .vision import (
+from .vision.action import (
     DESCRIBE_CAMERA_SCHEMA,
     SERVICE_DESCRIBE_CAMERA,
     async_describe_camera,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from ..phrases import (
+from ..dialogue.phrases import (
     _END_LEAD_INS,
     _PLEASE,
     _THANKS,

@@ -33,7 +33,7 @@ from .words import content_words
 
 # The share of the prompt budget the facts may take.
 MEMORY_SHARE: Final = 0.1
-# About four bytes make a token (as home_context counts).
+# About four bytes make a token (as home/ counts).
 _BYTES_PER_TOKEN: Final = 4
 
 HEADER: Final = (

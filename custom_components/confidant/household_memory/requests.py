@@ -10,11 +10,12 @@ a fact leaves no copy of it elsewhere.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 from homeassistant.core import HomeAssistant
 
-from ..messages import async_spoken_message
+from ..dialogue.messages import async_spoken_message
 from .phrases import MemoryRequest, MemoryRequestKind
 from .store import Fact, FactStore
 
@@ -24,6 +25,9 @@ READ_OUT: Final = 10
 
 def _said(facts: list[Fact]) -> str:
     return "; ".join(fact["text"] for fact in facts)
+
+
+type _Say = Callable[..., Awaitable[str]]
 
 
 async def async_answer(
@@ -44,30 +48,48 @@ async def async_answer(
         return await say("memory_off")
     match request.kind:
         case MemoryRequestKind.REMEMBER:
-            fact = await memory.async_add(
-                request.fact, user_id=user_id, device_id=device_id
-            )
-            if fact is None:
-                return await say("memory_not_kept")
-            key = "memory_remembered" if user_id is None else "memory_remembered_own"
-            return await say(key, fact=fact["text"])
+            return await _async_remember(memory, request, user_id, device_id, say)
         case MemoryRequestKind.RECALL:
-            facts = memory.facts(user_id)
-            if not facts:
-                return await say("memory_empty")
-            if len(facts) <= READ_OUT:
-                return await say("memory_recall", facts=_said(facts))
-            return await say(
-                "memory_recall_more",
-                facts=_said(facts[::-1][:READ_OUT]),
-                more=str(len(facts) - READ_OUT),
-            )
+            return await _async_recall(memory, user_id, say)
         case MemoryRequestKind.FORGET:
-            facts = memory.matching(request.fact, user_id)
-            if not facts:
-                return await say("memory_not_found")
-            await memory.async_delete(fact["id"] for fact in facts)
-            return await say("memory_forgot", facts=_said(facts))
+            return await _async_forget(memory, request, user_id, say)
         case MemoryRequestKind.FORGET_ALL:
             await memory.async_delete(fact["id"] for fact in memory.facts(user_id))
             return await say("memory_forgot_all")
+
+
+async def _async_remember(
+    memory: FactStore,
+    request: MemoryRequest,
+    user_id: str | None,
+    device_id: str | None,
+    say: _Say,
+) -> str:
+    fact = await memory.async_add(request.fact, user_id=user_id, device_id=device_id)
+    if fact is None:
+        return await say("memory_not_kept")
+    key = "memory_remembered" if user_id is None else "memory_remembered_own"
+    return await say(key, fact=fact["text"])
+
+
+async def _async_recall(memory: FactStore, user_id: str | None, say: _Say) -> str:
+    facts = memory.facts(user_id)
+    if not facts:
+        return await say("memory_empty")
+    if len(facts) <= READ_OUT:
+        return await say("memory_recall", facts=_said(facts))
+    return await say(
+        "memory_recall_more",
+        facts=_said(facts[::-1][:READ_OUT]),
+        more=str(len(facts) - READ_OUT),
+    )
+
+
+async def _async_forget(
+    memory: FactStore, request: MemoryRequest, user_id: str | None, say: _Say
+) -> str:
+    facts = memory.matching(request.fact, user_id)
+    if not facts:
+        return await say("memory_not_found")
+    await memory.async_delete(fact["id"] for fact in facts)
+    return await say("memory_forgot", facts=_said(facts))

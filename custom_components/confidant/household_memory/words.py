@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..phrases import _normalize
+from ..dialogue.phrases import _normalize
 
 # Words that say nothing about which fact is meant, in the six languages.
 _STOP_WORDS: Final = frozenset(

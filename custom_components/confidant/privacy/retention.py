@@ -60,7 +60,7 @@ from ..const import (
     LOGGER,
     MAX_RETENTION_DAYS,
 )
-from ..memory import ContextKey
+from ..dialogue.memory import ContextKey
 
 STORAGE_VERSION: Final = 1
 # Seconds between a new turn and its write; deletions write at once, and

@@ -98,7 +98,9 @@ def _error_type(err: anthropic.APIStatusError) -> str | None:
     return None
 
 
-def _status_error(err: anthropic.APIStatusError) -> ProviderError:
+def _status_error(  # noqa: PLR0911, PLR0912 - a flat mapping of statuses
+    err: anthropic.APIStatusError,
+) -> ProviderError:
     kind = _error_type(err)
     status = err.status_code
     suffix = f" ({kind})" if kind else ""
@@ -135,7 +137,9 @@ def _status_error(err: anthropic.APIStatusError) -> ProviderError:
     return BadRequestError(detail)
 
 
-def map_anthropic_error(err: Exception, *, streaming: bool = False) -> ProviderError:
+def map_anthropic_error(  # noqa: PLR0911 - a flat mapping of exceptions
+    err: Exception, *, streaming: bool = False
+) -> ProviderError:
     """Return the provider error for an exception raised by the SDK or httpx.
 
     The detail is the HTTP status and the error type, never the message: it

@@ -307,7 +307,9 @@ async def _events(lines: AsyncIterator[str]) -> AsyncIterator[Mapping[str, Any]]
         name, data = None, []
 
 
-def _event_deltas(event: Mapping[str, Any], state: _StreamState) -> list[Delta]:
+def _event_deltas(  # noqa: PLR0911, PLR0912 - one case per event type
+    event: Mapping[str, Any], state: _StreamState
+) -> list[Delta]:
     """Return the deltas one event produces; raise for a failed answer.
 
     Events are read as the JSON the server sent, by their `type`: only the

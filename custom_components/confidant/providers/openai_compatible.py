@@ -27,7 +27,7 @@ import base64
 import json
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -349,6 +349,19 @@ class OpenAICompatibleProvider:
         async for delta in guard_spoken_text(stream) if request.spoken else stream:
             yield delta
 
+    def _observe(self, chunk: Any, usage: Usage | None) -> Usage | None:
+        """The usage so far, with a chunk's; llama.cpp's timings are measured."""
+        timings = _extra(chunk, "timings")
+        if chunk.usage is not None or timings is not None:
+            usage = _usage(chunk.usage, timings) or usage
+            self._llama_cpp = self._llama_cpp or isinstance(timings, dict)
+        if isinstance(timings, dict):
+            self.prompt_speed.observe(
+                timings.get("prompt_n"),
+                (timings.get("prompt_ms") or 0) / 1000,
+            )
+        return usage
+
     async def _async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         body = build_chat_completions_body(request)
         if self._llama_cpp:
@@ -369,33 +382,12 @@ class OpenAICompatibleProvider:
             finished = False
             async with stream:
                 async for chunk in stream:
-                    timings = _extra(chunk, "timings")
-                    if chunk.usage is not None or timings is not None:
-                        usage = _usage(chunk.usage, timings) or usage
-                        self._llama_cpp = self._llama_cpp or isinstance(timings, dict)
-                    if isinstance(timings, dict):
-                        self.prompt_speed.observe(
-                            timings.get("prompt_n"),
-                            (timings.get("prompt_ms") or 0) / 1000,
-                        )
+                    usage = self._observe(chunk, usage)
                     for choice in chunk.choices or ():
                         choices += 1
                         finished = finished or bool(choice.finish_reason)
-                        delta = choice.delta
-                        if delta is None:
-                            continue
-                        if reasoning := _extra(delta, "reasoning_content", "reasoning"):
-                            yield ReasoningDelta(str(reasoning))
-                        if delta.content:
-                            yield TextDelta(delta.content)
-                        for fragment in delta.tool_calls or ():
-                            function = fragment.function
-                            tool_calls.add(
-                                fragment.index,
-                                fragment.id,
-                                function.name if function else None,
-                                function.arguments if function else None,
-                            )
+                        for delta in _choice_deltas(choice, tool_calls):
+                            yield delta
             if not choices:
                 # A 200 whose body held no choice: an HTML page, plain text,
                 # nothing at all. Never an answer, so never a silent one.
@@ -412,3 +404,22 @@ class OpenAICompatibleProvider:
             yield UsageDelta(usage)
         if self._llama_cpp and self.slots.total is None:
             await self._async_read_slots()
+
+
+def _choice_deltas(choice: Any, tool_calls: ToolCallAssembler) -> Iterator[Delta]:
+    """The words and reasoning of one streamed choice; tool calls are gathered."""
+    delta = choice.delta
+    if delta is None:
+        return
+    if reasoning := _extra(delta, "reasoning_content", "reasoning"):
+        yield ReasoningDelta(str(reasoning))
+    if delta.content:
+        yield TextDelta(delta.content)
+    for fragment in delta.tool_calls or ():
+        function = fragment.function
+        tool_calls.add(
+            fragment.index,
+            fragment.id,
+            function.name if function else None,
+            function.arguments if function else None,
+        )

@@ -47,7 +47,9 @@ def map_openai_error(err: Exception, *, streaming: bool = False) -> ProviderErro
     return mapped
 
 
-def _map(err: Exception, *, streaming: bool) -> ProviderError:
+def _map(  # noqa: PLR0911, PLR0912 - a flat mapping of exceptions
+    err: Exception, *, streaming: bool
+) -> ProviderError:
     if isinstance(err, (openai.APITimeoutError, httpx.TimeoutException)):
         return ProviderTimeoutError("no answer in time")
     if isinstance(err, (openai.AuthenticationError, openai.PermissionDeniedError)):

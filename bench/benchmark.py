@@ -77,12 +77,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.confidant.config_flow import default_agent_options
-from custom_components.confidant.home_context import (
-    HomeEntity,
-    HomeIndex,
-    home_allowance,
-    tail_allowance,
-)
+from custom_components.confidant.home.assist_api import home_allowance, tail_allowance
+from custom_components.confidant.home.index import HomeEntity, HomeIndex
 from custom_components.confidant.const import (
     CONF_LOCAL_FIRST,
     CONF_PROVIDER,
@@ -91,10 +87,10 @@ from custom_components.confidant.const import (
     PROVIDER_OPENAI,
 )
 
-from .ha_versions import chat_session_for
-from .generated_home import async_load_home, generate_home, reachability_commands
-from .llm_server import LLMServer, Reply
-from .prompt_prefix import (
+from tests.ha_versions import chat_session_for
+from tests.generated_home import async_load_home, generate_home, reachability_commands
+from tests.llm_server import LLMServer, Reply
+from tests.prompt_prefix import (
     BYTES_PER_TOKEN,
     common_prefix_bytes,
     prompt_parts,
@@ -767,7 +763,7 @@ def targets(results: dict[int, dict[str, SideResult]], budget: int) -> list[str]
 
 async def async_main_llama(args: argparse.Namespace) -> tuple[list[str], Any]:
     """The real llama.cpp part, when asked for and possible."""
-    from . import bench_llama  # noqa: PLC0415
+    from . import llama as bench_llama  # noqa: PLC0415
 
     if not args.llama:
         return [], None
@@ -975,7 +971,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main() -> int:
-    """Entry point of `python -m tests.benchmark`."""
+    """Entry point of `python -m bench.benchmark`."""
     args = parse_args()
     # Warnings and errors only: nothing of the conversations is logged.
     logging.basicConfig(level=logging.WARNING)

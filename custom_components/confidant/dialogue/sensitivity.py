@@ -17,9 +17,7 @@ Nothing here trusts a tool's name or description, or anything the model said.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -27,20 +25,10 @@ import probatio
 from homeassistant.components.alarm_control_panel.const import (
     DOMAIN as ALARM_DOMAIN,
 )
-from homeassistant.components.alarm_control_panel.const import (
-    AlarmControlPanelState,
-)
-from homeassistant.components.cover.const import (
-    ATTR_CURRENT_POSITION,
-    ATTR_POSITION,
-    CoverDeviceClass,
-)
 from homeassistant.components.cover.const import DOMAIN as COVER_DOMAIN
 from homeassistant.components.lock.const import DOMAIN as LOCK_DOMAIN
-from homeassistant.components.lock.const import LockState
 from homeassistant.components.valve.const import DOMAIN as VALVE_DOMAIN
 from homeassistant.const import (
-    ATTR_DEVICE_CLASS,
     ATTR_ENTITY_ID,
     CONF_ACTION,
     CONF_CHOOSE,
@@ -60,21 +48,12 @@ from homeassistant.const import (
     CONF_THEN,
     CONF_TYPE,
     ENTITY_MATCH_ALL,
-    SERVICE_ALARM_DISARM,
-    SERVICE_OPEN,
-    SERVICE_OPEN_COVER,
-    SERVICE_OPEN_VALVE,
-    SERVICE_SET_COVER_POSITION,
-    SERVICE_SET_VALVE_POSITION,
     SERVICE_TOGGLE,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
-    SERVICE_UNLOCK,
-    STATE_OPEN,
-    STATE_OPENING,
 )
 from homeassistant.core import DOMAIN as HOMEASSISTANT_DOMAIN
-from homeassistant.core import Context, HomeAssistant, State, callback
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
@@ -82,66 +61,19 @@ from homeassistant.helpers import intent, llm
 from homeassistant.helpers import target as target_helper
 from homeassistant.helpers.template import Template
 
-# What each sensitive action is called: in the tool result the model reads,
-# and as the key of the phrase Confidant asks with.
-VERB_UNLOCK: Final = "unlock"
-VERB_OPEN: Final = "open"
-VERB_DISARM: Final = "disarm"
-VERB_TURN_ON: Final = "turn_on"
-VERB_TURN_OFF: Final = "turn_off"
-VERB_PRESS: Final = "press"
-VERB_CHANGE: Final = "change"
-VERB_RUN: Final = "run"
-VERB_USE: Final = "use"
-
-# Covers that let someone into the home.
-ENTRY_COVER_CLASSES: Final = frozenset(
-    {CoverDeviceClass.GARAGE, CoverDeviceClass.GATE, CoverDeviceClass.DOOR}
+from .sensitive_verbs import (
+    VERB_CHANGE,
+    VERB_DISARM,
+    VERB_OPEN,
+    VERB_RUN,
+    VERB_UNLOCK,
+    VERB_USE,
+    Effect,
+    SensitivityPolicy,
+    is_entry_cover,
+    sensitive_verb,
 )
 
-# Words that make a cover without a device class an entry cover, in the
-# languages Confidant speaks, normalised like speech. German and Dutch join
-# words ("Garagentor", "voordeur"), so there a word ending in one counts too.
-_ENTRY_WORDS: Final = frozenset(
-    {
-        "door", "doors", "gate", "gates", "garage", "garagedoor",
-        "tur", "tor", "pforte", "garagentor", "einfahrt",
-        "porte", "portail", "portillon",
-        "puerta", "porton", "cancela", "verja", "garaje",
-        "deur", "poort", "hek",
-        "porta", "portone", "cancello",
-    }
-)  # fmt: skip
-_ENTRY_SUFFIXES: Final = ("tur", "tor", "deur", "poort", "door", "gate")
-# Shorter words than this only count when they are a whole entry word.
-_MIN_COMPOUND: Final = 5
-
-# What homeassistant.turn_on/turn_off become for a domain (as the on/off
-# intents do: HassTurnOff unlocks a lock, HassTurnOn opens a cover or valve).
-_ON_OFF_SERVICES: Final = {
-    (LOCK_DOMAIN, SERVICE_TURN_OFF): SERVICE_UNLOCK,
-    (COVER_DOMAIN, SERVICE_TURN_ON): SERVICE_OPEN_COVER,
-    (VALVE_DOMAIN, SERVICE_TURN_ON): SERVICE_OPEN_VALVE,
-    (ALARM_DOMAIN, SERVICE_TURN_OFF): SERVICE_ALARM_DISARM,
-}
-# What a toggle does to an entity that is not open (unlocked, disarmed) yet.
-_TOGGLE_OPENS: Final = {
-    LOCK_DOMAIN: SERVICE_UNLOCK,
-    COVER_DOMAIN: SERVICE_OPEN_COVER,
-    VALVE_DOMAIN: SERVICE_OPEN_VALVE,
-    ALARM_DOMAIN: SERVICE_ALARM_DISARM,
-}
-_ALREADY_OPEN: Final = frozenset(
-    {
-        LockState.UNLOCKED,
-        LockState.UNLOCKING,
-        LockState.OPEN,
-        LockState.OPENING,
-        STATE_OPEN,
-        STATE_OPENING,
-        AlarmControlPanelState.DISARMED,
-    }
-)
 # Device actions (a `device_id:` step) that open, unlock or disarm.
 _DEVICE_ACTION_VERBS: Final = {
     (LOCK_DOMAIN, "unlock"): VERB_UNLOCK,
@@ -174,15 +106,6 @@ _MAX_DEPTH: Final = 8
 
 
 @dataclass(frozen=True, slots=True)
-class Effect:
-    """One sensitive thing a call would do: a verb and what it acts on."""
-
-    verb: str
-    target: str  # the name the person knows it by
-    entity_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Verdict:
     """What a call would do, as far as it can be read."""
 
@@ -201,14 +124,6 @@ class Verdict:
         return frozenset((e.verb, e.entity_id or e.target) for e in self.effects)
 
 
-@dataclass(frozen=True, slots=True)
-class SensitivityPolicy:
-    """The household's choices for one agent."""
-
-    always_ask: frozenset[str] = frozenset()
-    ask_unreadable: bool = True
-
-
 @dataclass(slots=True)
 class _Reading:
     """What has been read of a call so far."""
@@ -222,13 +137,6 @@ class _Reading:
             self.effects.append(effect)
 
 
-def _words(name: str) -> list[str]:
-    """Lower-case words without accents: "Haustür" -> "haustur"."""
-    text = unicodedata.normalize("NFKD", name.casefold())
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    return re.findall(r"\w+", text)
-
-
 def unwrap(tool: llm.Tool) -> llm.Tool:
     """The tool behind namespaces (several APIs) and wrappers that say so."""
     while (inner := getattr(tool, "tool", None)) is not None and isinstance(
@@ -236,94 +144,6 @@ def unwrap(tool: llm.Tool) -> llm.Tool:
     ):
         tool = inner
     return tool
-
-
-def is_entry_cover(hass: HomeAssistant, state: State) -> bool:
-    """A cover that lets someone in: by class, or unclassified with such a name."""
-    device_class = state.attributes.get(ATTR_DEVICE_CLASS)
-    if device_class in ENTRY_COVER_CLASSES:
-        return True
-    if device_class is not None:
-        return False
-    names = [state.name, state.object_id.replace("_", " ")]
-    if (entry := er.async_get(hass).async_get(state.entity_id)) is not None:
-        names += er.async_get_entity_aliases(hass, entry)
-    for name in names:
-        for word in _words(name):
-            if word in _ENTRY_WORDS or (
-                len(word) >= _MIN_COMPOUND and word.endswith(_ENTRY_SUFFIXES)
-            ):
-                return True
-    return False
-
-
-def _opens_further(state: State, data: Mapping[str, Any]) -> bool:
-    """Whether a set-position call moves past where the entity is now."""
-    value = data.get(ATTR_POSITION)
-    if isinstance(value, dict):  # an intent slot
-        value = value.get("value")
-    try:
-        position = int(value)  # type: ignore[arg-type]
-    except TypeError, ValueError:
-        return True
-    current = state.attributes.get(ATTR_CURRENT_POSITION)
-    if not isinstance(current, int | float):
-        current = 0
-    return position > current
-
-
-def _service_verb(service: str) -> str:
-    return {
-        SERVICE_TURN_ON: VERB_TURN_ON,
-        SERVICE_TURN_OFF: VERB_TURN_OFF,
-        "press": VERB_PRESS,
-    }.get(service, VERB_CHANGE)
-
-
-@callback
-def sensitive_verb(
-    hass: HomeAssistant,
-    *,
-    domain: str,
-    service: str,
-    state: State,
-    data: Mapping[str, Any],
-    policy: SensitivityPolicy,
-) -> str | None:
-    """What sensitive thing calling `domain.service` on `state` does, if any."""
-    if domain == HOMEASSISTANT_DOMAIN:
-        domain = state.domain
-        if service == SERVICE_TOGGLE:
-            if state.state not in _ALREADY_OPEN:
-                service = _TOGGLE_OPENS.get(domain, service)
-        else:
-            service = _ON_OFF_SERVICES.get((domain, service), service)
-    elif service == SERVICE_TOGGLE and state.state not in _ALREADY_OPEN:
-        service = _TOGGLE_OPENS.get(domain, service)
-
-    if domain == LOCK_DOMAIN and service in (SERVICE_UNLOCK, SERVICE_OPEN):
-        return VERB_UNLOCK
-    if domain == ALARM_DOMAIN and service == SERVICE_ALARM_DISARM:
-        return VERB_DISARM
-    if (
-        domain == COVER_DOMAIN
-        and (
-            service == SERVICE_OPEN_COVER
-            or (service == SERVICE_SET_COVER_POSITION and _opens_further(state, data))
-        )
-        and is_entry_cover(hass, state)
-    ):
-        return VERB_OPEN
-    if domain == VALVE_DOMAIN and (
-        service == SERVICE_OPEN_VALVE
-        or (service == SERVICE_SET_VALVE_POSITION and _opens_further(state, data))
-    ):
-        return VERB_OPEN
-    if state.entity_id in policy.always_ask:
-        if domain in ("button", "input_button") and service == SERVICE_TURN_ON:
-            return VERB_PRESS  # turning a button on presses it
-        return _service_verb(service)
-    return None
 
 
 class SensitivityReader:
@@ -378,7 +198,7 @@ class SensitivityReader:
 
     # --- Intents ------------------------------------------------------------
 
-    def _read_intent(
+    def _read_intent(  # noqa: PLR0911 - one verdict per kind of intent handler
         self,
         tool: llm.IntentTool,
         tool_args: Mapping[str, Any],
@@ -627,7 +447,7 @@ class SensitivityReader:
                 continue
             self._read_step(reading, kind, step, depth)
 
-    def _read_step(
+    def _read_step(  # noqa: PLR0912 - one case per kind of script step
         self, reading: _Reading, kind: str, step: dict[str, Any], depth: int
     ) -> None:
         if kind in _INERT_STEPS:
@@ -790,8 +610,3 @@ def _static(value: Any) -> Any:
     if isinstance(value, str) and ("{{" in value or "{%" in value):
         return None
     return value
-
-
-def describe(effects: Iterable[Effect]) -> list[str]:
-    """Names of what is acted on, in order, once each."""
-    return list(dict.fromkeys(effect.target for effect in effects))

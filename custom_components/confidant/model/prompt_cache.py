@@ -3,7 +3,7 @@
 A request is a stable prefix (instructions, tools, the overview of the home:
 byte-identical while the home and the options do not change), then the
 remembered turns, then this turn. What only this turn needs (the home
-context of the utterance, `home_context.async_turn_tail`) goes in front of
+context of the utterance, `home.assist_api.async_turn_tail`) goes in front of
 the person's words, after everything a provider may have cached.
 
 Usage is read by each provider into one `Usage` and reported here in the
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from .providers import Message, Usage, UserMessage
+from ..providers import Message, Usage, UserMessage
 
 
 def cache_key(agent_id: str) -> str:

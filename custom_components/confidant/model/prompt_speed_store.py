@@ -14,9 +14,9 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN
-from .providers import Provider
-from .providers.prompt_speed import PromptSpeed
+from ..const import DOMAIN
+from ..providers import Provider
+from ..providers.prompt_speed import PromptSpeed
 
 STORAGE_VERSION: Final = 1
 # Measurements come with every answer; the disk is written at most this often.

@@ -40,7 +40,7 @@ from homeassistant.helpers import intent, llm
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonObjectType, JsonValueType
 
-from .const import (
+from ..const import (
     CONF_ALWAYS_ASK,
     CONF_ASK_UNREADABLE,
     CONF_CONFIRM_PIN,
@@ -53,15 +53,8 @@ from .const import (
 from .memory import ContextKey
 from .messages import async_spoken_message
 from .phrases import is_affirmative, is_negative
-from .sensitivity import (
-    VERB_RUN,
-    VERB_USE,
-    Effect,
-    SensitivityPolicy,
-    SensitivityReader,
-    Verdict,
-    describe,
-)
+from .sensitive_verbs import VERB_RUN, VERB_USE, Effect, SensitivityPolicy, describe
+from .sensitivity import SensitivityReader, Verdict
 
 # How long a question may wait for its answer, on top of "next turn only".
 DEFAULT_CONFIRMATION_WINDOW: Final = timedelta(minutes=1)

@@ -26,20 +26,20 @@ from homeassistant.helpers.httpx_client import (
     get_async_client,
 )
 
-from .const import (
+from ..const import (
     CONF_PROVIDER,
     PROVIDER_ANTHROPIC,
     PROVIDER_OLLAMA,
     PROVIDER_OPENAI,
     PROVIDER_OPENAI_COMPATIBLE,
 )
-from .privacy.ledger import Ledger, Meter, MeteredProvider
-from .providers import Provider
-from .providers.anthropic import AnthropicProvider
-from .providers.ollama import OllamaProvider
-from .providers.openai import OpenAIProvider
-from .providers.openai_compatible import OpenAICompatibleProvider
-from .providers.sdk_imports import resolve_lazy_imports
+from ..privacy.ledger import Ledger, Meter, MeteredProvider
+from . import Provider
+from .anthropic import AnthropicProvider
+from .ollama import OllamaProvider
+from .openai import OpenAIProvider
+from .openai_compatible import OpenAICompatibleProvider
+from .sdk_imports import resolve_lazy_imports
 
 # Home Assistant imports this module in an executor thread: the one place
 # where the SDKs' lazy imports may block (see providers/sdk_imports.py).

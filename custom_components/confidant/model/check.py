@@ -25,26 +25,20 @@ from homeassistant.const import CONF_LLM_HASS_API, CONF_MODEL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .const import (
-    CONF_MAX_TOKENS,
-    CONF_NUM_CTX,
-    CONF_PROMPT_BUDGET,
+from ..const import (
     CONF_PROVIDER,
-    CONF_VISION_AGENT,
-    DEFAULT_MAX_TOKENS,
-    DEFAULT_NUM_CTX,
-    DEFAULT_PROMPT_BUDGET,
     DOMAIN,
     LOGGER,
     PROVIDER_OLLAMA,
     SUBENTRY_CONVERSATION,
 )
-from .providers import Provider
-from .providers.capabilities import UNKNOWN, ModelCapabilities, ProbesCapabilities
-from .providers.prompt_speed import PromptSpeed
+from ..providers import Provider
+from ..providers.capabilities import UNKNOWN, ModelCapabilities, ProbesCapabilities
+from ..providers.prompt_speed import PromptSpeed
+from ..settings import AgentSettings
 
 if TYPE_CHECKING:
-    from . import ConfidantConfigEntry, ConfidantRuntimeData
+    from .. import ConfidantConfigEntry, ConfidantRuntimeData
 
 # The camera tool (llm.py) sends an image to the model that calls it.
 CAMERA_TOOL: Final = f"{DOMAIN}__look_at_camera"
@@ -148,7 +142,7 @@ def context_tokens(entry: ConfidantConfigEntry, subentry: ConfigSubentry) -> int
     if context is not None and entry.data[CONF_PROVIDER] == PROVIDER_OLLAMA:
         # Ollama runs the context Confidant asks for (num_ctx), not the
         # model's longest.
-        context = min(context, int(subentry.data.get(CONF_NUM_CTX, DEFAULT_NUM_CTX)))
+        context = min(context, AgentSettings.from_options(subentry.data).num_ctx)
     return context
 
 
@@ -163,13 +157,11 @@ def prompt_budget(entry: ConfidantConfigEntry, subentry: ConfigSubentry) -> int:
     Without a budget of its own, an agent gets the default, or less when the
     model's context is smaller.
     """
-    configured = subentry.data.get(CONF_PROMPT_BUDGET)
-    budget = int(configured) if configured else DEFAULT_PROMPT_BUDGET
+    settings = AgentSettings.from_options(subentry.data)
     context = context_tokens(entry, subentry)
     if context is None:
-        return budget
-    max_tokens = int(subentry.data.get(CONF_MAX_TOKENS, DEFAULT_MAX_TOKENS))
-    return min(budget, budget_for_context(context, max_tokens))
+        return settings.prompt_budget
+    return min(settings.prompt_budget, budget_for_context(context, settings.max_tokens))
 
 
 def offers_tool(
@@ -182,7 +174,7 @@ def offers_tool(
     """
     if tool_name != CAMERA_TOOL:
         return True
-    if subentry.data.get(CONF_VISION_AGENT):
+    if AgentSettings.from_options(subentry.data).vision_agent:
         return True
     return capabilities_of(entry, subentry).vision is not False
 

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Final
 
-from .providers import (
+from ..providers import (
     AssistantMessage,
     Delta,
     Provider,
@@ -33,7 +33,7 @@ from .providers import (
     ToolResultMessage,
     UserMessage,
 )
-from .providers.prompt_speed import PromptSpeed
+from ..providers.prompt_speed import PromptSpeed
 
 # The most a person is kept waiting for a local model's first word.
 LOCAL_MAX_WAIT: Final = 240.0
@@ -46,7 +46,7 @@ _CLIENT_MARGIN: Final = 5.0
 # The whole answer's deadline beyond the first word's, as a share of the
 # agent's timeout.
 _ANSWER_MARGIN: Final = 0.1
-# Bytes per token of the estimate (home_context.py uses the same).
+# Bytes per token of the estimate (home/ uses the same).
 _BYTES_PER_TOKEN: Final = 4
 
 

@@ -1,7 +1,7 @@
 """What the agent flow tells the person about the model they chose.
 
 Asked of the server while the person fills in the agent's form
-(model_check.py and providers/capabilities.py do the asking): a warning
+(model/check.py and providers/capabilities.py do the asking): a warning
 before saving an agent that would control the home with a model that cannot
 call tools, and a prompt budget that fits the model's real context.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import CONF_MODEL
 
-from .const import (
+from ..const import (
     CONF_MAX_TOKENS,
     CONF_NUM_CTX,
     CONF_PROVIDER,
@@ -22,11 +22,11 @@ from .const import (
     DEFAULT_PROMPT_BUDGET,
     PROVIDER_OLLAMA,
 )
-from .model_check import async_probe, budget_for_context, cannot_call_tools
-from .providers.capabilities import ModelCapabilities
+from ..providers.capabilities import ModelCapabilities
+from .check import async_probe, budget_for_context, cannot_call_tools
 
 if TYPE_CHECKING:
-    from . import ConfidantConfigEntry
+    from .. import ConfidantConfigEntry
 
 
 async def async_capabilities(

@@ -15,7 +15,7 @@ from datetime import timedelta
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 
-from .providers import Message
+from ..providers import Message
 
 
 @dataclass(frozen=True, slots=True)

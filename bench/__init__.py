@@ -1,0 +1,1 @@
+"""Benchmarks: Confidant against Home Assistant core's agents (scripts/bench)."""

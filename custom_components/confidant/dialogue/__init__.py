@@ -1,0 +1,1 @@
+"""The conversation itself: memory, phrases, confirmation and spoken messages."""

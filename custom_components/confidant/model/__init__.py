@@ -1,0 +1,1 @@
+"""Knowing the chosen model: its capabilities, speed, deadlines and cache."""

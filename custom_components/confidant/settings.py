@@ -1,0 +1,97 @@
+"""An agent's options, typed, each with its default: read in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Self
+
+from homeassistant.const import CONF_LLM_HASS_API, CONF_MODEL, CONF_PROMPT
+
+from .const import (
+    CONF_CONFIRM_SENSITIVE,
+    CONF_FOLLOW_UP,
+    CONF_LOCAL_FIRST,
+    CONF_MAX_HISTORY_TURNS,
+    CONF_MAX_TOKENS,
+    CONF_MEMORY_MINUTES,
+    CONF_NUM_CTX,
+    CONF_PROMPT_BUDGET,
+    CONF_TEMPERATURE,
+    CONF_TIMEOUT,
+    CONF_VISION_AGENT,
+    CONF_VISION_MAX_WIDTH,
+    DEFAULT_CONFIRM_SENSITIVE,
+    DEFAULT_FOLLOW_UP,
+    DEFAULT_LOCAL_FIRST,
+    DEFAULT_MAX_HISTORY_TURNS,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_MEMORY_MINUTES,
+    DEFAULT_NUM_CTX,
+    DEFAULT_PROMPT_BUDGET,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TIMEOUT,
+    DEFAULT_VISION_MAX_WIDTH,
+    FALLBACK_MODEL,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSettings:
+    """The options of an agent (or AI task) subentry, with their defaults.
+
+    The defaults are const.py's; a subentry made before an option existed
+    gets the default, as the config flow would offer it.
+    """
+
+    model: str = FALLBACK_MODEL
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    temperature: float = DEFAULT_TEMPERATURE
+    timeout: float = DEFAULT_TIMEOUT
+    # Home Assistant's own options: the instructions and the LLM API(s).
+    prompt: str | None = None
+    llm_hass_api: str | list[str] | None = None
+    follow_up: str = DEFAULT_FOLLOW_UP
+    memory_minutes: float = DEFAULT_MEMORY_MINUTES
+    max_history_turns: int = DEFAULT_MAX_HISTORY_TURNS
+    local_first: bool = DEFAULT_LOCAL_FIRST
+    confirm_sensitive: bool = DEFAULT_CONFIRM_SENSITIVE
+    # The household's own budget; the model's context may lower it
+    # (model/check.py).
+    prompt_budget: int = DEFAULT_PROMPT_BUDGET
+    # Ollama's context window (Ollama runs the context Confidant asks for).
+    num_ctx: int = DEFAULT_NUM_CTX
+    # The agent that looks at camera images (empty: the agent itself).
+    vision_agent: str | None = None
+    vision_max_width: int = DEFAULT_VISION_MAX_WIDTH
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Self:
+        """The settings of a subentry's data."""
+        budget = options.get(CONF_PROMPT_BUDGET)
+        return cls(
+            model=options.get(CONF_MODEL) or FALLBACK_MODEL,
+            max_tokens=int(options.get(CONF_MAX_TOKENS, DEFAULT_MAX_TOKENS)),
+            temperature=float(options.get(CONF_TEMPERATURE, DEFAULT_TEMPERATURE)),
+            timeout=float(options.get(CONF_TIMEOUT, DEFAULT_TIMEOUT)),
+            prompt=options.get(CONF_PROMPT),
+            llm_hass_api=options.get(CONF_LLM_HASS_API),
+            follow_up=options.get(CONF_FOLLOW_UP, DEFAULT_FOLLOW_UP),
+            memory_minutes=float(
+                options.get(CONF_MEMORY_MINUTES, DEFAULT_MEMORY_MINUTES)
+            ),
+            max_history_turns=int(
+                options.get(CONF_MAX_HISTORY_TURNS, DEFAULT_MAX_HISTORY_TURNS)
+            ),
+            local_first=bool(options.get(CONF_LOCAL_FIRST, DEFAULT_LOCAL_FIRST)),
+            confirm_sensitive=bool(
+                options.get(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE)
+            ),
+            # An empty budget field means "no budget of its own".
+            prompt_budget=int(budget) if budget else DEFAULT_PROMPT_BUDGET,
+            num_ctx=int(options.get(CONF_NUM_CTX, DEFAULT_NUM_CTX)),
+            vision_agent=options.get(CONF_VISION_AGENT),
+            vision_max_width=int(
+                options.get(CONF_VISION_MAX_WIDTH, DEFAULT_VISION_MAX_WIDTH)
+            ),
+        )

@@ -1,0 +1,1 @@
+"""Looking at cameras: snapshots described by a vision model, and visitors."""

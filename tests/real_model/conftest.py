@@ -255,10 +255,14 @@ class FirstTokenWatch:
         started = time.perf_counter()
         index = len(self.first_tokens)
         self.first_tokens.append(None)
-        async for delta in self._provider.async_stream(request):
-            if self.first_tokens[index] is None:
-                self.first_tokens[index] = time.perf_counter() - started
-            yield delta
+        stream = self._provider.async_stream(request)
+        try:
+            async for delta in stream:
+                if self.first_tokens[index] is None:
+                    self.first_tokens[index] = time.perf_counter() - started
+                yield delta
+        finally:
+            await stream.aclose()
 
 
 def watch_first_tokens(entry: MockConfigEntry) -> FirstTokenWatch:

@@ -127,8 +127,13 @@ async def stream_with_first_token_deadline(
     when no delta came in time.
     """
     if not provider.is_local:
-        async for delta in provider.async_stream(request):
-            yield delta
+        stream = provider.async_stream(request)
+        try:
+            async for delta in stream:
+                yield delta
+        finally:
+            # Closed with this one, not left for the garbage collector.
+            await _close(stream)
         return
     speed = _speed(provider)
     tokens = estimate_prompt_tokens(request)
@@ -148,9 +153,12 @@ async def stream_with_first_token_deadline(
         if known_slow:
             raise StillThinkingError(f"no first word in {deadline:.0f} s") from None
         raise ProviderTimeoutError("no answer in time") from None
-    yield first
-    async for delta in stream:
-        yield delta
+    try:
+        yield first
+        async for delta in stream:
+            yield delta
+    finally:
+        await _close(stream)
 
 
 async def _close(stream: AsyncIterator[Delta]) -> None:

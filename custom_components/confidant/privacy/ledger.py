@@ -393,12 +393,17 @@ class MeteredProvider:
         self._meter.local = self._provider.is_local
         outgoing = _Outgoing(image_count(request), fact_count(request.messages))
         token = _OUTGOING.set(outgoing)
+        stream = self._provider.async_stream(request)
         try:
-            async for delta in self._provider.async_stream(request):
+            async for delta in stream:
                 if isinstance(delta, UsageDelta):
                     self._meter.usage(delta.usage)
                 yield delta
         finally:
+            # A reader that stops early closes the provider's stream with this
+            # one, so its connection is not left for the garbage collector.
+            if (aclose := getattr(stream, "aclose", None)) is not None:
+                await aclose()
             # Images of a request that never went out are not counted later.
             outgoing.images = outgoing.facts = 0
             # Fails only when the stream is closed from another context.

@@ -202,10 +202,9 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
     ) -> conversation.ConversationResult:
         """A translated error answer given before the turn reached the model."""
         speech = await async_spoken_message(self.hass, user_input.language, key)
-        response = intent.IntentResponse(language=user_input.language)
-        response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
         return conversation.ConversationResult(
-            response=response, conversation_id=user_input.conversation_id
+            response=_error_response(user_input.language, speech),
+            conversation_id=user_input.conversation_id,
         )
 
     def _remember(self, key: ContextKey, messages: list[Message]) -> None:
@@ -538,11 +537,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         # An LLM API of this agent is for administrators only (Home Assistant
         # 2026.11's "Home Assistant" API, alone or merged with others).
         LOGGER.debug("%s: the agent's LLM API needs an administrator", self.entity_id)
-        language = user_input.language
-        speech = await async_spoken_message(self.hass, language, "llm_api_needs_admin")
-        response = intent.IntentResponse(language=language)
-        response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
-        return self._say(user_input, chat_log, speech, response, keep_listening=False)
+        return await self._async_say_error(user_input, chat_log, "llm_api_needs_admin")
 
     def _household_facts(
         self, key: ContextKey, text: str, history: list[Message]
@@ -685,14 +680,32 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             detail,
             err.server_message if isinstance(err, ProviderError) else "",
         )
+        return await self._async_say_error(user_input, chat_log, key, placeholders)
+
+    async def _async_say_error(
+        self,
+        user_input: conversation.ConversationInput,
+        chat_log: conversation.ChatLog,
+        key: str,
+        placeholders: dict[str, str] | None = None,
+    ) -> conversation.ConversationResult:
+        """Speak a translated error and stop listening.
+
+        The spoken error enters the log so a follow-up ("try again") has the
+        person's words and what happened to them.
+        """
         speech = await async_spoken_message(
             self.hass, user_input.language, key, placeholders
         )
-        response = intent.IntentResponse(language=user_input.language)
-        response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
-        # The spoken error enters the log so a follow-up ("try again") has the
-        # person's words and what happened to them.
+        response = _error_response(user_input.language, speech)
         return self._say(user_input, chat_log, speech, response, keep_listening=False)
+
+
+def _error_response(language: str, speech: str) -> intent.IntentResponse:
+    """A response that reports an error by speaking `speech`."""
+    response = intent.IntentResponse(language=language)
+    response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, speech)
+    return response
 
 
 def _where(err: BaseException) -> str:

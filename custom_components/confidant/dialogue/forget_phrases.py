@@ -16,13 +16,8 @@ from enum import StrEnum
 from typing import Final
 
 from .phrases import (
-    _END_LEAD_INS,
-    _PLEASE,
-    _THANKS,
-    _is_made_of,
     _phrases,
-    _table_language,
-    _words,
+    whole_request,
 )
 
 
@@ -138,15 +133,11 @@ _FORGET_TODAY: Final[Mapping[str, frozenset[str]]] = {
 
 def forget_request(text: str, language: str) -> ForgetRequest | None:
     """Which forget request the person made, if the utterance is one."""
-    lang = _table_language(language)
-    words = _words(text)
-    courtesy = _PLEASE[lang] | _THANKS[lang]
-    for request, table in (
-        (ForgetRequest.LAST_TURN, _FORGET_LAST),
-        (ForgetRequest.TODAY, _FORGET_TODAY),
-    ):
-        if _is_made_of(
-            words, main=table[lang], extra=courtesy, lead_ins=_END_LEAD_INS[lang]
-        ):
-            return request
-    return None
+    return whole_request(
+        text,
+        language,
+        (
+            (ForgetRequest.LAST_TURN, _FORGET_LAST),
+            (ForgetRequest.TODAY, _FORGET_TODAY),
+        ),
+    )

@@ -21,7 +21,7 @@ apostrophes and punctuation dropped ("that's" -> "thats", "sì" -> "si",
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 # Longer utterances are requests, not a "thanks" or a "yes".
@@ -450,6 +450,27 @@ def _words(text: str) -> tuple[str, ...]:
                 stripped = True
                 break
     return words
+
+
+def whole_request[K](
+    text: str,
+    language: str,
+    tables: Iterable[tuple[K, Mapping[str, frozenset[str]]]],
+) -> K | None:
+    """The first kind whose phrases make up the whole utterance, if any.
+
+    Around the phrase only courtesy ("please", "thanks") and the lead-ins an
+    end phrase allows ("okay, ...") may stand.
+    """
+    lang = _table_language(language)
+    words = _words(text)
+    courtesy = _PLEASE[lang] | _THANKS[lang]
+    for kind, table in tables:
+        if _is_made_of(
+            words, main=table[lang], extra=courtesy, lead_ins=_END_LEAD_INS[lang]
+        ):
+            return kind
+    return None
 
 
 def _is_made_of(

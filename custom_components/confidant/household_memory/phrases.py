@@ -27,14 +27,10 @@ from enum import StrEnum
 from typing import Final
 
 from ..dialogue.phrases import (
-    _END_LEAD_INS,
-    _PLEASE,
-    _THANKS,
-    _is_made_of,
     _phrases,
     _table_language,
-    _words,
     is_question,
+    whole_request,
 )
 
 
@@ -256,17 +252,18 @@ def _fact(pattern: re.Pattern[str], text: str) -> str | None:
 
 def memory_request(text: str, language: str) -> MemoryRequest | None:
     """Which household-memory request the person made, if any."""
+    if (
+        kind := whole_request(
+            text,
+            language,
+            (
+                (MemoryRequestKind.FORGET_ALL, _FORGET_ALL),
+                (MemoryRequestKind.RECALL, _RECALL),
+            ),
+        )
+    ) is not None:
+        return MemoryRequest(kind)
     lang = _table_language(language)
-    words = _words(text)
-    courtesy = _PLEASE[lang] | _THANKS[lang]
-    for kind, table in (
-        (MemoryRequestKind.FORGET_ALL, _FORGET_ALL),
-        (MemoryRequestKind.RECALL, _RECALL),
-    ):
-        if _is_made_of(
-            words, main=table[lang], extra=courtesy, lead_ins=_END_LEAD_INS[lang]
-        ):
-            return MemoryRequest(kind)
     if is_question(text, language):
         # "Remember that time we went to Paris?" asks; it keeps nothing.
         return None

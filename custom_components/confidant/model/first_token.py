@@ -33,6 +33,7 @@ from ..providers import (
     ToolResultMessage,
     UserMessage,
 )
+from ..providers.deadline import close_stream
 from ..providers.prompt_speed import PromptSpeed
 
 # The most a person is kept waiting for a local model's first word.
@@ -133,7 +134,7 @@ async def stream_with_first_token_deadline(
                 yield delta
         finally:
             # Closed with this one, not left for the garbage collector.
-            await _close(stream)
+            await close_stream(stream)
         return
     speed = _speed(provider)
     tokens = estimate_prompt_tokens(request)
@@ -147,7 +148,7 @@ async def stream_with_first_token_deadline(
     except StopAsyncIteration:
         return
     except TimeoutError:
-        await _close(stream)
+        await close_stream(stream)
         if speed is not None:
             speed.observe_silence(tokens, deadline)
         if known_slow:
@@ -158,10 +159,4 @@ async def stream_with_first_token_deadline(
         async for delta in stream:
             yield delta
     finally:
-        await _close(stream)
-
-
-async def _close(stream: AsyncIterator[Delta]) -> None:
-    aclose = getattr(stream, "aclose", None)
-    if aclose is not None:
-        await aclose()
+        await close_stream(stream)

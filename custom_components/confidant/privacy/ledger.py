@@ -57,6 +57,7 @@ from ..providers import (
     UsageDelta,
     UserMessage,
 )
+from ..providers.deadline import close_stream
 
 STORAGE_VERSION = 1
 # Days of counts kept, today included.
@@ -402,8 +403,7 @@ class MeteredProvider:
         finally:
             # A reader that stops early closes the provider's stream with this
             # one, so its connection is not left for the garbage collector.
-            if (aclose := getattr(stream, "aclose", None)) is not None:
-                await aclose()
+            await close_stream(stream)
             # Images of a request that never went out are not counted later.
             outgoing.images = outgoing.facts = 0
             # Fails only when the stream is closed from another context.

@@ -145,6 +145,28 @@ async def generated(
     return await async_load_home(hass, generate_home(2000), devices.entry_id)
 
 
+@pytest.fixture(params=["openai_compatible", "ollama"])
+async def local_entry(
+    request: pytest.FixtureRequest,
+    hass: HomeAssistant,
+    home: Home,
+    llm_server: LLMServer,
+    agent_options: dict[str, object],
+) -> MockConfigEntry:
+    """A loaded entry of each local provider on the scripted server."""
+    kind = request.param
+    url = llm_server.url if kind == "openai_compatible" else llm_server.url[:-3]
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_PROVIDER: kind, CONF_URL: url},
+        subentries_data=[agent_subentry(**agent_options)],  # type: ignore[arg-type]
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
 AGENT_ID = "conversation.confidant"
 
 

@@ -32,24 +32,10 @@ STILL_THINKING = (
 )
 
 
-@pytest.fixture(params=["openai_compatible", "ollama"])
-async def local_entry(
-    request: pytest.FixtureRequest,
-    hass: HomeAssistant,
-    home: Home,
-    llm_server: LLMServer,
-) -> MockConfigEntry:
-    kind = request.param
-    url = llm_server.url if kind == "openai_compatible" else llm_server.url[:-3]
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: kind, CONF_URL: url},
-        subentries_data=[agent_subentry(**{CONF_TIMEOUT: TIMEOUT})],
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+@pytest.fixture
+def agent_options() -> dict[str, object]:
+    """A short request timeout, so the deadlines here pass quickly."""
+    return {CONF_TIMEOUT: TIMEOUT}
 
 
 async def test_a_slow_server_is_learned_and_given_time(

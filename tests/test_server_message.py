@@ -32,26 +32,6 @@ LLAMACPP_NO_JINJA = {
 }
 
 
-@pytest.fixture(params=["openai_compatible", "ollama"])
-async def local_entry(
-    request: pytest.FixtureRequest,
-    hass: HomeAssistant,
-    home: Home,
-    llm_server: LLMServer,
-) -> MockConfigEntry:
-    kind = request.param
-    url = llm_server.url if kind == "openai_compatible" else llm_server.url[:-3]
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: kind, CONF_URL: url},
-        subentries_data=[agent_subentry()],
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
-
-
 def _body(kind: str, message: str) -> dict[str, object]:
     if kind == "ollama":
         return {"error": message}

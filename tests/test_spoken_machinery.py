@@ -10,40 +10,18 @@ providers (llama.cpp's Chat Completions and Ollama's native API).
 from __future__ import annotations
 
 import pytest
-from homeassistant.const import CONF_URL, STATE_ON
+from homeassistant.const import STATE_ON
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.confidant.const import CONF_PROVIDER, DOMAIN
 from custom_components.confidant.providers.markup_filter import (
     MAX_SPOKEN_CHARS,
     AnswerGuard,
     MarkupFilter,
 )
 
-from .conftest import Home, agent_subentry, ask, speech, wire_sample
+from .conftest import Home, ask, speech, wire_sample
 from .llm_server import LLMServer, Reply, ToolCallStep
-
-
-@pytest.fixture(params=["openai_compatible", "ollama"])
-async def local_entry(
-    request: pytest.FixtureRequest,
-    hass: HomeAssistant,
-    home: Home,
-    llm_server: LLMServer,
-) -> MockConfigEntry:
-    """A loaded entry of a local provider on the scripted server."""
-    kind = request.param
-    url = llm_server.url if kind == "openai_compatible" else llm_server.url[:-3]
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: kind, CONF_URL: url},
-        subentries_data=[agent_subentry()],
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 @pytest.mark.parametrize(

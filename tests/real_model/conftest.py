@@ -13,9 +13,10 @@ needed: fixtures here apply to tests under tests/real_model/):
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,6 +204,19 @@ async def add_real_entry(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
+
+
+@pytest.fixture(autouse=True)
+async def settle_sdk_streams(hass: HomeAssistant) -> AsyncIterator[None]:
+    """Let the SDK's finished streams close inside the test.
+
+    As the scripted server's fixture does (tests/conftest.py): the openai SDK
+    leaves its inner SSE generator suspended after an answer, and asyncio
+    closes it in a task of its own when it is collected.
+    """
+    yield
+    for _ in range(5):
+        await asyncio.sleep(0)
 
 
 @pytest.fixture

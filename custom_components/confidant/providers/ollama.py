@@ -352,11 +352,12 @@ class OllamaProvider:
         except TimeoutError, aiohttp.ClientError, ValueError:
             return UNKNOWN
 
-    async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
+    def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         """Stream the answer to an `/api/chat` request, without machinery."""
         stream = self._async_stream(request)
-        async for delta in guard_spoken_text(stream) if request.spoken else stream:
-            yield delta
+        # Returned, not iterated here: closing the answer early closes the
+        # guard, and the guard the stream, with no generator left between.
+        return guard_spoken_text(stream) if request.spoken else stream
 
     async def _async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         # No total limit, so a long answer is never cut; a server silent for

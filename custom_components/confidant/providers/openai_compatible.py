@@ -343,11 +343,12 @@ class OpenAICompatibleProvider:
         except httpx.HTTPError, ValueError:
             return None
 
-    async def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
+    def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
         """Stream the answer to a Chat Completions request, without machinery."""
         stream = self._async_stream(request)
-        async for delta in guard_spoken_text(stream) if request.spoken else stream:
-            yield delta
+        # Returned, not iterated here: closing the answer early closes the
+        # guard, and the guard the stream, with no generator left between.
+        return guard_spoken_text(stream) if request.spoken else stream
 
     def _observe(self, chunk: Any, usage: Usage | None) -> Usage | None:
         """The usage so far, with a chunk's; llama.cpp's timings are measured."""

@@ -14,6 +14,7 @@ needed: fixtures here apply to tests under tests/real_model/):
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -210,13 +211,26 @@ async def add_real_entry(
 async def settle_sdk_streams(hass: HomeAssistant) -> AsyncIterator[None]:
     """Let the SDK's finished streams close inside the test.
 
-    As the scripted server's fixture does (tests/conftest.py): the openai SDK
-    leaves its inner SSE generator suspended after an answer, and asyncio
-    closes it in a task of its own when it is collected.
+    The openai SDK leaves its inner SSE generator suspended after an answer;
+    when it is collected, asyncio closes it in a task of its own (the
+    scripted server's fixture gives the loop turns for the same reason). With
+    a real server's connection that close takes more than a loop turn: the
+    entries are unloaded, the garbage collected and those closing tasks
+    awaited before Home Assistant's own teardown looks for lingering tasks.
     """
     yield
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        await hass.config_entries.async_unload(entry.entry_id)
+    gc.collect()
     for _ in range(5):
         await asyncio.sleep(0)
+    closing = [
+        task
+        for task in asyncio.all_tasks()
+        if "async_generator_athrow" in repr(task.get_coro())
+    ]
+    if closing:
+        await asyncio.wait(closing, timeout=10)
 
 
 @pytest.fixture

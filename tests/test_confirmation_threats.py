@@ -1008,6 +1008,11 @@ async def test_a_call_after_the_question_never_joins_it(
     assert house.state(GARAGE) == "closed"
 
 
+# Long enough that it cannot turn up by chance in the registries' random ids
+# and timestamps the stores and the log are searched through.
+SPOKEN_PIN = "47119283"
+
+
 async def test_a_spoken_pin_is_never_kept_nor_shown(
     hass: HomeAssistant,
     house: House,
@@ -1017,18 +1022,18 @@ async def test_a_spoken_pin_is_never_kept_nor_shown(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """With transcripts on: the turns are kept, the PIN in them is not; nor in logs."""
-    await setup_confidant(hass, llm_server, KEEP, **{CONF_CONFIRM_PIN: "4711"})
+    await setup_confidant(hass, llm_server, KEEP, **{CONF_CONFIRM_PIN: SPOKEN_PIN})
     caplog.set_level(logging.DEBUG)
     llm_server.script(Reply(tool_calls=[UNLOCK]), Reply(text="OK."))
-    result = await say(hass, "unlock the front door, pin 4711")
-    await say(hass, "yes 4711", result.conversation_id)
+    result = await say(hass, f"unlock the front door, pin {SPOKEN_PIN}")
+    await say(hass, f"yes {SPOKEN_PIN}", result.conversation_id)
     assert house.state(FRONT_DOOR) == "unlocked"
     await flush(hass, freezer)
     turns = kept(hass_storage)
     assert [turn["text"] for turn in turns] == ["unlock the front door, pin", "yes"]
-    assert stores_with(hass_storage, "4711") == set()
-    assert "4711" not in caplog.text
-    assert "4711" not in everything_sent(llm_server)
+    assert stores_with(hass_storage, SPOKEN_PIN) == set()
+    assert SPOKEN_PIN not in caplog.text
+    assert SPOKEN_PIN not in everything_sent(llm_server)
 
 
 @pytest.mark.parametrize("agent_options", [{CONF_CONFIRM_PIN: "4711"}])

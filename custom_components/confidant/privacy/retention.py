@@ -60,7 +60,7 @@ from ..const import (
     LOGGER,
     MAX_RETENTION_DAYS,
 )
-from ..dialogue.memory import ContextKey
+from ..context_key import ContextKey
 
 STORAGE_VERSION: Final = 1
 # Seconds between a new turn and its write; deletions write at once, and

@@ -75,25 +75,26 @@ class Meter:
         self._streaming: dict[asyncio.Task[Any], _Outgoing] = {}
 
     @contextmanager
-    def streaming(self, outgoing: _Outgoing) -> Iterator[None]:
-        """While the running task streams a model request that carries this.
+    def streaming(self, images: int, facts: int) -> Iterator[None]:
+        """While the running task streams a model request that carries these.
 
         Leaving restores what the task streamed before, even when the stream
         is closed from another task.
         """
+        outgoing = _Outgoing(images, facts)
         task = asyncio.current_task()
-        if task is None:
-            yield
-            return
-        outer = self._streaming.get(task)
-        self._streaming[task] = outgoing
+        outer = self._streaming.get(task) if task is not None else None
+        if task is not None:
+            self._streaming[task] = outgoing
         try:
             yield
         finally:
-            if outer is None:
-                self._streaming.pop(task, None)
-            else:
+            # Images of a request that never went out are not counted later.
+            outgoing.images = outgoing.facts = 0
+            if task is not None and outer is not None:
                 self._streaming[task] = outer
+            elif task is not None:
+                self._streaming.pop(task, None)
 
     def _outgoing(self) -> _Outgoing | None:
         """The model request of the running task; None outside one.
@@ -212,9 +213,8 @@ class MeteredProvider:
         """Stream the wrapped provider's answer, marking the request's images."""
         meter = self._meter
         meter.local = self._provider.is_local
-        outgoing = _Outgoing(image_count(request), fact_count(request.messages))
         stream = self._provider.async_stream(request)
-        with meter.streaming(outgoing):
+        with meter.streaming(image_count(request), fact_count(request.messages)):
             try:
                 async for delta in stream:
                     if isinstance(delta, UsageDelta):
@@ -225,8 +225,6 @@ class MeteredProvider:
                 # this one, so its connection is not left for the garbage
                 # collector.
                 await close_stream(stream)
-                # Images of a request that never went out are not counted later.
-                outgoing.images = outgoing.facts = 0
 
     def __getattr__(self, name: str) -> Any:
         """Anything else is the wrapped provider's."""

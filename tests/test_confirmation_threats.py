@@ -48,7 +48,7 @@ from custom_components.confidant.const import (
     CONF_NO_CONFIRM_DEVICES,
     DOMAIN,
 )
-from custom_components.confidant.dialogue.memory import ContextKey
+from custom_components.confidant.context_key import ContextKey
 from custom_components.confidant.dialogue.sensitive_verbs import SensitivityPolicy
 from custom_components.confidant.dialogue.sensitivity import SensitivityReader
 

@@ -24,7 +24,7 @@ from custom_components.confidant.const import (
     CONF_MAX_HISTORY_TURNS,
     MAX_TOOL_ITERATIONS,
 )
-from custom_components.confidant.dialogue.memory import ContextKey
+from custom_components.confidant.context_key import ContextKey
 
 from .conftest import AGENT_ID, Home, ask, speech
 from .ha_versions import CHAT_SESSION_TAKES_CONTEXT

@@ -32,10 +32,10 @@ from custom_components.confidant.const import (
 from custom_components.confidant.privacy.ledger import (
     KEEP_DAYS,
     Ledger,
-    MeteredProvider,
     async_remove_ledger,
     storage_key,
 )
+from custom_components.confidant.privacy.meter import MeteredProvider
 
 from .conftest import TINY_JPEG, Home, agent_subentry, ask, run_turn_with_image, speech
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep

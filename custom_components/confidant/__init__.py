@@ -22,7 +22,7 @@ from .household_memory.store import (
 from .model.check import async_probe_entry
 from .model.prompt_speed_store import async_keep_prompt_speed, async_remove_prompt_speed
 from .privacy.ledger import Ledger, async_remove_ledger
-from .privacy.log_filter import install_content_log_filter
+from .privacy.log_filter import async_filter_logs_while_loaded
 from .privacy.retention import (
     TranscriptStore,
     async_remove_transcripts,
@@ -70,7 +70,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
     transcripts = await async_setup_transcripts(hass, entry)
     # Likewise, memory switched off is deleted before anything can fail.
     memory = await async_setup_memory(hass, entry.entry_id, entry.options)
-    install_content_log_filter()
+    async_filter_logs_while_loaded(hass, entry)
     ledger = Ledger(hass, entry.entry_id)
     await ledger.async_load()
     entry.async_on_unload(ledger.async_unload)

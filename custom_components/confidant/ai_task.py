@@ -24,8 +24,8 @@ from homeassistant.util.json import json_loads
 
 from . import ConfidantConfigEntry
 from .const import DOMAIN, LOGGER, SUBENTRY_AI_TASK
+from .context_key import ContextKey
 from .dialogue.confirmation import ConfirmationGate
-from .dialogue.memory import ContextKey
 from .entity import ConfidantLLMEntity, ToolLoopLimitError
 from .providers import ProviderError
 

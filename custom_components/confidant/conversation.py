@@ -24,11 +24,12 @@ from .const import (
     SUBENTRY_CONVERSATION,
     TURN_DEADLINE_FACTOR,
 )
+from .context_key import ContextKey
 from .dialogue.answer_guard import clean_text
 from .dialogue.confirmation import ConfirmationGate, GatePolicy, TurnEnd
 from .dialogue.forget_phrases import ForgetRequest, forget_request
 from .dialogue.household_words import HouseholdWords, async_household_words
-from .dialogue.memory import ContextKey, ShortTermMemory
+from .dialogue.memory import ShortTermMemory
 from .dialogue.messages import async_spoken_message
 from .dialogue.phrases import is_end_phrase, is_question
 from .entity import ConfidantLLMEntity, ToolLoopLimitError, chat_log_messages

@@ -31,13 +31,13 @@ from .const import DOMAIN
 from .dialogue.messages import async_spoken_message
 from .household_memory.services import async_export as async_export_memory
 from .household_memory.services import async_setup_memory_services
-from .privacy.retention import (
+from .privacy.kept_turns import (
     RetentionSettings,
-    TranscriptStore,
     TranscriptTurn,
     TurnFilter,
     turn_time,
 )
+from .privacy.retention import TranscriptStore
 from .service_entries import service_entries
 from .vision.action import (
     DESCRIBE_CAMERA_SCHEMA,

@@ -50,7 +50,7 @@ from ..const import (
     DEFAULT_CONFIRM_WITHOUT_DEVICE,
     LOGGER,
 )
-from .memory import ContextKey
+from ..context_key import ContextKey
 from .messages import async_spoken_message
 from .phrases import is_affirmative, is_negative
 from .sensitive_verbs import VERB_RUN, VERB_USE, Effect, SensitivityPolicy, describe

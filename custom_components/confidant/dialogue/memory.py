@@ -15,16 +15,8 @@ from datetime import timedelta
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 
+from ..context_key import ContextKey
 from ..providers import Message
-
-
-@dataclass(frozen=True, slots=True)
-class ContextKey:
-    """Whose conversation this is: turns never cross devices or users."""
-
-    conversation_id: str
-    device_id: str | None
-    user_id: str | None
 
 
 @dataclass(slots=True)

@@ -23,26 +23,17 @@ of it. Nothing here logs a fact, at any level.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Final, TypedDict
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util import ulid as ulid_util
 
-from ..const import (
-    CONF_EXCLUDED_DEVICES,
-    CONF_EXCLUDED_USERS,
-    CONF_HOUSEHOLD_MEMORY,
-    CONF_HOUSEHOLD_MEMORY_CONSENT,
-    DOMAIN,
-    LOGGER,
-)
-from ..privacy.retention import _remove_leftovers
+from ..const import CONF_HOUSEHOLD_MEMORY, CONF_HOUSEHOLD_MEMORY_CONSENT, DOMAIN, LOGGER
+from ..privacy.exclusions import Exclusions
+from ..privacy.private_store import PrivateStore
 from .words import content_words, normalize
 
 STORAGE_VERSION: Final = 1
@@ -72,8 +63,7 @@ class MemorySettings:
     """The household-memory choices of an entry, read from its options."""
 
     enabled: bool = False
-    excluded_devices: frozenset[str] = frozenset()
-    excluded_users: frozenset[str] = frozenset()
+    excluded: Exclusions = field(default_factory=Exclusions)
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> MemorySettings:
@@ -81,17 +71,12 @@ class MemorySettings:
         return cls(
             enabled=options.get(CONF_HOUSEHOLD_MEMORY) is True
             and options.get(CONF_HOUSEHOLD_MEMORY_CONSENT) is True,
-            excluded_devices=frozenset(options.get(CONF_EXCLUDED_DEVICES) or ()),
-            excluded_users=frozenset(options.get(CONF_EXCLUDED_USERS) or ()),
+            excluded=Exclusions.from_options(options),
         )
 
     def as_dict(self) -> dict[str, Any]:
         """The settings in force, for the export."""
-        return {
-            "enabled": self.enabled,
-            CONF_EXCLUDED_DEVICES: sorted(self.excluded_devices),
-            CONF_EXCLUDED_USERS: sorted(self.excluded_users),
-        }
+        return {"enabled": self.enabled, **self.excluded.as_dict()}
 
 
 def _valid_facts(data: Any) -> list[Fact]:
@@ -126,9 +111,7 @@ class FactStore:
         self.entry_id = entry_id
         self.settings = settings
         self.key = storage_key(entry_id)
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, self.key, private=True
-        )
+        self._store = PrivateStore(hass, STORAGE_VERSION, self.key)
         self._facts: list[Fact] = []
 
     @property
@@ -138,19 +121,7 @@ class FactStore:
 
     def may_store(self, device_id: str | None, user_id: str | None) -> bool:
         """Whether this device and person may have a fact remembered."""
-        if user_id is not None and user_id in self.settings.excluded_users:
-            return False
-        if device_id is None:
-            return True
-        excluded = self.settings.excluded_devices
-        return device_id not in excluded and self._device_of(device_id) not in excluded
-
-    def _device_of(self, device_or_entity: str) -> str | None:
-        """The device of a satellite entity id; a device id as it is."""
-        if "." not in device_or_entity:
-            return device_or_entity
-        entity = er.async_get(self._hass).async_get(device_or_entity)
-        return entity.device_id if entity is not None else None
+        return not self.settings.excluded.exclude(self._hass, device_id, user_id)
 
     async def async_load(self) -> None:
         """Read the store; an unreadable one starts an empty memory."""
@@ -237,16 +208,11 @@ class FactStore:
 
     async def _async_write(self) -> None:
         """Write now; an empty memory leaves no file (nor leftovers) behind."""
-        if self._facts:
-            await self._store.async_save({"facts": list(self._facts)})
-            return
-        # Saving first waits for a write in progress, which could otherwise
-        # re-create the file after it is removed.
-        await self._store.async_save({"facts": []})
-        await self._store.async_remove()
-        await self._hass.async_add_executor_job(
-            _remove_leftovers, Path(self._hass.config.path(STORAGE_DIR)), self.key
+        await self._store.async_save(
+            {"facts": list(self._facts)}, empty=not self._facts
         )
+        if not self._facts:
+            await self._store.async_remove_leftovers()
 
 
 async def async_setup_memory(
@@ -263,8 +229,4 @@ async def async_setup_memory(
 
 async def async_remove_memory(hass: HomeAssistant, entry_id: str) -> None:
     """Delete every file of an entry's household memory."""
-    key = storage_key(entry_id)
-    await Store[dict[str, Any]](hass, STORAGE_VERSION, key, private=True).async_remove()
-    await hass.async_add_executor_job(
-        _remove_leftovers, Path(hass.config.path(STORAGE_DIR)), key
-    )
+    await PrivateStore(hass, STORAGE_VERSION, storage_key(entry_id)).async_remove()

@@ -14,6 +14,10 @@ A logging filter only sees the records of the logger it is attached to, not
 those of its children, so each module's logger is named here (getLogger
 creates it before the module is even imported), and loggers already created
 under the content prefixes are found and covered too.
+
+The filters touch loggers of the whole process (the event bus, the recorder,
+SQLAlchemy), so they are there only while an entry of Confidant is: installed
+when one sets up, removed when the last one unloads.
 """
 
 from __future__ import annotations
@@ -22,6 +26,11 @@ import json
 import logging
 from collections import OrderedDict
 from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.core import HomeAssistant, callback
+
+from ..const import DOMAIN
 
 WITHHELD: Final = "<withheld by Confidant>"
 
@@ -271,9 +280,12 @@ class WebsocketFilter(logging.Filter):
         return True
 
 
-_CONTENT_FILTER = ContentFilter()
-_ACTION_FILTER = ActionFilter()
-_WEBSOCKET_FILTER = WebsocketFilter()
+# The states of an entry that has (or is about to have) agents hearing words:
+# while one is in them, the filters stay.
+_KEEPING: Final = (ConfigEntryState.LOADED, ConfigEntryState.SETUP_IN_PROGRESS)
+# Each filter attached to the loggers it serves; the websocket one remembers
+# commands by connection, so one instance serves its one logger.
+_FILTERS: Final = (ContentFilter, ActionFilter, WebsocketFilter)
 
 
 def _content_logger_names() -> list[str]:
@@ -287,13 +299,51 @@ def _content_logger_names() -> list[str]:
 
 
 def install_content_log_filter() -> None:
-    """Attach the filters to their loggers; safe to call again."""
-    for names, log_filter in (
-        (_content_logger_names(), _CONTENT_FILTER),
-        (EVENT_LOGGERS, _ACTION_FILTER),
-        (WEBSOCKET_LOGGERS, _WEBSOCKET_FILTER),
+    """Attach the filters to their loggers; safe to call again.
+
+    A logger that has one of these filters already keeps it: a second call
+    (another entry, loggers made since) never adds a filter twice.
+    """
+    for names, kind in (
+        (_content_logger_names(), ContentFilter),
+        (EVENT_LOGGERS, ActionFilter),
+        (WEBSOCKET_LOGGERS, WebsocketFilter),
     ):
+        log_filter: logging.Filter | None = None
         for name in names:
             logger = logging.getLogger(name)
-            if log_filter not in logger.filters:
+            if not any(isinstance(known, kind) for known in logger.filters):
+                log_filter = log_filter or kind()
                 logger.addFilter(log_filter)
+
+
+def remove_content_log_filter() -> None:
+    """Detach the filters from every logger that has one."""
+    for logger in list(logging.root.manager.loggerDict.values()):
+        if not isinstance(logger, logging.Logger):
+            continue  # a placeholder for loggers not made yet
+        for known in list(logger.filters):
+            if isinstance(known, _FILTERS):
+                logger.removeFilter(known)
+
+
+@callback
+def async_filter_logs_while_loaded(
+    hass: HomeAssistant, entry: ConfigEntry[Any]
+) -> None:
+    """Filter the logs from now until the last of Confidant's entries unloads.
+
+    The filters are process-wide, so they stay while another entry is loaded
+    or being set up, and go with the last one.
+    """
+    install_content_log_filter()
+
+    @callback
+    def remove_after_last() -> None:
+        if not any(
+            other.entry_id != entry.entry_id and other.state in _KEEPING
+            for other in hass.config_entries.async_entries(DOMAIN)
+        ):
+            remove_content_log_filter()
+
+    entry.async_on_unload(remove_after_last)

@@ -33,7 +33,8 @@ from ..const import (
     PROVIDER_OPENAI,
     PROVIDER_OPENAI_COMPATIBLE,
 )
-from ..privacy.ledger import Ledger, Meter, MeteredProvider
+from ..privacy.ledger import Ledger
+from ..privacy.meter import Meter, MeteredProvider
 from . import Provider
 from .anthropic import AnthropicProvider
 from .ollama import OllamaProvider

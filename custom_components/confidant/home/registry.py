@@ -22,7 +22,8 @@ from homeassistant.helpers import intent
 from homeassistant.util.hass_dict import HassKey
 
 from ..const import DOMAIN
-from .index import HomeEntity, HomeIndex
+from .index import HomeIndex
+from .render import HomeEntity
 
 # Calendars and scripts have tools of their own; Home Assistant leaves them
 # out of its overview, and so does Confidant.

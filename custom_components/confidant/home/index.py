@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from .matching import NAMED, SEARCH_LIMIT, TAIL_MIN_SCORE, EntityMatcher, Match
+from .matching import NAMED, TAIL_MIN_SCORE, EntityMatcher
 from .render import (
     COMPLETE_HEADER,
     NO_AREA,
@@ -68,7 +68,7 @@ class HomeContext:
     stable_bytes: int = 0
 
 
-class HomeIndex:
+class HomeIndex(EntityMatcher):
     """Every exposed entity of a home, ready for overviews and searches."""
 
     def __init__(self, entities: Sequence[HomeEntity]) -> None:
@@ -78,7 +78,7 @@ class HomeIndex:
         for entity in self.entities:
             if entity.area is not None:
                 self.area_aliases.setdefault(entity.area, entity.area_aliases)
-        self.matcher = EntityMatcher(self.entities, self.area_aliases)
+        super().__init__(self.entities, self.area_aliases)
         self._segments = [entity.segment() for entity in self.entities]
         self._segment_of = {
             entity.entity_id: segment
@@ -158,7 +158,7 @@ class HomeIndex:
         """
         if overview.complete:
             return []
-        scores = self.matcher.scores(text, history=history, device_area=device_area)
+        scores = self.scores(text, history=history, device_area=device_area)
         ranked = [
             position
             for position in self._ranked(scores)
@@ -200,7 +200,7 @@ class HomeIndex:
         find_tool: str = "",
     ) -> list[HomeEntity]:
         """The entities a turn most likely needs, within `allowance` bytes."""
-        scores = self.matcher.scores(text, history=history, device_area=device_area)
+        scores = self.scores(text, history=history, device_area=device_area)
         ranked = self._ranked(scores)
         # The head (areas, domains, the pointer to the tool) comes first.
         room = allowance - len(self._partial_head(len(self.entities), find_tool))
@@ -208,20 +208,6 @@ class HomeIndex:
         # budget too small for the rest of the request still gets it.
         must = {position for position in ranked if scores[position] >= NAMED}
         return self._fill(ranked, room, must=must)
-
-    def search(
-        self,
-        name: str | None = None,
-        *,
-        area: str | None = None,
-        domain: str | None = None,
-        device_area: str | None = None,
-        limit: int = SEARCH_LIMIT,
-    ) -> tuple[list[Match], int]:
-        """The exposed entities best matching a name, area and domain."""
-        return self.matcher.search(
-            name, area=area, domain=domain, device_area=device_area, limit=limit
-        )
 
     def _ranked(self, scores: dict[int, float]) -> list[int]:
         """Positions, the likeliest first; among equals, by name."""
@@ -232,7 +218,7 @@ class HomeIndex:
 
     def _partial_head(self, listed: int, find_tool: str) -> str:
         return partial_head(
-            self.area_aliases, self.matcher.domains, listed=listed, find_tool=find_tool
+            self.area_aliases, self.domains, listed=listed, find_tool=find_tool
         )
 
     def _fill(

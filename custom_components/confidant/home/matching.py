@@ -97,7 +97,7 @@ class EntityMatcher:
         self.domains = Counter(entity.domain for entity in entities)
         self._entries: list[_Entry] = []
         self._by_word: dict[str, list[int]] = {}
-        self.by_area: dict[str | None, list[int]] = {}
+        self._by_area: dict[str | None, list[int]] = {}
         self._by_target: dict[Target, list[int]] = {}
         for position, (entity, names, document) in enumerate(documents):
             self._entries.append(
@@ -115,7 +115,7 @@ class EntityMatcher:
             )
             for word in document:
                 self._by_word.setdefault(word, []).append(position)
-            self.by_area.setdefault(entity.area, []).append(position)
+            self._by_area.setdefault(entity.area, []).append(position)
             self._by_target.setdefault((entity.domain, None), []).append(position)
             if entity.device_class is not None:
                 self._by_target.setdefault(
@@ -202,7 +202,7 @@ class EntityMatcher:
         # devices of that kind: below what a tail lists.
         other = TAIL_MIN_SCORE - 5 if wanted or followed else TAIL_MIN_SCORE
         for area in self.areas_in(text):
-            for position in self.by_area.get(area, ()):
+            for position in self._by_area.get(area, ()):
                 if position in wanted:
                     add(position, 60)
                 elif position in followed:
@@ -210,7 +210,7 @@ class EntityMatcher:
                 else:
                     add(position, other)
         if device_area is not None:
-            for position in self.by_area.get(device_area, ()):
+            for position in self._by_area.get(device_area, ()):
                 add(position, 30 + (20 if position in wanted else 0))
         for position in wanted:
             entity = self._entries[position].entity

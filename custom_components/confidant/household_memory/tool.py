@@ -3,18 +3,18 @@
 Offered only on a Confidant turn whose facts did not all fit its budget
 (prompt.py), so a turn whose facts are all listed keeps the same tools, and
 the same cacheable prefix, as before. It searches only the facts the person
-speaking may hear, fixed when the agent makes it for the turn: whatever the model
-asks, it cannot read another person's facts, and it cannot write any.
+speaking may hear, fixed when the agent makes it for the turn: whatever the
+model asks, it cannot read another person's facts, and it cannot write any.
 """
 
 from __future__ import annotations
 
-from typing import Final, override
+from typing import Any, Final, override
 
 import probatio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.llm import LLMContext, ToolInput, ToolResult
+from homeassistant.helpers.llm import LLMContext, ToolResult
 from homeassistant.util.json import JsonValueType
 
 from ..const import DOMAIN
@@ -60,11 +60,11 @@ class SearchMemoryTool(ConfidantTool):
         self._user_id = user_id
 
     @override
-    async def async_call(
-        self, hass: HomeAssistant, tool_input: ToolInput, llm_context: LLMContext
+    async def async_answer(
+        self, hass: HomeAssistant, args: dict[str, Any], llm_context: LLMContext
     ) -> ToolResult:
         """The facts sharing the most words with the search, best first."""
-        wanted = content_words(self.parameters(tool_input.tool_args)[ARG_WORDS])
+        wanted = content_words(args[ARG_WORDS])
         scored = [
             (len(wanted & content_words(fact["text"])), index, fact["text"])
             for index, fact in enumerate(self._memory.facts(self._user_id))

@@ -9,7 +9,7 @@ other camera is answered exactly as one that does not exist.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final, override
+from typing import Any, Final, override
 
 import probatio
 from homeassistant.auth.permissions.const import POLICY_READ
@@ -137,11 +137,10 @@ class LookAtCameraTool(ConfidantTool):
         )
 
     @override
-    async def async_call(
-        self, hass: HomeAssistant, tool_input: ToolInput, llm_context: LLMContext
+    async def async_answer(
+        self, hass: HomeAssistant, args: dict[str, Any], llm_context: LLMContext
     ) -> ToolResult:
         """Take the snapshot, ask the model, return its words."""
-        args = self.parameters(tool_input.tool_args)
         camera = await _async_camera(hass, llm_context, args[ARG_CAMERA])
         if isinstance(camera, ToolResult):
             return camera

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Final, override
+from typing import Any, Final, override
 
 import probatio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.llm import LLMContext, ToolInput, ToolResult
+from homeassistant.helpers.llm import LLMContext, ToolResult
 from homeassistant.util.json import JsonValueType
 
 from ..const import DOMAIN
@@ -46,11 +46,10 @@ class FindEntitiesTool(ConfidantTool):
     )
 
     @override
-    async def async_call(
-        self, hass: HomeAssistant, tool_input: ToolInput, llm_context: LLMContext
+    async def async_answer(
+        self, hass: HomeAssistant, args: dict[str, Any], llm_context: LLMContext
     ) -> ToolResult:
         """Search what is exposed to the assistant; nothing else is seen."""
-        args = self.parameters(tool_input.tool_args)
         if not any(args.get(key) for key in (ARG_NAME, ARG_AREA, ARG_DOMAIN)):
             return tool_error("NoCriteria", "Give a name, an area or a domain.")
         index = async_get_index(hass, llm_context.assistant or "conversation")

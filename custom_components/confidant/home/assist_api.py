@@ -223,27 +223,25 @@ def async_assist_api(
     """What to pass `ChatLog.async_provide_llm_data` as the agent's LLM API.
 
     With the Assist API among the agent's APIs, Confidant's turn API in its
-    place (merged with the others as Home Assistant merges them); otherwise,
-    or when Home Assistant's internals changed, the API ids unchanged.
-    `memory_search` is the turn's search of household facts, if it needs one.
+    place (merged with the others as Home Assistant merges them); otherwise
+    the API ids unchanged. `memory_search` is the turn's search of household
+    facts, if it needs one.
     """
     if not api_ids:
         return api_ids
     ids = [api_ids] if isinstance(api_ids, str) else list(api_ids)
     if llm.LLM_API_ASSIST not in ids:
         return api_ids
-    if _home_parts(hass) is None:
-        if not hass.data.get(_DATA_WARNED):
-            hass.data[_DATA_WARNED] = True
-            LOGGER.warning(
-                "Home Assistant's Assist API changed; the home is described "
-                "as Home Assistant describes it, without a prompt budget"
-            )
-        return api_ids
     registered = {api.id: api for api in llm.async_get_apis(hass)}
     if any(api_id not in registered for api_id in ids):
         # Home Assistant reports the missing API as it always does.
         return api_ids
+    if _home_parts(hass) is None and not hass.data.get(_DATA_WARNED):
+        hass.data[_DATA_WARNED] = True
+        LOGGER.warning(
+            "Home Assistant's Assist API changed; the home is described "
+            "as Home Assistant describes it, without a prompt budget"
+        )
     ours = TurnAssistAPI(
         hass, registered[llm.LLM_API_ASSIST], turn, memory_search=memory_search
     )
@@ -267,6 +265,7 @@ class TurnAssistAPI(llm.API):
     ) -> None:
         """Stand in for the registered Assist API: tools keep their names."""
         super().__init__(hass=hass, id=assist.id, name=assist.name)
+        self._assist = assist
         self.turn = turn
         self.memory_search = memory_search
         self.context: HomeContext | None = None
@@ -285,9 +284,8 @@ class TurnAssistAPI(llm.API):
         self, llm_context: llm.LLMContext
     ) -> llm.APIInstance:
         """Collect every platform's tools and prompt; the home is Confidant's."""
-        parts = _home_parts(self.hass)
-        if parts is None:  # Checked before this API was chosen.
-            raise RuntimeError("Home Assistant's Assist API changed")
+        if (parts := _home_parts(self.hass)) is None:
+            return await self._async_assist_instance(llm_context)
         platforms = await parts.platforms.async_get_platforms()
         results: dict[str, LLMTools] = {}
         for domain, platform in sorted(platforms.items()):
@@ -324,6 +322,20 @@ class TurnAssistAPI(llm.API):
             tools=tools,
             custom_serializer=llm.selector_serializer,
         )
+
+    async def _async_assist_instance(
+        self, llm_context: llm.LLMContext
+    ) -> llm.APIInstance:
+        """Home Assistant's own Assist API, for when its internals changed.
+
+        With the turn's memory search, which its `llm` platforms cannot give.
+        """
+        instance = await self._assist.async_get_api_instance(llm_context)
+        if self.memory_search in confidant_tools(
+            self.hass, llm_context, memory_search=self.memory_search
+        ):
+            instance.tools.append(self.memory_search)
+        return instance
 
     def _home_prompt(
         self,

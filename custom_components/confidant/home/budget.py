@@ -50,8 +50,8 @@ def tail_allowance(budget_tokens: int, used_bytes: int) -> int:
 def tool_bytes(tool: llm.Tool) -> int:
     """About how many bytes a tool's description takes in a request.
 
-    Not cached: the benchmark's overhead per turn is the same without the
-    cache this once had (see the closing note of issue 14).
+    Not cached: for a turn's tools it costs less than the benchmark's
+    overhead per turn can tell apart (measured with and without a cache).
     """
     try:
         spec = tool_spec(tool, llm.selector_serializer)

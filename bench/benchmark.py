@@ -77,8 +77,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.confidant.config_flow import default_agent_options
-from custom_components.confidant.home.assist_api import home_allowance, tail_allowance
-from custom_components.confidant.home.index import HomeEntity, HomeIndex
+from custom_components.confidant.home.budget import home_allowance, tail_allowance
+from custom_components.confidant.home.index import HomeIndex
+from custom_components.confidant.home.render import HomeEntity
 from custom_components.confidant.const import (
     CONF_LOCAL_FIRST,
     CONF_PROVIDER,

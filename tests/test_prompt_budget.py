@@ -21,8 +21,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.confidant.const import CONF_PROMPT_BUDGET, DEFAULT_PROMPT_BUDGET
 from custom_components.confidant.home import assist_api as home_context
-from custom_components.confidant.home.assist_api import home_allowance, tail_allowance
-from custom_components.confidant.home.index import HomeEntity, HomeIndex, render
+from custom_components.confidant.home.budget import home_allowance, tail_allowance
+from custom_components.confidant.home.index import HomeIndex
+from custom_components.confidant.home.render import HomeEntity, render
 from custom_components.confidant.providers import (
     AssistantMessage,
     ToolCall,

@@ -38,7 +38,7 @@ from .home.index import HomeContext
 from .household_memory import prompt as memory_prompt
 from .household_memory.phrases import memory_request
 from .household_memory.requests import async_answer as async_answer_memory
-from .household_memory.tool import offer_memory_search
+from .household_memory.tool import memory_search_tool
 from .model.check import prompt_budget
 from .model.first_token import turn_allowance
 from .privacy.gate import PrivacyPolicy
@@ -431,12 +431,13 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
 
         history = self.memory.recall(key, self.settings.max_history_turns)
         facts, unlisted = self._household_facts(key, user_input.text, history)
-        llm_api = self._llm_api()
         # Facts without room in the prompt are found with a search tool.
-        with offer_memory_search(
-            self.entry.runtime_data.memory, key.user_id, wanted=unlisted
-        ):
-            refusal = await self._async_provide_llm_data(user_input, chat_log, llm_api)
+        llm_api = self._llm_api(
+            memory_search_tool(
+                self.entry.runtime_data.memory, key.user_id, wanted=unlisted
+            )
+        )
+        refusal = await self._async_provide_llm_data(user_input, chat_log, llm_api)
         if refusal is not None:
             return refusal
         tail = self._home_tail(user_input, llm_api, [*facts, *history])
@@ -628,7 +629,9 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
             conversation.AssistantContent(agent_id=self.entity_id, content=speech)
         )
 
-    def _llm_api(self) -> str | list[str] | llm.API | None:
+    def _llm_api(
+        self, memory_search: llm.Tool | None
+    ) -> str | list[str] | llm.API | None:
         """The agent's LLM API: Assist with Confidant's stable overview."""
         prompt = self.settings.prompt or llm.DEFAULT_INSTRUCTIONS_PROMPT
         return assist_api.async_assist_api(
@@ -639,6 +642,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
                 budget_tokens=prompt_budget(self.entry, self.subentry),
                 other_bytes=len(prompt.encode()),
             ),
+            memory_search=memory_search,
         )
 
     def _home_tail(

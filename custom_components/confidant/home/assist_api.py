@@ -9,18 +9,22 @@ part of preparing a turn.
 
 Confidant replaces that one part and keeps the rest of the Assist API. It
 hands `ChatLog.async_provide_llm_data` an `llm.API` object of its own
-(`TurnAssistAPI`) with the Assist API's id and name, so every tool keeps its
-name and nothing changes for other agents. It collects the tools and prompts
-of every integration's `llm` platform as Home Assistant's Assist API does,
-except that from the `homeassistant` platform it takes only the
-live-context tool: the YAML overview becomes Confidant's compact rendering,
+(`TurnAssistAPI`) with the registered Assist API's id and name, so every
+tool keeps its name and nothing changes for other agents. It collects the
+tools and prompts of every integration's `llm` platform as Home Assistant's
+Assist API does, except that from the `homeassistant` platform it takes only
+the live-context tool: the YAML overview becomes Confidant's compact
+rendering,
 
     Kitchen:
     - light: Kitchen ceiling light (Kitchen big light); Kitchen lamp
     - sensor: Kitchen CO2 [carbon_dioxide]; Kitchen temperature
 
 names, aliases, the area (with its aliases) and the domain, a device class
-only where the name does not say it, and no YAML keys.
+only where the name does not say it, and no YAML keys. Confidant's own tools
+are made for the turn (tools/) instead of asked of its `llm` platform: the
+turn passes what they need (the memory search of the person speaking), so
+nothing rides in a context variable and no other agent is offered them.
 
 A request is built to be cached (prompt_cache.py). Its **stable prefix** -
 instructions, tools and this overview - depends only on the home and the
@@ -30,13 +34,13 @@ and providers reuse it (OpenAI and Anthropic bill it at a tenth, a local
 server does not evaluate it again). The whole home is listed when it takes
 at most a quarter of the prompt budget (and fits what the budget leaves);
 otherwise the overview is the areas, the counts per domain, the pointer to
-`confidant__find_entities` (llm.py, offered whenever the overview is
-partial) and a short list of the most named domains. What a turn most
-likely needs beyond that - the entities it names or the last turns named,
-the areas it mentions, the satellite's area, the kinds of device it (or the
-turn before) talks about - is the turn's **tail** (`async_turn_tail`), a
-small share of the budget that travels after the remembered turns, in front
-of the person's words.
+`confidant__find_entities` (tools/find_entities.py, offered whenever the
+overview is partial) and a short list of the most named domains. What a
+turn most likely needs beyond that - the entities it names or the last turns
+named, the areas it mentions, the satellite's area, the kinds of device it
+(or the turn before) talks about - is the turn's **tail**
+(`async_turn_tail`), a small share of the budget that travels after the
+remembered turns, in front of the person's words.
 
 Why not let Home Assistant render its YAML and replace it in the system
 message: rendering the YAML of every exposed entity takes longer than the
@@ -45,13 +49,13 @@ Assistant's own agents instead of faster. Why not an LLM API registered
 under a name of its own: every agent's settings would have to pick it, and
 Home Assistant's own agents would be offered it too.
 
-What is exposed is read as Home Assistant reads it for its YAML (the same
-exposure check, names and aliases, entity or device area) and kept in an
-index that is rebuilt only when an entity, its name, its area or its
-exposure changes. If the Home Assistant internals this module relies on go
-away (the `llm` integration's platform registry, the live-context tool),
-agents fall back to Home Assistant's Assist API unchanged, and the log says
-so once.
+What is exposed is read as Home Assistant reads it for its YAML (registry.py)
+and kept in an index that is rebuilt only when an entity, its name, its area
+or its exposure changes. Home Assistant offers no public way to ask the
+platforms one by one, so this module reads the `llm` integration's platform
+registry and the `homeassistant` platform's live-context tool; if they go
+away, agents fall back to Home Assistant's Assist API unchanged, and the log
+says so once.
 
 Nothing here logs what was said.
 """
@@ -59,34 +63,23 @@ Nothing here logs what was said.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final, override
 
-from homeassistant.core import (
-    HomeAssistant,
-    callback,
-)
+from homeassistant.components.llm import LLMTools
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import llm
+from homeassistant.util.hass_dict import HassKey
 
 from ..const import DEFAULT_PROMPT_BUDGET, DOMAIN, LOGGER
-from ..entity import tool_spec
 from ..providers import AssistantMessage, Message, ToolResultMessage, UserMessage
-from .index import HOME_SHARE, HomeContext
+from ..tools import confidant_tools
+from ..tools.find_entities import FindEntitiesTool
+from .budget import REQUEST_FRAMING_BYTES, home_allowance, tail_allowance, tool_bytes
+from .index import HomeContext
 from .registry import async_device_area, async_get_index
-
-# About four bytes of English or JSON make a token.
-BYTES_PER_TOKEN: Final = 4
-# The share of the budget kept free of the stable overview for what changes
-# from turn to turn: the remembered turns, the tail, the question, tool results.
-TURN_RESERVE_SHARE: Final = 0.35
-# The share of the budget the per-turn tail may take at most. Small, so that
-# from the second turn on nearly all of a request is a prefix a provider has
-# cached (the tail is fresh input in every request).
-TAIL_SHARE: Final = 0.03
-# JSON framing of a request: keys, quotes, the model name and options.
-REQUEST_FRAMING_BYTES: Final = 600
 
 HA_DOMAIN: Final = "homeassistant"
 
@@ -96,17 +89,8 @@ LIVE_PROMPT: Final = (
     "call {live_tool}."
 )
 
-
-# The turn's Assist API
-
-# Set while Confidant's own `llm` platform is asked for its tools on a turn
-# whose overview is partial: then it offers the search tool.
-_SEARCH_WANTED: ContextVar[bool] = ContextVar("confidant_search_wanted", default=False)
-
-
-def search_wanted() -> bool:
-    """Whether the turn being prepared needs the search tool."""
-    return _SEARCH_WANTED.get()
+# Whether the log said once that Home Assistant's internals changed.
+_DATA_WARNED: Final[HassKey[bool]] = HassKey(f"{DOMAIN}_assist_api_changed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,30 +104,6 @@ class Turn:
     budget_tokens: int = DEFAULT_PROMPT_BUDGET
     # Bytes of the stable request outside the API: the agent's instructions.
     other_bytes: int = 0
-
-
-def home_allowance(budget_tokens: int, fixed_bytes: int) -> int:
-    """The bytes the stable overview of the home may take.
-
-    A share of the budget, and at most what the stable rest of the request
-    (`fixed_bytes`) leaves of it once the turn's own share is kept free.
-    """
-    budget = budget_tokens * BYTES_PER_TOKEN
-    return max(
-        0,
-        int(
-            min(
-                budget - fixed_bytes - budget * TURN_RESERVE_SHARE,
-                budget * HOME_SHARE,
-            )
-        ),
-    )
-
-
-def tail_allowance(budget_tokens: int, used_bytes: int) -> int:
-    """The bytes a turn's tail may take: a small share, and what is left."""
-    budget = budget_tokens * BYTES_PER_TOKEN
-    return max(0, int(min(budget - used_bytes, budget * TAIL_SHARE)))
 
 
 def overview_of(api: str | list[str] | llm.API | None) -> HomeContext | None:
@@ -222,43 +182,13 @@ def history_texts(messages: Iterable[Message]) -> tuple[str, ...]:
     return tuple(texts)
 
 
-_TOOL_BYTES: dict[tuple[str, str | None], int] = {}
-
-
-def _tool_bytes(tool: llm.Tool) -> int:
-    """About how many bytes a tool's description takes in a request."""
-    key = (tool.name, tool.description)
-    if (size := _TOOL_BYTES.get(key)) is None:
-        try:
-            spec = tool_spec(tool, llm.selector_serializer)
-            parameters: Any = spec.parameters
-        except Exception:  # noqa: BLE001 - an estimate must not fail the turn
-            parameters = {}
-        size = len(
-            json.dumps(
-                {
-                    "type": "function",
-                    "name": tool.name,
-                    "description": tool.description,
-                    "parameters": parameters,
-                },
-                default=str,
-            ).encode()
-        )
-        if len(_TOOL_BYTES) > 256:  # noqa: PLR2004 - a bound, not a tuning
-            _TOOL_BYTES.clear()
-        _TOOL_BYTES[key] = size
-    return size
-
-
 @dataclass(frozen=True, slots=True)
 class _HomeParts:
-    """What this module takes from Home Assistant's `llm` machinery."""
+    """What this module takes from Home Assistant's `llm` internals."""
 
     platforms: Any  # LazyIntegrationPlatforms of the `llm` integration
     live_tool: type[llm.Tool]
     no_entities_prompt: str
-    llm_tools: Any  # the LLMTools class
 
 
 def _home_parts(hass: HomeAssistant) -> _HomeParts | None:
@@ -274,7 +204,6 @@ def _home_parts(hass: HomeAssistant) -> _HomeParts | None:
             platforms=platforms,
             live_tool=ha_llm.GetLiveContextTool,
             no_entities_prompt=str(ha_llm.NO_ENTITIES_PROMPT),
-            llm_tools=llm_component.LLMTools,
         )
     except ImportError, AttributeError, KeyError:
         return None
@@ -283,37 +212,39 @@ def _home_parts(hass: HomeAssistant) -> _HomeParts | None:
     return parts
 
 
-_WARNED: list[bool] = []
-
-
 @callback
 def async_assist_api(
-    hass: HomeAssistant, api_ids: str | list[str] | None, turn: Turn
+    hass: HomeAssistant,
+    api_ids: str | list[str] | None,
+    turn: Turn,
+    *,
+    memory_search: llm.Tool | None = None,
 ) -> str | list[str] | llm.API | None:
     """What to pass `ChatLog.async_provide_llm_data` as the agent's LLM API.
 
     With the Assist API among the agent's APIs, Confidant's turn API in its
-    place (merged with the others as Home Assistant merges them); otherwise,
-    or when Home Assistant's internals changed, the API ids unchanged.
+    place (merged with the others as Home Assistant merges them); otherwise
+    the API ids unchanged. `memory_search` is the turn's search of household
+    facts, if it needs one.
     """
     if not api_ids:
         return api_ids
     ids = [api_ids] if isinstance(api_ids, str) else list(api_ids)
     if llm.LLM_API_ASSIST not in ids:
         return api_ids
-    if _home_parts(hass) is None:
-        if not _WARNED:
-            _WARNED.append(True)
-            LOGGER.warning(
-                "Home Assistant's Assist API changed; the home is described "
-                "as Home Assistant describes it, without a prompt budget"
-            )
-        return api_ids
     registered = {api.id: api for api in llm.async_get_apis(hass)}
     if any(api_id not in registered for api_id in ids):
         # Home Assistant reports the missing API as it always does.
         return api_ids
-    ours = TurnAssistAPI(hass, turn)
+    if _home_parts(hass) is None and not hass.data.get(_DATA_WARNED):
+        hass.data[_DATA_WARNED] = True
+        LOGGER.warning(
+            "Home Assistant's Assist API changed; the home is described "
+            "as Home Assistant describes it, without a prompt budget"
+        )
+    ours = TurnAssistAPI(
+        hass, registered[llm.LLM_API_ASSIST], turn, memory_search=memory_search
+    )
     if len(ids) == 1:
         return ours
     return llm.MergedAPI(
@@ -322,19 +253,28 @@ def async_assist_api(
 
 
 class TurnAssistAPI(llm.API):
-    """Home Assistant's Assist API for an agent, with Confidant's overview."""
+    """Home Assistant's Assist API for one turn, with Confidant's overview."""
 
-    def __init__(self, hass: HomeAssistant, turn: Turn) -> None:
-        """An API with the Assist API's id and name: tools keep their names."""
-        super().__init__(hass=hass, id=llm.LLM_API_ASSIST, name="Assist")
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        assist: llm.API,
+        turn: Turn,
+        *,
+        memory_search: llm.Tool | None = None,
+    ) -> None:
+        """Stand in for the registered Assist API: tools keep their names."""
+        super().__init__(hass=hass, id=assist.id, name=assist.name)
+        self._assist = assist
         self.turn = turn
+        self.memory_search = memory_search
         self.context: HomeContext | None = None
 
-    def _platform_tools(
-        self, domain: str, platform: Any, llm_context: llm.LLMContext
-    ) -> Any:
+    @staticmethod
+    def _tools_of(domain: str, get: Callable[[], LLMTools | None]) -> LLMTools | None:
+        """A platform's tools; a failing platform is left out, as core does."""
         try:
-            return platform.async_get_tools(self.hass, llm_context, self.id)
+            return get()
         except Exception:  # noqa: BLE001 - as Home Assistant's Assist API does
             LOGGER.exception("Error getting tools from LLM platform %s", domain)
             return None
@@ -344,56 +284,25 @@ class TurnAssistAPI(llm.API):
         self, llm_context: llm.LLMContext
     ) -> llm.APIInstance:
         """Collect every platform's tools and prompt; the home is Confidant's."""
-        parts = _home_parts(self.hass)
-        if parts is None:  # Checked before this API was chosen.
-            raise RuntimeError("Home Assistant's Assist API changed")
+        if (parts := _home_parts(self.hass)) is None:
+            return await self._async_assist_instance(llm_context)
         platforms = await parts.platforms.async_get_platforms()
-        results: dict[str, Any] = {}
+        results: dict[str, LLMTools] = {}
         for domain, platform in sorted(platforms.items()):
             if domain in (HA_DOMAIN, DOMAIN):
                 continue
-            if (result := self._platform_tools(domain, platform, llm_context)) is None:
-                continue
-            results[domain] = result
+            result = self._tools_of(
+                domain,
+                partial(platform.async_get_tools, self.hass, llm_context, self.id),
+            )
+            if result is not None:
+                results[domain] = result
 
         live_tool: llm.Tool = parts.live_tool()
-        index = async_get_index(self.hass, llm_context.assistant or "conversation")
-        home_prompt: str
-        if not len(index):
-            home_prompt = parts.no_entities_prompt
-        else:
-            from ..llm import FindEntitiesTool  # noqa: PLC0415
-
-            find_tool = FindEntitiesTool()
-            live_prompt = LIVE_PROMPT.format(live_tool=live_tool.name)
-            fixed = (
-                self.turn.other_bytes
-                + REQUEST_FRAMING_BYTES
-                + len(live_prompt)
-                + _tool_bytes(live_tool)
-                + _tool_bytes(find_tool)
-                + sum(
-                    len(result.prompt or "")
-                    + sum(_tool_bytes(tool) for tool in result.tools)
-                    for result in results.values()
-                )
-            )
-            self.context = index.overview(
-                allowance=home_allowance(self.turn.budget_tokens, fixed),
-                find_tool=find_tool.name,
-                fixed_bytes=fixed,
-            )
-            home_prompt = f"{live_prompt}\n{self.context.text}"
-        results[HA_DOMAIN] = parts.llm_tools(tools=[live_tool], prompt=home_prompt)
-
-        if (ours := platforms.get(DOMAIN)) is not None:
-            token = _SEARCH_WANTED.set(
-                self.context is not None and not self.context.complete
-            )
-            try:
-                result = self._platform_tools(DOMAIN, ours, llm_context)
-            finally:
-                _SEARCH_WANTED.reset(token)
+        home_prompt = self._home_prompt(llm_context, parts, live_tool, results.values())
+        results[HA_DOMAIN] = LLMTools(tools=[live_tool], prompt=home_prompt)
+        if DOMAIN in platforms:
+            result = self._tools_of(DOMAIN, lambda: self._own_tools(llm_context))
             if result is not None:
                 results[DOMAIN] = result
 
@@ -413,3 +322,59 @@ class TurnAssistAPI(llm.API):
             tools=tools,
             custom_serializer=llm.selector_serializer,
         )
+
+    async def _async_assist_instance(
+        self, llm_context: llm.LLMContext
+    ) -> llm.APIInstance:
+        """Home Assistant's own Assist API, for when its internals changed.
+
+        With the turn's memory search, which its `llm` platforms cannot give.
+        """
+        instance = await self._assist.async_get_api_instance(llm_context)
+        if self.memory_search in confidant_tools(
+            self.hass, llm_context, memory_search=self.memory_search
+        ):
+            instance.tools.append(self.memory_search)
+        return instance
+
+    def _home_prompt(
+        self,
+        llm_context: llm.LLMContext,
+        parts: _HomeParts,
+        live_tool: llm.Tool,
+        others: Iterable[LLMTools],
+    ) -> str:
+        """The overview of the home within what the rest of the request leaves."""
+        index = async_get_index(self.hass, llm_context.assistant or "conversation")
+        if not len(index):
+            return parts.no_entities_prompt
+        find_tool = FindEntitiesTool()
+        live_prompt = LIVE_PROMPT.format(live_tool=live_tool.name)
+        fixed = (
+            self.turn.other_bytes
+            + REQUEST_FRAMING_BYTES
+            + len(live_prompt)
+            + tool_bytes(live_tool)
+            + tool_bytes(find_tool)
+            + sum(
+                len(result.prompt or "")
+                + sum(tool_bytes(tool) for tool in result.tools)
+                for result in others
+            )
+        )
+        self.context = index.overview(
+            allowance=home_allowance(self.turn.budget_tokens, fixed),
+            find_tool=find_tool.name,
+            fixed_bytes=fixed,
+        )
+        return f"{live_prompt}\n{self.context.text}"
+
+    def _own_tools(self, llm_context: llm.LLMContext) -> LLMTools | None:
+        """Confidant's tools, with the ones this turn asked for."""
+        tools = confidant_tools(
+            self.hass,
+            llm_context,
+            find_entities=self.context is not None and not self.context.complete,
+            memory_search=self.memory_search,
+        )
+        return LLMTools(tools=tools) if tools else None

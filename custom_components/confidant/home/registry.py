@@ -22,7 +22,8 @@ from homeassistant.helpers import intent
 from homeassistant.util.hass_dict import HassKey
 
 from ..const import DOMAIN
-from .index import HomeEntity, HomeIndex
+from .index import HomeIndex
+from .render import HomeEntity
 
 # Calendars and scripts have tools of their own; Home Assistant leaves them
 # out of its overview, and so does Confidant.
@@ -38,7 +39,12 @@ def async_read_home(hass: HomeAssistant, assistant: str) -> list[HomeEntity]:
 
     The same exposure check, names and aliases (the entity registry's, with
     the computed name first) and area (the entity's, else its device's) as
-    the overview Home Assistant renders for the Assist API.
+    the overview Home Assistant renders for the Assist API. Not through
+    `components.homeassistant.llm.async_get_exposed_entities`: it joins an entity's
+    names, and its area's name and aliases, into one ", "-separated string
+    each, which cannot be split back where a name holds a comma (the
+    overview separates names with "; " so that they may), and without states
+    it leaves out the device class.
     """
     areas = ar.async_get(hass)
     entities = er.async_get(hass)
@@ -90,7 +96,13 @@ def async_device_area(hass: HomeAssistant, device_id: str | None) -> str | None:
 
 
 class _IndexCache:
-    """The index of each assistant, dropped when what it shows changes."""
+    """The index of each assistant, dropped when what it shows changes.
+
+    One for the whole Home Assistant, in `hass.data` as core keeps its own
+    shared caches (the LLM helper's action parameters, the exposed-entity
+    settings): the index is a function of the home and the assistant, not of
+    an entry, so every Confidant entry shares it and its listeners.
+    """
 
     def __init__(self, hass: HomeAssistant) -> None:
         self._hass = hass

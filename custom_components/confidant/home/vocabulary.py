@@ -120,7 +120,7 @@ _TARGET_WORDS: Final = _target_words()
 
 
 @functools.cache
-def _words_of_target(domain: str, device_class: str | None) -> frozenset[str]:
+def words_of_target(domain: str, device_class: str | None) -> frozenset[str]:
     """The request words that point at an entity of this domain and class."""
     own = _TARGET_WORDS.get((domain, None), frozenset())
     if device_class is not None:
@@ -128,7 +128,7 @@ def _words_of_target(domain: str, device_class: str | None) -> frozenset[str]:
     return own | frozenset(words(domain))
 
 
-_KNOWN_DOMAINS: Final = {
+KNOWN_DOMAINS: Final = {
     domain: frozenset(words(domain))
     for domain in (
         "alarm_control_panel",
@@ -157,7 +157,17 @@ _KNOWN_DOMAINS: Final = {
 }
 
 
-def _domains_named(value: str, exposed: Mapping[str, int]) -> set[str]:
+def targets_in(text: str) -> set[Target]:
+    """The domains and device classes a text talks about."""
+    said = words(text)
+    return {target for word in said for target in TERMS.get(word, ())} | {
+        (domain, None)
+        for domain, domain_words in KNOWN_DOMAINS.items()
+        if domain_words <= set(said)
+    }
+
+
+def domains_named(value: str, exposed: Mapping[str, int]) -> set[str]:
     """The domains a tool argument names: a domain, or a word for one."""
     names = {part.strip().casefold().replace(" ", "_") for part in value.split(",")}
     found = {name for name in names if name in exposed}

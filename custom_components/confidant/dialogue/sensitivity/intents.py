@@ -19,7 +19,7 @@ from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers import intent, llm
 
 from .scripts import Reading, ScriptReader
-from .verbs import VERB_CHANGE, Effect, SensitivityPolicy, sensitive_effect
+from .verbs import VERB_CHANGE, Effect, SensitivityPolicy
 from .verdict import Verdict
 
 
@@ -209,13 +209,6 @@ class IntentReader:
             ):
                 found += self.scripts.read_script_entity(state.entity_id)
                 continue
-            if effect := sensitive_effect(
-                self.hass,
-                domain=domain,
-                service=service,
-                state=state,
-                data=slots,
-                policy=self.policy,
-            ):
+            if effect := self.scripts.effect_on(domain, service, state, slots):
                 found.append(effect)
         return found

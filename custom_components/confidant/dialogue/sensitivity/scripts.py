@@ -40,7 +40,7 @@ from homeassistant.const import (
     SERVICE_TURN_ON,
 )
 from homeassistant.core import DOMAIN as HOMEASSISTANT_DOMAIN
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import target as target_helper
@@ -54,7 +54,7 @@ from .verbs import (
     SensitivityPolicy,
     entity_name,
     is_entry_cover,
-    sensitive_effect,
+    sensitive_verb,
 )
 from .verdict import Verdict
 
@@ -325,15 +325,22 @@ class ScriptReader:
             if state.domain == "scene" and service == SERVICE_TURN_ON:
                 self._read_scene(reading, entity_id)
                 continue
-            if effect := sensitive_effect(
-                self.hass,
-                domain=domain,
-                service=service,
-                state=state,
-                data=data,
-                policy=self.policy,
-            ):
+            if effect := self.effect_on(domain, service, state, data):
                 reading.add(effect)
+
+    def effect_on(
+        self, domain: str, service: str, state: State, data: Mapping[str, Any]
+    ) -> Effect | None:
+        """The sensitive effect of calling `domain.service` on `state`, if any."""
+        verb = sensitive_verb(
+            self.hass,
+            domain=domain,
+            service=service,
+            state=state,
+            data=data,
+            policy=self.policy,
+        )
+        return Effect(verb, state.name, state.entity_id) if verb else None
 
 
 def _static(value: Any) -> Any:

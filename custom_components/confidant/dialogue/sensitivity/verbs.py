@@ -220,23 +220,6 @@ def sensitive_verb(  # noqa: PLR0911 - a flat mapping of actions to verbs
     return None
 
 
-@callback
-def sensitive_effect(
-    hass: HomeAssistant,
-    *,
-    domain: str,
-    service: str,
-    state: State,
-    data: Mapping[str, Any],
-    policy: SensitivityPolicy,
-) -> Effect | None:
-    """The sensitive effect of calling `domain.service` on `state`, if any."""
-    verb = sensitive_verb(
-        hass, domain=domain, service=service, state=state, data=data, policy=policy
-    )
-    return Effect(verb, state.name, state.entity_id) if verb else None
-
-
 def entity_name(hass: HomeAssistant, entity_id: str) -> str:
     """The name the person knows an entity by; its id when it has no state."""
     state = hass.states.get(entity_id)

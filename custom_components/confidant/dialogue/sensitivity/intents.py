@@ -119,22 +119,43 @@ class IntentReader:
     ) -> list[Effect]:
         if not self.policy.always_ask:
             return []
-        constraints = intent.MatchTargetsConstraints(
-            name=slots.get("name", {}).get("value"),
-            area_name=slots.get("area", {}).get("value"),
-            floor_name=slots.get("floor", {}).get("value"),
-            domains=handler.platforms,
+        match = self._match(
+            slots,
+            slots.get("name", {}).get("value"),
             assistant=llm_context.assistant,
-            allow_duplicate_names=True,
+            domains=handler.platforms,
         )
-        if not constraints.has_constraints:
+        if match is None:
             return []
-        match = intent.async_match_targets(self.hass, constraints)
         return [
             Effect(VERB_CHANGE, state.name, state.entity_id)
             for state in match.states
             if state.entity_id in self.policy.always_ask
         ]
+
+    def _match(
+        self,
+        slots: dict[str, Any],
+        name: str | None,
+        *,
+        assistant: str | None,
+        **constraints: Any,
+    ) -> intent.MatchTargetsResult | None:
+        """What the slots match, every entity sharing a name included.
+
+        None when the slots name nothing to match at all.
+        """
+        matching = intent.MatchTargetsConstraints(
+            name=name,
+            area_name=slots.get("area", {}).get("value"),
+            floor_name=slots.get("floor", {}).get("value"),
+            assistant=assistant,
+            allow_duplicate_names=True,
+            **constraints,
+        )
+        if not matching.has_constraints:
+            return None
+        return intent.async_match_targets(self.hass, matching)
 
     @callback
     def intent_targets(
@@ -170,21 +191,16 @@ class IntentReader:
         device_classes: set[str] | None = None
         if "device_class" in slots:
             device_classes = set(slots["device_class"]["value"])
-        constraints = intent.MatchTargetsConstraints(
-            name=name,
-            area_name=slots.get("area", {}).get("value"),
-            floor_name=slots.get("floor", {}).get("value"),
+        match = self._match(
+            slots,
+            name,
+            assistant=assistant,
             domains=domains,
             device_classes=device_classes,
             features=handler.required_features,
             states=handler.required_states,
-            assistant=assistant,
-            allow_duplicate_names=True,
         )
-        if not constraints.has_constraints:
-            return []
-        match = intent.async_match_targets(self.hass, constraints)
-        if not match.is_match:
+        if match is None or not match.is_match:
             return []
 
         intent_obj = intent.Intent(

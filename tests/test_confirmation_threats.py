@@ -49,8 +49,8 @@ from custom_components.confidant.const import (
     DOMAIN,
 )
 from custom_components.confidant.context_key import ContextKey
-from custom_components.confidant.dialogue.sensitive_verbs import SensitivityPolicy
 from custom_components.confidant.dialogue.sensitivity import SensitivityReader
+from custom_components.confidant.dialogue.sensitivity.verbs import SensitivityPolicy
 
 from .conftest import AGENT_ID, Home, speech
 from .ha_versions import HA_VERSION, chat_session_for

@@ -8,7 +8,7 @@ from custom_components.confidant.dialogue.forget_phrases import (
     _FORGET_LAST,
     _FORGET_TODAY,
 )
-from custom_components.confidant.dialogue.phrases import _END
+from custom_components.confidant.dialogue.phrase_tables import END as _END
 from custom_components.confidant.household_memory.phrases import (
     MemoryRequest,
     MemoryRequestKind,

@@ -2,7 +2,8 @@
 
 import pytest
 
-from custom_components.confidant.dialogue import phrases
+from custom_components.confidant.dialogue import phrase_tables
+from custom_components.confidant.dialogue.normalize import normalize
 from custom_components.confidant.dialogue.phrases import (
     is_affirmative,
     is_end_phrase,
@@ -373,12 +374,12 @@ def test_unknown_language_falls_back_to_english() -> None:
 @pytest.mark.parametrize(
     "table",
     [
-        phrases._THANKS,
-        phrases._PLEASE,
-        phrases._END,
-        phrases._END_LEAD_INS,
-        phrases._YES,
-        phrases._NO,
+        phrase_tables.THANKS,
+        phrase_tables.PLEASE,
+        phrase_tables.END,
+        phrase_tables.END_LEAD_INS,
+        phrase_tables.YES,
+        phrase_tables.NO,
     ],
 )
 def test_tables_cover_shipped_languages_normalized(
@@ -388,29 +389,29 @@ def test_tables_cover_shipped_languages_normalized(
     for entries in table.values():
         assert entries
         for phrase in entries:
-            assert phrases._normalize(phrase) == phrase
+            assert normalize(phrase) == phrase
 
 
 @pytest.mark.parametrize("language", SHIPPED_LANGUAGES)
 def test_every_table_phrase_means_one_thing(language: str) -> None:
     """A listed yes is never a no nor an end phrase, and a listed no never a yes."""
-    for phrase in phrases._YES[language] | phrases._PLEASE[language]:
+    for phrase in phrase_tables.YES[language] | phrase_tables.PLEASE[language]:
         assert is_affirmative(phrase, language), phrase
         assert not is_negative(phrase, language), phrase
         assert not is_end_phrase(phrase, language), phrase
-    for phrase in phrases._NO[language]:
+    for phrase in phrase_tables.NO[language]:
         assert is_negative(phrase, language), phrase
         assert not is_affirmative(phrase, language), phrase
-    for phrase in phrases._END[language] | phrases._THANKS[language]:
+    for phrase in phrase_tables.END[language] | phrase_tables.THANKS[language]:
         assert is_end_phrase(phrase, language), phrase
         assert not is_affirmative(phrase, language), phrase
-    for phrase in phrases._END_LEAD_INS[language]:
+    for phrase in phrase_tables.END_LEAD_INS[language]:
         assert not is_end_phrase(phrase, language), phrase
 
 
 def test_normalization() -> None:
-    assert phrases._normalize("  ¡Sí,   CLARO!  ") == "si claro"
-    assert phrases._normalize("That’s all…") == "thats all"
-    assert phrases._normalize("Oui, vas-y !") == "oui vas y"
-    assert phrases._normalize("Danke schön 👍") == "danke schon"
-    assert phrases._normalize("Tschüß") == "tschuss"
+    assert normalize("  ¡Sí,   CLARO!  ") == "si claro"
+    assert normalize("That’s all…") == "thats all"
+    assert normalize("Oui, vas-y !") == "oui vas y"
+    assert normalize("Danke schön 👍") == "danke schon"
+    assert normalize("Tschüß") == "tschuss"

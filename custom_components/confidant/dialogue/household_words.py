@@ -19,7 +19,7 @@ from homeassistant.components.homeassistant.exposed_entities import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
-from .phrases import normalize
+from .normalize import normalize
 
 # An intent that means what an end phrase means: matching it is no reason to
 # keep the conversation going.

@@ -6,6 +6,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.translation import async_get_translations
 
 from ..const import DOMAIN
+from .language import spoken_language
 
 
 async def async_spoken_message(
@@ -15,21 +16,12 @@ async def async_spoken_message(
     placeholders: dict[str, str] | None = None,
 ) -> str:
     """Return the translated message of an exception key, in the person's language."""
-    lookup = f"component.{DOMAIN}.exceptions.{key}.message"
-    english = (await async_get_translations(hass, "en", "exceptions", [DOMAIN])).get(
-        lookup
+    # "de-DE" from a voice pipeline has its translations under "de"; Home
+    # Assistant fills a key a translation lacks with English.
+    translations = await async_get_translations(
+        hass, spoken_language(language), "exceptions", [DOMAIN]
     )
-    template = english
-    # "de-DE" from a voice pipeline has its translations under "de". Home
-    # Assistant fills a language it has no file for with English, so the
-    # first translation that differs from English is the person's language.
-    for lang in dict.fromkeys((language, language.partition("-")[0])):
-        candidate = (
-            await async_get_translations(hass, lang, "exceptions", [DOMAIN])
-        ).get(lookup)
-        if candidate and candidate != english:
-            template = candidate
-            break
+    template = translations.get(f"component.{DOMAIN}.exceptions.{key}.message")
     if not template:
         return key
     try:

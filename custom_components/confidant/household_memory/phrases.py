@@ -26,12 +26,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from ..dialogue.phrases import (
-    _phrases,
-    _table_language,
-    is_question,
-    whole_request,
-)
+from ..dialogue.language import spoken_language
+from ..dialogue.normalize import phrase_set
+from ..dialogue.phrases import is_question, whole_request
 
 
 class MemoryRequestKind(StrEnum):
@@ -135,64 +132,64 @@ _FORGET: Final[Mapping[str, tuple[str, ...]]] = {
 }  # fmt: skip
 
 _RECALL: Final[Mapping[str, frozenset[str]]] = {
-    "en": _phrases(
+    "en": phrase_set(
         "what do you remember about me | what do you remember",
         "what do you know about me",
         "what have you remembered | what did I ask you to remember",
         "what have I asked you to remember | what are you remembering",
         "what do you remember about us | what do you know about us",
     ),
-    "de": _phrases(
+    "de": phrase_set(
         "was weißt du über mich | was hast du dir gemerkt | was merkst du dir",
         "was hast du dir über mich gemerkt | woran erinnerst du dich",
         "was weißt du über uns | was sollst du dir merken",
     ),
-    "fr": _phrases(
+    "fr": phrase_set(
         "qu'est-ce que tu sais sur moi | que sais-tu de moi | que sais-tu sur moi",
         "de quoi te souviens-tu | qu'est-ce que tu as retenu | qu'as-tu retenu",
         "de quoi tu te souviens | qu'est-ce que tu retiens sur moi",
     ),
-    "es": _phrases(
+    "es": phrase_set(
         "qué recuerdas de mí | qué sabes de mí | qué recuerdas",
         "qué has recordado | qué te pedí que recordaras",
     ),
-    "nl": _phrases(
+    "nl": phrase_set(
         "wat weet je over mij | wat weet je van mij | wat onthoud je over mij",
         "wat heb je onthouden | wat onthoud je | wat weet je over ons",
     ),
-    "it": _phrases(
+    "it": phrase_set(
         "cosa ricordi di me | che cosa ricordi di me | cosa sai di me",
         "cosa hai memorizzato | cosa ricordi | che cosa sai di me",
     ),
 }
 
 _FORGET_ALL: Final[Mapping[str, frozenset[str]]] = {
-    "en": _phrases(
+    "en": phrase_set(
         "forget everything you remember | forget everything you know about me",
         "forget everything I asked you to remember | forget all you remember",
         "delete everything you remember | delete your memory | erase your memory",
         "forget everything you remember about me",
     ),
-    "de": _phrases(
+    "de": phrase_set(
         "vergiss alles, was du dir gemerkt hast",
         "vergiss alles, was du über mich weißt",
         "lösche alles, was du dir gemerkt hast | lösch alles, was du dir gemerkt hast",
         "lösche dein Gedächtnis | vergiss alles, was ich dir gesagt habe zu merken",
     ),
-    "fr": _phrases(
+    "fr": phrase_set(
         "oublie tout ce que tu as retenu | oublie tout ce que tu sais sur moi",
         "oublie tout ce dont tu te souviens | efface ta mémoire",
         "efface tout ce que tu as retenu",
     ),
-    "es": _phrases(
+    "es": phrase_set(
         "olvida todo lo que recuerdas | olvida todo lo que sabes de mí",
         "borra todo lo que recuerdas | borra tu memoria",
     ),
-    "nl": _phrases(
+    "nl": phrase_set(
         "vergeet alles wat je onthouden hebt | vergeet alles wat je hebt onthouden",
         "vergeet alles wat je over mij weet | wis je geheugen",
     ),
-    "it": _phrases(
+    "it": phrase_set(
         "dimentica tutto quello che ricordi | dimentica tutto ciò che ricordi",
         "dimentica tutto quello che sai di me | dimentica tutto ciò che sai di me",
         "cancella la tua memoria",
@@ -263,7 +260,7 @@ def memory_request(text: str, language: str) -> MemoryRequest | None:
         )
     ) is not None:
         return MemoryRequest(kind)
-    lang = _table_language(language)
+    lang = spoken_language(language)
     if is_question(text, language):
         # "Remember that time we went to Paris?" asks; it keeps nothing.
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..dialogue.phrases import _normalize
+from ..dialogue import normalize as spoken
 
 # Words that say nothing about which fact is meant, in the six languages.
 _STOP_WORDS: Final = frozenset(
@@ -25,11 +25,11 @@ _STOP_WORDS: Final = frozenset(
 
 def normalize(text: str) -> str:
     """Lower case, without accents or punctuation: how two facts are compared."""
-    return _normalize(text)
+    return spoken.normalize(text)
 
 
 def content_words(text: str) -> frozenset[str]:
     """The words of a text that say what it is about."""
     return frozenset(
-        word for word in _normalize(text).split() if word not in _STOP_WORDS
+        word for word in spoken.normalize(text).split() if word not in _STOP_WORDS
     )

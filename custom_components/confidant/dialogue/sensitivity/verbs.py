@@ -8,7 +8,6 @@ household listed to always ask about.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -46,6 +45,8 @@ from homeassistant.const import (
 from homeassistant.core import DOMAIN as HOMEASSISTANT_DOMAIN
 from homeassistant.core import HomeAssistant, State, callback
 from homeassistant.helpers import entity_registry as er
+
+from ..normalize import fold
 
 # What each sensitive action is called: in the tool result the model reads,
 # and as the key of the phrase Confidant asks with.
@@ -128,9 +129,7 @@ class SensitivityPolicy:
 
 def _words(name: str) -> list[str]:
     """Lower-case words without accents: "Haustür" -> "haustur"."""
-    text = unicodedata.normalize("NFKD", name.casefold())
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    return re.findall(r"\w+", text)
+    return re.findall(r"\w+", fold(name))
 
 
 def is_entry_cover(hass: HomeAssistant, state: State) -> bool:
@@ -219,6 +218,17 @@ def sensitive_verb(  # noqa: PLR0911 - a flat mapping of actions to verbs
             return VERB_PRESS  # turning a button on presses it
         return _service_verb(service)
     return None
+
+
+def entity_name(hass: HomeAssistant, entity_id: str) -> str:
+    """The name the person knows an entity by; its id when it has no state."""
+    state = hass.states.get(entity_id)
+    return state.name if state is not None else entity_id
+
+
+def binding(effects: Iterable[Effect]) -> frozenset[tuple[str, str | None]]:
+    """What the person agrees to: each verb and what it acts on."""
+    return frozenset((e.verb, e.entity_id or e.target) for e in effects)
 
 
 def describe(effects: Iterable[Effect]) -> list[str]:

@@ -1,0 +1,60 @@
+"""One agent's confirmation choices, read from its options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from ...const import (
+    CONF_ALWAYS_ASK,
+    CONF_ASK_UNREADABLE,
+    CONF_CONFIRM_PIN,
+    CONF_CONFIRM_WITHOUT_DEVICE,
+    CONF_NO_CONFIRM_DEVICES,
+    DEFAULT_ASK_UNREADABLE,
+    DEFAULT_CONFIRM_WITHOUT_DEVICE,
+)
+from ..sensitivity.verbs import SensitivityPolicy
+
+# The fewest digits a PIN may have: shorter ones would hide ordinary numbers.
+MIN_PIN_DIGITS: Final = 4
+
+
+@dataclass(frozen=True, slots=True)
+class GatePolicy:
+    """One agent's confirmation choices."""
+
+    sensitivity: SensitivityPolicy = field(default_factory=SensitivityPolicy)
+    no_confirm_devices: frozenset[str] = frozenset()
+    confirm_without_device: bool = DEFAULT_CONFIRM_WITHOUT_DEVICE
+    pin: str | None = None
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> GatePolicy:
+        """The choices stored in an agent's subentry."""
+        pin = "".join(
+            ch for ch in str(options.get(CONF_CONFIRM_PIN) or "") if ch.isdigit()
+        )
+        return cls(
+            sensitivity=SensitivityPolicy(
+                always_ask=frozenset(options.get(CONF_ALWAYS_ASK) or ()),
+                ask_unreadable=bool(
+                    options.get(CONF_ASK_UNREADABLE, DEFAULT_ASK_UNREADABLE)
+                ),
+            ),
+            no_confirm_devices=frozenset(options.get(CONF_NO_CONFIRM_DEVICES) or ()),
+            confirm_without_device=bool(
+                options.get(CONF_CONFIRM_WITHOUT_DEVICE, DEFAULT_CONFIRM_WITHOUT_DEVICE)
+            ),
+            pin=pin if len(pin) >= MIN_PIN_DIGITS else None,
+        )
+
+    def device_refusal(self, device_id: str | None) -> str | None:
+        """Why a reply from this device cannot confirm, as a message key."""
+        if device_id is None:
+            if not self.confirm_without_device:
+                return "confirm_refused_no_device"
+        elif device_id in self.no_confirm_devices:
+            return "confirm_refused_device"
+        return None

@@ -225,6 +225,10 @@ class IntentReader:
             ):
                 found += self.scripts.read_script_entity(state.entity_id)
                 continue
+            if state.domain == "scene" and service == SERVICE_TURN_ON:
+                # A scene sets its members' states: an unlocking scene unlocks.
+                found += self.scripts.read_scene_entity(state.entity_id)
+                continue
             if effect := self.scripts.effect_on(domain, service, state, slots):
                 found.append(effect)
         return found

@@ -114,6 +114,16 @@ class ScriptReader:
         """Effects of running a script entity, itself included when listed."""
         reading = Reading()
         self._read_script(reading, entity_id, 1)
+        return self._effects(reading, entity_id)
+
+    def read_scene_entity(self, entity_id: str) -> list[Effect]:
+        """Effects of switching a scene on: those of the states it sets."""
+        reading = Reading()
+        self._read_scene(reading, entity_id)
+        return self._effects(reading, entity_id)
+
+    def _effects(self, reading: Reading, entity_id: str) -> list[Effect]:
+        """A reading's effects; running what could not be read asks, if so set."""
         effects = list(reading.effects)
         if reading.unreadable and self.policy.ask_unreadable:
             effects.append(

@@ -28,7 +28,7 @@ from homeassistant.helpers.llm import (
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 
-from ..const import DOMAIN, LOGGER
+from ..const import DOMAIN
 from ..dialogue.messages import async_spoken_message
 from ..entity import ConfidantLLMEntity
 from ..privacy.gate import CloudImagesRefusedError
@@ -213,13 +213,6 @@ async def _async_describe(
             "CameraUnavailable", f"The camera {camera.name} gave no image."
         )
     except ProviderError as err:
-        # Only the kind of failure: never the question or the answer.
-        LOGGER.warning(
-            "%s could not describe a camera image: %s %s",
-            looker.entity_id,
-            err.translation_key,
-            err.detail,
-        )
         return tool_error(
             err.translation_key,
             await async_spoken_message(

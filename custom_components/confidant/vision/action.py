@@ -22,7 +22,6 @@ from homeassistant.util import dt as dt_util
 
 from ..const import (
     DOMAIN,
-    LOGGER,
 )
 from ..entity import ConfidantLLMEntity
 from ..privacy.gate import CloudImagesRefusedError
@@ -114,13 +113,6 @@ async def async_describe_camera(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"entity_id": camera_id},
         ) from err
     except ProviderError as err:
-        # Only the kind of failure: never the question or the answer.
-        LOGGER.warning(
-            "%s could not describe a camera image: %s %s",
-            looker.entity_id,
-            err.translation_key,
-            err.detail,
-        )
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key=err.translation_key,

@@ -19,12 +19,14 @@ from typing import Final
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
+from ..const import LOGGER
 from ..dialogue.answer_guard import AnswerLimit, clean_text
 from ..entity import ConfidantLLMEntity
 from ..providers import (
     Delta,
     ImagePart,
     MalformedResponseError,
+    ProviderError,
     SystemMessage,
     TextDelta,
     UserMessage,
@@ -116,7 +118,17 @@ async def async_look(
     """
     max_width = agent.settings.vision_max_width
     jpeg = await async_snapshot(hass, camera_entity_id, max_width)
-    text = await async_describe_image(agent, question, jpeg)
+    try:
+        text = await async_describe_image(agent, question, jpeg)
+    except ProviderError as err:
+        # Only the kind of failure: never the question or the answer.
+        LOGGER.warning(
+            "%s could not describe a camera image: %s %s",
+            agent.entity_id,
+            err.translation_key,
+            err.detail,
+        )
+        raise
     # The image goes out of scope here; only the words are returned.
     del jpeg
     return Description(

@@ -15,6 +15,7 @@ from homeassistant.components.homeassistant.exposed_entities import async_expose
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_URL
 from homeassistant.components import conversation
+from homeassistant.components.conversation.const import DATA_COMPONENT
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import entity_registry as er
@@ -25,6 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.confidant.config_flow import default_agent_options
+from custom_components.confidant.conversation import ConfidantConversationEntity
 from custom_components.confidant.const import (
     CONF_LOCAL_FIRST,
     CONF_PROVIDER,
@@ -170,6 +172,13 @@ async def local_entry(
 AGENT_ID = "conversation.confidant"
 
 
+def confidant_agent(hass: HomeAssistant) -> ConfidantConversationEntity:
+    """The loaded Confidant agent entity: the one way tests reach it."""
+    agent = hass.data[DATA_COMPONENT].get_entity(AGENT_ID)
+    assert isinstance(agent, ConfidantConversationEntity)
+    return agent
+
+
 async def ask(
     hass: HomeAssistant,
     text: str,
@@ -196,7 +205,7 @@ async def run_turn_with_image(hass: HomeAssistant, text: str, path: Path) -> str
 
     This is the path AI Task and the camera tool take; it returns the answer.
     """
-    agent = hass.data["entity_components"]["conversation"].get_entity(AGENT_ID)
+    agent = confidant_agent(hass)
     with (
         chat_session_for(hass) as session,
         conversation.async_get_chat_log(hass, session) as chat_log,

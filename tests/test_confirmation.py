@@ -44,7 +44,7 @@ from custom_components.confidant.const import (
     CONF_LOCAL_FIRST,
 )
 
-from .conftest import AGENT_ID, Home, ask, speech
+from .conftest import Home, ask, confidant_agent, speech
 from .llm_server import LLMServer, Reply, ToolCallStep
 
 CHAT = "/v1/chat/completions"
@@ -671,11 +671,7 @@ async def test_local_first_leaves_sensitive_commands_to_the_guarded_model(
     before: str,
 ) -> None:
     """Home Assistant recognises the command but does not run it; the model asks."""
-    gate = (
-        hass.data["entity_components"]["conversation"]
-        .get_entity(AGENT_ID)
-        .confirmations
-    )
+    gate = confidant_agent(hass).confirmations
     verdicts: list[tuple[str, bool]] = []
     original = gate.skip_local_intent
 

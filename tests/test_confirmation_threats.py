@@ -52,7 +52,7 @@ from custom_components.confidant.dialogue.memory import ContextKey
 from custom_components.confidant.dialogue.sensitive_verbs import SensitivityPolicy
 from custom_components.confidant.dialogue.sensitivity import SensitivityReader
 
-from .conftest import AGENT_ID, Home, speech
+from .conftest import AGENT_ID, Home, confidant_agent, speech
 from .ha_versions import HA_VERSION, chat_session_for
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_ai_task import TASK_ID, tasks  # noqa: F401 - fixture
@@ -955,8 +955,7 @@ async def test_local_first_leaves_an_unlocking_script_to_the_gate(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Home Assistant recognises "run Let me in" but Confidant asks first."""
-    gate = hass.data["entity_components"]["conversation"].get_entity(AGENT_ID)
-    gate = gate.confirmations
+    gate = confidant_agent(hass).confirmations
     verdicts: list[tuple[str, bool]] = []
     original = gate.skip_local_intent
 
@@ -985,8 +984,7 @@ async def test_a_call_after_the_question_never_joins_it(
     """Once asked, the question cannot grow: a late call is held, never run."""
     llm_server.script(Reply(tool_calls=[UNLOCK]), Reply(text="OK."))
     result = await say(hass, "unlock the front door")
-    gate = hass.data["entity_components"]["conversation"].get_entity(AGENT_ID)
-    gate = gate.confirmations
+    gate = confidant_agent(hass).confirmations
     llm_context = llm.LLMContext(
         platform=DOMAIN,
         context=Context(),

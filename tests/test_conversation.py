@@ -233,24 +233,6 @@ async def test_local_first_then_a_follow_up_the_model_understands(
     )
 
 
-async def test_hallucinated_entity_is_explained(
-    hass: HomeAssistant,
-    home: Home,
-    config_entry: MockConfigEntry,
-    llm_server: LLMServer,
-) -> None:
-    """A tool call for a device that does not exist becomes an error the model explains."""
-    llm_server.script(
-        Reply(tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Attic fan"})]),
-        Reply(text="I couldn't find an attic fan."),
-    )
-    result = await ask(hass, "turn on the attic fan")
-    assert speech(result) == "I couldn't find an attic fan."
-    tool_message = llm_server.requests_to(CHAT)[1].json["messages"][-1]
-    assert tool_message["role"] == "tool"
-    assert "error" in tool_message["content"]
-
-
 async def test_tool_loop_cap(
     hass: HomeAssistant, config_entry: MockConfigEntry, llm_server: LLMServer
 ) -> None:
@@ -265,6 +247,23 @@ async def test_tool_loop_cap(
     assert speech(result) == "I couldn't finish that: too many steps were needed."
     assert len(llm_server.requests_to(CHAT)) == MAX_TOOL_ITERATIONS
     assert hass.states.get(AGENT_ID).state != "unavailable"
+
+
+async def test_a_server_error_is_spoken_and_the_next_turn_works(
+    hass: HomeAssistant,
+    home: Home,
+    config_entry: MockConfigEntry,
+    llm_server: LLMServer,
+) -> None:
+    """A 500 from the server becomes a spoken, translated error; the agent stays available."""
+    llm_server.script(Reply(status=500), Reply(text="Back again."))
+    result = await ask(hass, "hello")
+    assert result.response.response_type.value == "error"
+    assert speech(result) == "The model service had an error. Please try again."
+    assert hass.states.get(AGENT_ID).state != "unavailable"
+
+    result = await ask(hass, "hello again", result.conversation_id)
+    assert speech(result) == "Back again."
 
 
 async def test_two_users_never_share_context(

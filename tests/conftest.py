@@ -6,9 +6,11 @@
 import custom_components.confidant  # noqa: F401, I001
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
@@ -19,6 +21,7 @@ from homeassistant.components.conversation.const import DATA_COMPONENT
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -38,6 +41,21 @@ from .ha_versions import chat_session_for
 from .entities import TestLight
 from .generated_home import LoadedHome, async_load_home, generate_home
 from .llm_server import LLMServer
+
+
+# The real file methods of Home Assistant's Store, taken before the test
+# harness mocks them for every test.
+_REAL_STORE = {
+    name: vars(Store)[name]
+    for name in ("_async_load", "_async_write_data", "async_remove")
+}
+
+
+@contextmanager
+def real_store_files() -> Iterator[None]:
+    """Let every Store read and write real files, as outside the test harness."""
+    with patch.multiple(Store, **_REAL_STORE):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from unittest.mock import ANY, patch
+from unittest.mock import ANY
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.camera import Camera
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL
@@ -33,7 +32,6 @@ from homeassistant.exceptions import (
     Unauthorized,
 )
 from homeassistant.helpers import llm
-from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
 from PIL import Image
 from pytest_homeassistant_custom_component.common import (
@@ -55,7 +53,8 @@ from custom_components.confidant.dialogue.messages import async_spoken_message
 from custom_components.confidant.vision.describe import DESCRIBER_PROMPT
 from custom_components.confidant.vision.visitors import DATA_VISITORS
 
-from .conftest import Home, agent_subentry, ask, speech
+from .cameras import TestCamera
+from .conftest import Home, agent_subentry, ask, real_store_files, speech
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
 from .test_conformance import WIRES, provider_url
 from .test_retention import KEEP, flush, say
@@ -70,13 +69,6 @@ TEXT_MODEL = "llama-3.2-3b-instruct"
 VISION_MODEL = "qwen2.5-7b-instruct"
 JPEG_MAGIC = b"\xff\xd8\xff"
 
-# The real file methods of Home Assistant's Store, taken before the test
-# harness mocks them for every test.
-_REAL_STORE = {
-    name: vars(Store)[name]
-    for name in ("_async_load", "_async_write_data", "async_remove")
-}
-
 
 def doorstep_jpeg(size: tuple[int, int] = (1920, 1080)) -> bytes:
     """A full-HD JPEG made with Pillow: a gradient with a 'person' in it."""
@@ -87,38 +79,19 @@ def doorstep_jpeg(size: tuple[int, int] = (1920, 1080)) -> bytes:
     return out.getvalue()
 
 
-class SnapshotCamera(Camera):
-    """A camera whose snapshot is a real JPEG, counting how often it was taken."""
-
-    _attr_should_poll = False
-
-    def __init__(self, name: str, unique_id: str, image: bytes) -> None:
-        super().__init__()
-        self._attr_name = name
-        self._attr_unique_id = unique_id
-        self.image = image
-        self.snapshots = 0
-
-    async def async_camera_image(
-        self, width: int | None = None, height: int | None = None
-    ) -> bytes | None:
-        self.snapshots += 1
-        return self.image
-
-
 @dataclass
 class Cameras:
     """The front door camera is exposed to Assist, the garage camera is not."""
 
-    front_door: SnapshotCamera
-    garage: SnapshotCamera
+    front_door: TestCamera
+    garage: TestCamera
 
 
 @pytest.fixture
 async def cameras(hass: HomeAssistant, home: Home) -> Cameras:
     """Two real camera entities in the test home."""
-    front_door = SnapshotCamera("Front door", "front-door", doorstep_jpeg())
-    garage = SnapshotCamera("Garage", "garage", doorstep_jpeg((800, 600)))
+    front_door = TestCamera("Front door", "front-door", doorstep_jpeg())
+    garage = TestCamera("Garage", "garage", doorstep_jpeg((800, 600)))
     setup_test_component_platform(hass, "camera", [front_door, garage])
     assert await async_setup_component(hass, "camera", {"camera": {"platform": "test"}})
     await hass.async_block_till_done()
@@ -622,7 +595,7 @@ def hass_config_dir(hass_tmp_config_dir: str) -> str:
 @pytest.fixture
 def disk(hass: HomeAssistant) -> Iterator[Path]:
     """Every Store reads and writes real files in the test's config directory."""
-    with patch.multiple(Store, **_REAL_STORE):
+    with real_store_files():
         yield Path(hass.config.config_dir)
 
 

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -32,7 +31,6 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -55,7 +53,7 @@ from custom_components.confidant.privacy.retention import (
     storage_key,
 )
 
-from .conftest import AGENT_ID, Home, agent_subentry, ask, speech
+from .conftest import AGENT_ID, Home, agent_subentry, ask, real_store_files, speech
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_confirmation import (  # noqa: F401 - the fixture is used by name
     ASKS_UNLOCK,
@@ -71,14 +69,6 @@ KEY = storage_key(ENTRY_ID)
 CHAT = "/v1/chat/completions"
 KEEP: dict[str, Any] = {CONF_RETENTION_DAYS: 7, CONF_RETENTION_CONSENT: True}
 TURN_ON_KITCHEN = ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})
-
-# The real file methods of Home Assistant's Store, taken before the test
-# harness mocks them for every test.
-_REAL_STORE = {
-    name: vars(Store)[name]
-    for name in ("_async_load", "_async_write_data", "async_remove")
-}
-
 
 # --- Helpers shared with the service and voice tests -------------------------
 
@@ -229,7 +219,7 @@ def hass_config_dir(hass_tmp_config_dir: str) -> str:
 @pytest.fixture
 def disk(hass: HomeAssistant) -> Iterator[Path]:
     """Every Store reads and writes real files in the test's .storage."""
-    with patch.multiple(Store, **_REAL_STORE):
+    with real_store_files():
         yield Path(hass.config.path(".storage"))
 
 

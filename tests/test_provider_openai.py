@@ -30,7 +30,6 @@ from custom_components.confidant.providers import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
-    UsageDelta,
     UserMessage,
 )
 from custom_components.confidant.providers.openai import OpenAIProvider
@@ -38,6 +37,13 @@ from custom_components.confidant.providers.openai import OpenAIProvider
 from .conftest import wire_sample
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .protocols.chat_completions import openai_error_body
+from .provider_deltas import (
+    answer_deltas,
+    calls,
+    deltas_until_error,
+    reasoning,
+    texts,
+)
 
 KEY = "sk-test"
 TURN_ON = ToolSpec(
@@ -65,25 +71,7 @@ def request(text: str = "Turn on the kitchen lights", **kwargs: Any) -> Provider
 async def collect(
     provider: OpenAIProvider, req: ProviderRequest | None = None
 ) -> list[Delta]:
-    # What the person hears and the tools the model calls; usage has tests
-    # of its own (test_prompt_cache.py).
-    return [
-        delta
-        async for delta in provider.async_stream(req or request())
-        if not isinstance(delta, UsageDelta)
-    ]
-
-
-def texts(deltas: list[Delta]) -> list[str]:
-    return [delta.text for delta in deltas if isinstance(delta, TextDelta)]
-
-
-def reasoning(deltas: list[Delta]) -> str:
-    return "".join(delta.text for delta in deltas if isinstance(delta, ReasoningDelta))
-
-
-def calls(deltas: list[Delta]) -> list[ToolCall]:
-    return [delta.call for delta in deltas if isinstance(delta, ToolCallDelta)]
+    return await answer_deltas(provider.async_stream(req or request()))
 
 
 def sse(*events: dict[str, Any]) -> bytes:
@@ -307,20 +295,14 @@ async def test_cut_stream_is_interrupted(
     llm_server: LLMServer, client: httpx.AsyncClient
 ) -> None:
     llm_server.script(Reply(text="The kitchen lights are now on.", cut_after=5))
-    received: list[Delta] = []
-
-    async def drain() -> None:
-        stream = provider_for(llm_server, client).async_stream(request())
-        async for delta in stream:
-            # Appended one by one, to keep what arrived before the error.
-            received.append(delta)  # noqa: PERF401
-
-    with pytest.raises(StreamInterruptedError) as raised:
-        await drain()
+    received, error = await deltas_until_error(
+        provider_for(llm_server, client).async_stream(request())
+    )
+    assert isinstance(error, StreamInterruptedError)
     # created, in_progress, item added, part added, then one word.
     assert received == [TextDelta("The")]
     # The transport broke mid-body (not a clean end without a terminal event).
-    assert raised.value.detail == "RemoteProtocolError"
+    assert error.detail == "RemoteProtocolError"
 
 
 async def test_stream_ending_without_completed_is_interrupted(
@@ -348,38 +330,30 @@ async def test_incomplete_at_token_limit_after_text_ends_normally(
     ]
 
 
-async def test_incomplete_at_token_limit_before_any_text_is_an_error(
-    llm_server: LLMServer, client: httpx.AsyncClient
+@pytest.mark.parametrize(
+    ("reason", "before"),
+    [
+        pytest.param(
+            "max_output_tokens",
+            [{"type": "response.created", "response": response_object("in_progress")}],
+            id="token-limit-before-any-text",
+        ),
+        pytest.param("content_filter", text_events("Well"), id="content-filter"),
+    ],
+)
+async def test_an_incomplete_response_without_a_usable_answer_is_an_error(
+    llm_server: LLMServer,
+    client: httpx.AsyncClient,
+    reason: str,
+    before: list[dict[str, Any]],
 ) -> None:
-    incomplete = response_object(
-        "incomplete", incomplete_details={"reason": "max_output_tokens"}
-    )
+    incomplete = response_object("incomplete", incomplete_details={"reason": reason})
     llm_server.script_raw(
-        sse(
-            {"type": "response.created", "response": response_object("in_progress")},
-            {"type": "response.incomplete", "response": incomplete},
-        )
+        sse(*before, {"type": "response.incomplete", "response": incomplete})
     )
     with pytest.raises(ProviderError) as raised:
         await collect(provider_for(llm_server, client))
-    assert raised.value.detail == "response incomplete (max_output_tokens)"
-
-
-async def test_incomplete_by_content_filter_is_an_error(
-    llm_server: LLMServer, client: httpx.AsyncClient
-) -> None:
-    incomplete = response_object(
-        "incomplete", incomplete_details={"reason": "content_filter"}
-    )
-    llm_server.script_raw(
-        sse(
-            *text_events("Well"),
-            {"type": "response.incomplete", "response": incomplete},
-        )
-    )
-    with pytest.raises(ProviderError) as raised:
-        await collect(provider_for(llm_server, client))
-    assert raised.value.detail == "response incomplete (content_filter)"
+    assert raised.value.detail == f"response incomplete ({reason})"
 
 
 async def test_failed_response_is_a_server_error(

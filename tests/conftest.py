@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 import pytest
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.const import CONF_URL
+from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.components import conversation
 from homeassistant.components.conversation.const import DATA_COMPONENT
 from homeassistant.core import Context, HomeAssistant
@@ -126,6 +127,51 @@ def agent_subentry(
     )
 
 
+def provider_url(kind: str, server: LLMServer) -> str:
+    """Where each provider's client finds the loopback server."""
+    return (
+        server.url
+        if kind in ("openai", "openai_compatible")
+        else f"http://127.0.0.1:{server.port}"
+    )
+
+
+async def async_load_entry(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Add a Confidant entry to Home Assistant and load it."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def async_load_provider_entry(
+    hass: HomeAssistant,
+    server: LLMServer,
+    kind: str,
+    *subentries: ConfigSubentryData,
+    **entry_fields: Any,
+) -> MockConfigEntry:
+    """A loaded entry of one provider (with a key, as clouds need) on the scripted server.
+
+    Its agents are the subentries given, or one default agent.
+    """
+    return await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            data={
+                CONF_PROVIDER: kind,
+                CONF_URL: provider_url(kind, server),
+                CONF_API_KEY: "test-key",
+            },
+            subentries_data=list(subentries) or [agent_subentry()],
+            **entry_fields,
+        ),
+    )
+
+
 @pytest.fixture
 def agent_options() -> dict[str, object]:
     """Options of the test agent; override in a test module to change them."""
@@ -140,16 +186,15 @@ async def config_entry(
     agent_options: dict[str, object],
 ) -> MockConfigEntry:
     """A loaded Confidant entry pointed at the scripted server."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="OpenAI-compatible server",
-        data={CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: llm_server.url},
-        subentries_data=[agent_subentry(**agent_options)],  # type: ignore[arg-type]
+    return await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            title="OpenAI-compatible server",
+            data={CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: llm_server.url},
+            subentries_data=[agent_subentry(**agent_options)],  # type: ignore[arg-type]
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 @pytest.fixture
@@ -175,16 +220,14 @@ async def local_entry(
 ) -> MockConfigEntry:
     """A loaded entry of each local provider on the scripted server."""
     kind = request.param
-    url = llm_server.url if kind == "openai_compatible" else llm_server.url[:-3]
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: kind, CONF_URL: url},
-        subentries_data=[agent_subentry(**agent_options)],  # type: ignore[arg-type]
+    return await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            data={CONF_PROVIDER: kind, CONF_URL: provider_url(kind, llm_server)},
+            subentries_data=[agent_subentry(**agent_options)],  # type: ignore[arg-type]
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 AGENT_ID = "conversation.confidant"

@@ -14,7 +14,7 @@ import probatio
 import pytest
 from homeassistant.components import ai_task
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
-from homeassistant.const import CONF_API_KEY, CONF_MODEL, CONF_NAME, CONF_URL
+from homeassistant.const import CONF_MODEL, CONF_NAME, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
@@ -35,9 +35,9 @@ from custom_components.confidant.const import (
 )
 
 from .cameras import FRONT_DOOR, async_setup_front_door_camera, porch_jpeg
-from .conftest import Home, agent_subentry
+from .conftest import Home, agent_subentry, async_load_provider_entry
 from .llm_server import LLMServer, Reply
-from .test_conformance import PROVIDERS, WIRES, provider_url
+from .test_conformance import PROVIDERS, WIRES
 
 TASK_ID = "ai_task.confidant_ai_task"
 CAMERA_ATTACHMENT = {
@@ -69,20 +69,9 @@ async def add_entry(
     hass: HomeAssistant, kind: str, server: LLMServer, **options: object
 ) -> MockConfigEntry:
     """A loaded entry of one provider with an agent and an AI task."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            CONF_PROVIDER: kind,
-            CONF_URL: provider_url(kind, server),
-            CONF_API_KEY: "test-key",
-        },
-        options=options,
-        subentries_data=[agent_subentry(), task_subentry()],
+    return await async_load_provider_entry(
+        hass, server, kind, agent_subentry(), task_subentry(), options=options
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 @pytest.fixture

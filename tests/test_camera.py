@@ -54,9 +54,9 @@ from custom_components.confidant.vision.describe import DESCRIBER_PROMPT
 from custom_components.confidant.vision.visitors import DATA_VISITORS
 
 from .cameras import TestCamera
-from .conftest import Home, agent_subentry, ask, real_store_files, speech
+from .conftest import Home, agent_subentry, ask, provider_url, real_store_files, speech
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
-from .test_conformance import WIRES, provider_url
+from .test_conformance import WIRES
 from .test_retention import KEEP, flush, say
 
 CHAT = "/v1/chat/completions"

@@ -54,7 +54,15 @@ from custom_components.confidant.vision.describe import DESCRIBER_PROMPT
 from custom_components.confidant.vision.visitors import DATA_VISITORS
 
 from .cameras import TestCamera
-from .conftest import Home, agent_subentry, ask, provider_url, real_store_files, speech
+from .conftest import (
+    Home,
+    agent_subentry,
+    ask,
+    async_load_entry,
+    provider_url,
+    real_store_files,
+    speech,
+)
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
 from .test_conformance import WIRES
 from .test_retention import KEEP, flush, say
@@ -110,16 +118,15 @@ async def add_entry(
     **options: object,
 ) -> MockConfigEntry:
     """A loaded Confidant entry of one provider with these agents."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: kind, CONF_URL: url, CONF_API_KEY: "test-key"},
-        options=options,
-        subentries_data=subentries,
+    return await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            data={CONF_PROVIDER: kind, CONF_URL: url, CONF_API_KEY: "test-key"},
+            options=options,
+            subentries_data=subentries,
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 def images(request: RecordedRequest, kind: str = "openai_compatible") -> list[bytes]:
@@ -608,15 +615,15 @@ async def test_no_image_is_ever_written(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """With transcripts kept, a camera conversation and the action leave only words."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: llm_server.url},
-        options=KEEP,
-        subentries_data=[agent_subentry()],
+    entry = await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            data={CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: llm_server.url},
+            options=KEEP,
+            subentries_data=[agent_subentry()],
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
     llm_server.script(
         look("Front door"),
         Reply(text=DESCRIPTION),

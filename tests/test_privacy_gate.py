@@ -21,7 +21,15 @@ from custom_components.confidant.privacy.gate import (
     redact_text,
 )
 
-from .conftest import TINY_JPEG, Home, agent_subentry, ask, run_turn_with_image, speech
+from .conftest import (
+    TINY_JPEG,
+    Home,
+    agent_subentry,
+    ask,
+    async_load_entry,
+    run_turn_with_image,
+    speech,
+)
 from .llm_server import LLMServer, Reply
 
 SECRETS = (
@@ -33,16 +41,15 @@ async def add_entry(
     hass: HomeAssistant, kind: str, url: str, **options: object
 ) -> MockConfigEntry:
     """A loaded entry of one provider with the given privacy options."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: kind, CONF_URL: url, CONF_API_KEY: "test-key"},
-        options=options,
-        subentries_data=[agent_subentry()],
+    return await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            data={CONF_PROVIDER: kind, CONF_URL: url, CONF_API_KEY: "test-key"},
+            options=options,
+            subentries_data=[agent_subentry()],
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 @pytest.mark.parametrize(

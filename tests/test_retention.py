@@ -53,7 +53,15 @@ from custom_components.confidant.privacy.retention import (
     storage_key,
 )
 
-from .conftest import AGENT_ID, Home, agent_subentry, ask, real_store_files, speech
+from .conftest import (
+    AGENT_ID,
+    Home,
+    agent_subentry,
+    ask,
+    async_load_entry,
+    real_store_files,
+    speech,
+)
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_confirmation import (  # noqa: F401 - the fixture is used by name
     ASKS_UNLOCK,
@@ -83,17 +91,17 @@ async def setup_confidant(
     **agent_options: Any,
 ) -> MockConfigEntry:
     """A loaded Confidant entry with these privacy options (KEEP by default)."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        entry_id=entry_id,
-        title=entry_title,
-        data={CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: server.url},
-        options=KEEP if options is None else options,
-        subentries_data=[agent_subentry(**agent_options)],  # type: ignore[list-item]
+    entry = await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            entry_id=entry_id,
+            title=entry_title,
+            data={CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: server.url},
+            options=KEEP if options is None else options,
+            subentries_data=[agent_subentry(**agent_options)],  # type: ignore[list-item]
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     return entry
 

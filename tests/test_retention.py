@@ -150,6 +150,16 @@ def stores_with(hass_storage: dict[str, Any], marker: str) -> set[str]:
     return {key for key, saved in hass_storage.items() if marker in json.dumps(saved)}
 
 
+def assert_nothing_kept(
+    hass_storage: dict[str, Any], entry: MockConfigEntry, *markers: str
+) -> None:
+    """No transcript store, no marker in any store, no turn in memory."""
+    assert KEY not in hass_storage
+    for marker in markers:
+        assert stores_with(hass_storage, marker) == set()
+    assert entry.runtime_data.transcripts.turns() == []
+
+
 def files_with(root: Path, marker: str) -> set[str]:
     """Every file under root whose bytes contain the marker, relative to root."""
     return {
@@ -341,10 +351,7 @@ async def test_nothing_is_kept_unless_retention_is_on_and_agreed(
     await ask(hass, "remember this, words-marker-off")
     await flush(hass, freezer)
 
-    assert KEY not in hass_storage
-    assert stores_with(hass_storage, "words-marker-off") == set()
-    assert stores_with(hass_storage, "answer-marker-off") == set()
-    assert entry.runtime_data.transcripts.turns() == []
+    assert_nothing_kept(hass_storage, entry, "words-marker-off", "answer-marker-off")
 
 
 async def test_excluded_devices_and_users_are_never_kept(
@@ -479,10 +486,7 @@ async def test_kept_turns_survive_a_reload_and_go_when_retention_is_turned_off(
     await flush(hass, freezer)
 
     assert entry.state is ConfigEntryState.LOADED
-    assert KEY not in hass_storage
-    assert stores_with(hass_storage, "words-marker-r") == set()
-    assert stores_with(hass_storage, "answer-marker-r") == set()
-    assert entry.runtime_data.transcripts.turns() == []
+    assert_nothing_kept(hass_storage, entry, "words-marker-r", "answer-marker-r")
 
 
 async def test_withdrawing_consent_deletes_everything_kept(

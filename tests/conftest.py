@@ -155,7 +155,7 @@ async def async_load_provider_entry(
 ) -> MockConfigEntry:
     """A loaded entry of one provider (with a key, as clouds need) on the scripted server.
 
-    Its agents are the subentries given, or one default agent.
+    Its agents and AI tasks are the subentries given.
     """
     return await async_load_entry(
         hass,
@@ -166,7 +166,7 @@ async def async_load_provider_entry(
                 CONF_URL: provider_url(kind, server),
                 CONF_API_KEY: "test-key",
             },
-            subentries_data=list(subentries) or [agent_subentry()],
+            subentries_data=list(subentries),
             **entry_fields,
         ),
     )

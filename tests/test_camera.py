@@ -23,7 +23,7 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL
+from homeassistant.const import CONF_NAME, CONF_URL
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import (
@@ -59,7 +59,7 @@ from .conftest import (
     agent_subentry,
     ask,
     async_load_entry,
-    provider_url,
+    async_load_provider_entry,
     real_store_files,
     speech,
 )
@@ -113,19 +113,13 @@ async def cameras(hass: HomeAssistant, home: Home) -> Cameras:
 async def add_entry(
     hass: HomeAssistant,
     kind: str,
-    url: str,
+    server: LLMServer,
     subentries: list[ConfigSubentryData],
     **options: object,
 ) -> MockConfigEntry:
     """A loaded Confidant entry of one provider with these agents."""
-    return await async_load_entry(
-        hass,
-        MockConfigEntry(
-            domain=DOMAIN,
-            data={CONF_PROVIDER: kind, CONF_URL: url, CONF_API_KEY: "test-key"},
-            options=options,
-            subentries_data=subentries,
-        ),
+    return await async_load_provider_entry(
+        hass, server, kind, *subentries, options=options
     )
 
 
@@ -229,7 +223,7 @@ async def test_a_vision_agent_looks_for_the_calling_agent(
     await add_entry(
         hass,
         PROVIDER_OPENAI_COMPATIBLE,
-        llm_server.url,
+        llm_server,
         [
             agent_subentry(TEXT_MODEL),
             agent_subentry(
@@ -261,13 +255,13 @@ async def test_a_cloud_agent_hands_images_to_a_local_vision_agent(
     await add_entry(
         hass,
         "ollama",
-        provider_url("ollama", llm_server),
+        llm_server,
         [agent_subentry(VISION_MODEL, title="Eyes")],
     )
     await add_entry(
         hass,
         "openai",
-        provider_url("openai", llm_server),
+        llm_server,
         [agent_subentry("gpt-5-mini", **{CONF_VISION_AGENT: "conversation.eyes"})],
     )
     llm_server.script(
@@ -350,9 +344,7 @@ async def test_cloud_images_follow_the_household_choice(
     sent: bool,
 ) -> None:
     """Without consent a cloud provider gets no image: the model explains the refusal."""
-    await add_entry(
-        hass, kind, provider_url(kind, llm_server), [agent_subentry()], **options
-    )
+    await add_entry(hass, kind, llm_server, [agent_subentry()], **options)
     refused = await async_spoken_message(hass, "en", "cloud_images_refused")
     if sent:
         llm_server.script(
@@ -434,7 +426,7 @@ async def test_no_confidant_agent_is_a_tool_error(
     hass: HomeAssistant, home: Home, cameras: Cameras, llm_server: LLMServer
 ) -> None:
     """A loaded entry without agents: the tool says so, nothing is sent."""
-    await add_entry(hass, PROVIDER_OPENAI_COMPATIBLE, llm_server.url, [])
+    await add_entry(hass, PROVIDER_OPENAI_COMPATIBLE, llm_server, [])
     api = await llm.async_get_api(hass, llm.LLM_API_ASSIST, assist_context())
     result = await api.async_call_tool(
         llm.ToolInput(tool_name=LOOK, tool_args={"camera": "Front door"})
@@ -541,9 +533,7 @@ async def test_describe_camera_errors(
     llm_server: LLMServer,
 ) -> None:
     """Unknown camera or agent, and refused cloud images, are clear errors."""
-    await add_entry(
-        hass, "openai", provider_url("openai", llm_server), [agent_subentry()]
-    )
+    await add_entry(hass, "openai", llm_server, [agent_subentry()])
     with pytest.raises(ServiceValidationError) as err:
         await describe(hass, camera_entity_id="camera.attic")
     assert err.value.translation_key == "camera_not_found"

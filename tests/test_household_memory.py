@@ -45,6 +45,7 @@ from custom_components.confidant.household_memory.store import storage_key
 from .conftest import (
     AGENT_ID,
     Home,
+    agent_subentry,
     async_load_provider_entry,
     speech,
 )
@@ -690,6 +691,7 @@ async def test_the_ledger_counts_facts_sent_to_a_cloud_provider(
         hass,
         llm_server,
         "anthropic",
+        agent_subentry(),
         title="Cloud",
         options={**REMEMBERS, CONF_REDACT: True},
     )

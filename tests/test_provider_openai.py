@@ -313,17 +313,23 @@ async def test_stream_ending_without_completed_is_interrupted(
         await collect(provider_for(llm_server, client))
 
 
+def _incomplete(reason: str) -> dict[str, Any]:
+    return {
+        "type": "response.incomplete",
+        "response": response_object(
+            "incomplete", incomplete_details={"reason": reason}
+        ),
+    }
+
+
+CREATED = {"type": "response.created", "response": response_object("in_progress")}
+
+
 async def test_incomplete_at_token_limit_after_text_ends_normally(
     llm_server: LLMServer, client: httpx.AsyncClient
 ) -> None:
-    incomplete = response_object(
-        "incomplete", incomplete_details={"reason": "max_output_tokens"}
-    )
     llm_server.script_raw(
-        sse(
-            *text_events("The lights are"),
-            {"type": "response.incomplete", "response": incomplete},
-        )
+        sse(*text_events("The lights are"), _incomplete("max_output_tokens"))
     )
     assert await collect(provider_for(llm_server, client)) == [
         TextDelta("The lights are")
@@ -331,66 +337,66 @@ async def test_incomplete_at_token_limit_after_text_ends_normally(
 
 
 @pytest.mark.parametrize(
-    ("reason", "before"),
+    ("events", "error", "detail"),
     [
         pytest.param(
-            "max_output_tokens",
-            [{"type": "response.created", "response": response_object("in_progress")}],
-            id="token-limit-before-any-text",
+            [CREATED, _incomplete("max_output_tokens")],
+            ProviderError,
+            "response incomplete (max_output_tokens)",
+            id="incomplete-at-token-limit-before-any-text",
         ),
-        pytest.param("content_filter", text_events("Well"), id="content-filter"),
+        pytest.param(
+            [*text_events("Well"), _incomplete("content_filter")],
+            ProviderError,
+            "response incomplete (content_filter)",
+            id="incomplete-by-content-filter",
+        ),
+        pytest.param(
+            [
+                *text_events("The"),
+                {
+                    "type": "response.failed",
+                    "response": response_object(
+                        "failed",
+                        error={
+                            "code": "server_error",
+                            "message": "The model crashed on: Turn on the kitchen",
+                        },
+                    ),
+                },
+            ],
+            ServerError,
+            "response failed (server_error)",
+            id="failed-response-is-a-server-error",
+        ),
+        pytest.param(
+            [
+                CREATED,
+                {
+                    "type": "error",
+                    "code": "rate_limit_exceeded",
+                    "message": "Slow down",
+                    "param": None,
+                },
+            ],
+            RateLimitError,
+            "error event (rate_limit_exceeded)",
+            id="flat-error-event-is-mapped-by-code",
+        ),
     ],
 )
-async def test_an_incomplete_response_without_a_usable_answer_is_an_error(
+async def test_an_error_in_the_stream_is_raised_as_its_kind(
     llm_server: LLMServer,
     client: httpx.AsyncClient,
-    reason: str,
-    before: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    error: type[ProviderError],
+    detail: str,
 ) -> None:
-    incomplete = response_object("incomplete", incomplete_details={"reason": reason})
-    llm_server.script_raw(
-        sse(*before, {"type": "response.incomplete", "response": incomplete})
-    )
-    with pytest.raises(ProviderError) as raised:
+    """Incomplete without a usable answer, failed, or an error event: each its error."""
+    llm_server.script_raw(sse(*events))
+    with pytest.raises(error) as raised:
         await collect(provider_for(llm_server, client))
-    assert raised.value.detail == f"response incomplete ({reason})"
-
-
-async def test_failed_response_is_a_server_error(
-    llm_server: LLMServer, client: httpx.AsyncClient
-) -> None:
-    failed = response_object(
-        "failed",
-        error={
-            "code": "server_error",
-            "message": "The model crashed on: Turn on the kitchen",
-        },
-    )
-    llm_server.script_raw(
-        sse(*text_events("The"), {"type": "response.failed", "response": failed})
-    )
-    with pytest.raises(ServerError) as raised:
-        await collect(provider_for(llm_server, client))
-    assert raised.value.detail == "response failed (server_error)"
-
-
-async def test_flat_error_event_is_mapped_by_code(
-    llm_server: LLMServer, client: httpx.AsyncClient
-) -> None:
-    llm_server.script_raw(
-        sse(
-            {"type": "response.created", "response": response_object("in_progress")},
-            {
-                "type": "error",
-                "code": "rate_limit_exceeded",
-                "message": "Slow down",
-                "param": None,
-            },
-        )
-    )
-    with pytest.raises(RateLimitError) as raised:
-        await collect(provider_for(llm_server, client))
-    assert raised.value.detail == "error event (rate_limit_exceeded)"
+    assert raised.value.detail == detail
 
 
 async def test_refusals_whole_messages_and_reasoning_text(

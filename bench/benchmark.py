@@ -77,9 +77,6 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.confidant.config_flow import default_agent_options
-from custom_components.confidant.home.budget import home_allowance, tail_allowance
-from custom_components.confidant.home.index import HomeIndex
-from custom_components.confidant.home.render import HomeEntity
 from custom_components.confidant.const import (
     CONF_LOCAL_FIRST,
     CONF_PROVIDER,
@@ -91,6 +88,12 @@ from custom_components.confidant.const import (
 from tests.ha_versions import chat_session_for
 from tests.generated_home import async_load_home, generate_home, reachability_commands
 from tests.llm_server import LLMServer, Reply
+from tests.reachability import (
+    default_overview,
+    found_by_search,
+    home_index,
+    in_the_prompt,
+)
 from tests.prompt_prefix import (
     BYTES_PER_TOKEN,
     common_prefix_bytes,
@@ -101,8 +104,6 @@ from tests.prompt_prefix import (
 MODEL = "gpt-4o-mini"
 ANSWER = "It is 21 degrees in the kitchen and the garage door is closed."
 RESPONSES_PATH = "/v1/responses"
-# What a first request takes besides the overview, as in the tests.
-FIXED_BYTES = 6500
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_JSON = REPO / "artifacts" / "bench.json"
 
@@ -879,44 +880,15 @@ async def async_main(args: argparse.Namespace) -> int:
 def reachability(n: int = 2000, count: int = 240) -> dict[str, Any]:
     """The reachability check of tests/test_prompt_budget.py, as figures."""
     home = generate_home(n)
-    area_aliases = dict(home.areas)
-    index = HomeIndex(
-        [
-            HomeEntity(
-                entity_id=e.entity_id,
-                name=e.name,
-                domain=e.domain,
-                area=e.area,
-                aliases=e.aliases,
-                area_aliases=area_aliases[e.area] if e.area else (),
-                device_class=e.device_class,
-            )
-            for e in home.entities
-        ]
-    )
-    overview = index.overview(
-        allowance=home_allowance(DEFAULT_PROMPT_BUDGET, FIXED_BYTES),
-        find_tool="confidant__find_entities",
-        fixed_bytes=FIXED_BYTES,
-    )
+    index = home_index(home)
+    overview = default_overview(index)
     in_prompt = by_search = alone = 0
     trips = 0
     commands = reachability_commands(home, count)
     for command in commands:
-        matches, _count = index.search(
-            command.reference, device_area=command.device_area
-        )
-        found = command.target in {match.entity.entity_id for match in matches}
+        found = found_by_search(index, command)
         alone += found
-        listed = index.tail_entities(
-            command.text,
-            overview=overview,
-            device_area=command.device_area,
-            allowance=tail_allowance(
-                DEFAULT_PROMPT_BUDGET, overview.stable_bytes + len(command.text)
-            ),
-        )
-        if command.target in overview.listed_ids | {e.entity_id for e in listed}:
+        if in_the_prompt(index, overview, command):
             in_prompt += 1
             trips += 1
         elif found:

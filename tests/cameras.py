@@ -44,6 +44,7 @@ def png_header(width: int, height: int) -> bytes:
 class TestCamera(Camera):
     """A camera whose snapshot is the image it was given."""
 
+    __test__ = False  # a helper, not a test class, where a test module imports it
     _attr_should_poll = False
 
     def __init__(self, name: str, unique_id: str, image: bytes) -> None:

@@ -6,18 +6,23 @@
 import custom_components.confidant  # noqa: F401, I001
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
 import pytest
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.const import CONF_URL
+from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.components import conversation
+from homeassistant.components.conversation.const import DATA_COMPONENT
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -25,6 +30,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.confidant.config_flow import default_agent_options
+from custom_components.confidant.conversation import ConfidantConversationEntity
 from custom_components.confidant.const import (
     CONF_LOCAL_FIRST,
     CONF_PROVIDER,
@@ -36,6 +42,21 @@ from .ha_versions import chat_session_for
 from .entities import TestLight
 from .generated_home import LoadedHome, async_load_home, generate_home
 from .llm_server import LLMServer
+
+
+# The real file methods of Home Assistant's Store, taken before the test
+# harness mocks them for every test.
+_REAL_STORE = {
+    name: vars(Store)[name]
+    for name in ("_async_load", "_async_write_data", "async_remove")
+}
+
+
+@contextmanager
+def real_store_files() -> Iterator[None]:
+    """Let every Store read and write real files, as outside the test harness."""
+    with patch.multiple(Store, **_REAL_STORE):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -106,6 +127,51 @@ def agent_subentry(
     )
 
 
+def provider_url(kind: str, server: LLMServer) -> str:
+    """Where each provider's client finds the loopback server."""
+    return (
+        server.url
+        if kind in ("openai", "openai_compatible")
+        else f"http://127.0.0.1:{server.port}"
+    )
+
+
+async def async_load_entry(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Add a Confidant entry to Home Assistant and load it."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def async_load_provider_entry(
+    hass: HomeAssistant,
+    server: LLMServer,
+    kind: str,
+    *subentries: ConfigSubentryData,
+    **entry_fields: Any,
+) -> MockConfigEntry:
+    """A loaded entry of one provider (with a key, as clouds need) on the scripted server.
+
+    Its agents and AI tasks are the subentries given.
+    """
+    return await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            data={
+                CONF_PROVIDER: kind,
+                CONF_URL: provider_url(kind, server),
+                CONF_API_KEY: "test-key",
+            },
+            subentries_data=list(subentries),
+            **entry_fields,
+        ),
+    )
+
+
 @pytest.fixture
 def agent_options() -> dict[str, object]:
     """Options of the test agent; override in a test module to change them."""
@@ -120,16 +186,15 @@ async def config_entry(
     agent_options: dict[str, object],
 ) -> MockConfigEntry:
     """A loaded Confidant entry pointed at the scripted server."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="OpenAI-compatible server",
-        data={CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: llm_server.url},
-        subentries_data=[agent_subentry(**agent_options)],  # type: ignore[arg-type]
+    return await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            title="OpenAI-compatible server",
+            data={CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: llm_server.url},
+            subentries_data=[agent_subentry(**agent_options)],  # type: ignore[arg-type]
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 @pytest.fixture
@@ -155,19 +220,24 @@ async def local_entry(
 ) -> MockConfigEntry:
     """A loaded entry of each local provider on the scripted server."""
     kind = request.param
-    url = llm_server.url if kind == "openai_compatible" else llm_server.url[:-3]
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: kind, CONF_URL: url},
-        subentries_data=[agent_subentry(**agent_options)],  # type: ignore[arg-type]
+    return await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            data={CONF_PROVIDER: kind, CONF_URL: provider_url(kind, llm_server)},
+            subentries_data=[agent_subentry(**agent_options)],  # type: ignore[arg-type]
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 AGENT_ID = "conversation.confidant"
+
+
+def confidant_agent(hass: HomeAssistant) -> ConfidantConversationEntity:
+    """The loaded Confidant agent entity: the one way tests reach it."""
+    agent = hass.data[DATA_COMPONENT].get_entity(AGENT_ID)
+    assert isinstance(agent, ConfidantConversationEntity)
+    return agent
 
 
 async def ask(
@@ -196,7 +266,7 @@ async def run_turn_with_image(hass: HomeAssistant, text: str, path: Path) -> str
 
     This is the path AI Task and the camera tool take; it returns the answer.
     """
-    agent = hass.data["entity_components"]["conversation"].get_entity(AGENT_ID)
+    agent = confidant_agent(hass)
     with (
         chat_session_for(hass) as session,
         conversation.async_get_chat_log(hass, session) as chat_log,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import probatio
 import pytest
 from homeassistant.components import ai_task
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
-from homeassistant.const import CONF_API_KEY, CONF_MODEL, CONF_NAME, CONF_URL
+from homeassistant.const import CONF_MODEL, CONF_NAME, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
@@ -35,9 +36,9 @@ from custom_components.confidant.const import (
 )
 
 from .cameras import FRONT_DOOR, async_setup_front_door_camera, porch_jpeg
-from .conftest import Home, agent_subentry
+from .conftest import Home, agent_subentry, async_load_provider_entry
 from .llm_server import LLMServer, Reply
-from .test_conformance import PROVIDERS, WIRES, provider_url
+from .test_conformance import PROVIDERS, WIRES
 
 TASK_ID = "ai_task.confidant_ai_task"
 CAMERA_ATTACHMENT = {
@@ -69,20 +70,16 @@ async def add_entry(
     hass: HomeAssistant, kind: str, server: LLMServer, **options: object
 ) -> MockConfigEntry:
     """A loaded entry of one provider with an agent and an AI task."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            CONF_PROVIDER: kind,
-            CONF_URL: provider_url(kind, server),
-            CONF_API_KEY: "test-key",
-        },
-        options=options,
-        subentries_data=[agent_subentry(), task_subentry()],
+    return await async_load_provider_entry(
+        hass, server, kind, agent_subentry(), task_subentry(), options=options
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+
+
+async def failing_task(hass: HomeAssistant, **task: Any) -> HomeAssistantError:
+    """Run a task of Confidant's AI task entity that must fail; its error."""
+    with pytest.raises(HomeAssistantError) as failed:
+        await ai_task.async_generate_data(hass, entity_id=TASK_ID, **task)
+    return failed.value
 
 
 @pytest.fixture
@@ -244,21 +241,19 @@ async def test_a_file_that_is_not_an_image_is_refused(
     (tasks / "bill.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     await add_entry(hass, "ollama", llm_server)
 
-    with pytest.raises(HomeAssistantError) as refused:
-        await ai_task.async_generate_data(
-            hass,
-            task_name="bill",
-            entity_id=TASK_ID,
-            instructions="How much is the bill?",
-            attachments=[
-                {
-                    "media_content_id": "media-source://media_source/local/bill.pdf",
-                    "media_content_type": "application/pdf",
-                }
-            ],
-        )
-    assert refused.value.translation_key == "unsupported_attachment"
-    assert "application/pdf" in str(refused.value)
+    refused = await failing_task(
+        hass,
+        task_name="bill",
+        instructions="How much is the bill?",
+        attachments=[
+            {
+                "media_content_id": "media-source://media_source/local/bill.pdf",
+                "media_content_type": "application/pdf",
+            }
+        ],
+    )
+    assert refused.translation_key == "unsupported_attachment"
+    assert "application/pdf" in str(refused)
     assert llm_server.requests_to("/api/chat") == []
 
 
@@ -269,17 +264,12 @@ async def test_invalid_json_is_a_clear_error(
     await add_entry(hass, "openai_compatible", llm_server)
     llm_server.script(Reply(text="Sure! The visitor is a courier."))
 
-    with pytest.raises(HomeAssistantError) as failed:
-        await ai_task.async_generate_data(
-            hass,
-            task_name="front door",
-            entity_id=TASK_ID,
-            instructions=INSTRUCTIONS,
-            structure=STRUCTURE,
-        )
-    assert failed.value.translation_domain == DOMAIN
-    assert failed.value.translation_key == "invalid_json"
-    assert str(failed.value).startswith("The model's answer to the task was not valid")
+    failed = await failing_task(
+        hass, task_name="front door", instructions=INSTRUCTIONS, structure=STRUCTURE
+    )
+    assert failed.translation_domain == DOMAIN
+    assert failed.translation_key == "invalid_json"
+    assert str(failed).startswith("The model's answer to the task was not valid")
 
 
 @pytest.mark.parametrize(
@@ -305,18 +295,13 @@ async def test_json_of_the_wrong_shape_is_a_clear_error(
     await add_entry(hass, "openai_compatible", llm_server)
     llm_server.script(Reply(text=answer))
 
-    with pytest.raises(HomeAssistantError) as failed:
-        await ai_task.async_generate_data(
-            hass,
-            task_name="front door",
-            entity_id=TASK_ID,
-            instructions=INSTRUCTIONS,
-            structure=STRUCTURE,
-        )
-    assert failed.value.translation_key == "structure_mismatch"
-    assert where in str(failed.value)
+    failed = await failing_task(
+        hass, task_name="front door", instructions=INSTRUCTIONS, structure=STRUCTURE
+    )
+    assert failed.translation_key == "structure_mismatch"
+    assert where in str(failed)
     for words in ("Jane Doe", "two"):
-        assert words not in str(failed.value)
+        assert words not in str(failed)
         assert words not in caplog.text
 
 
@@ -327,17 +312,15 @@ async def test_cloud_provider_without_image_permission(
     await async_setup_front_door_camera(hass)
     await add_entry(hass, "anthropic", llm_server)
 
-    with pytest.raises(HomeAssistantError) as refused:
-        await ai_task.async_generate_data(
-            hass,
-            task_name="front door",
-            entity_id=TASK_ID,
-            instructions=INSTRUCTIONS,
-            attachments=[CAMERA_ATTACHMENT],
-        )
-    assert refused.value.translation_domain == DOMAIN
-    assert refused.value.translation_key == "cloud_images_refused"
-    assert "not allowed to send camera images" in str(refused.value)
+    refused = await failing_task(
+        hass,
+        task_name="front door",
+        instructions=INSTRUCTIONS,
+        attachments=[CAMERA_ATTACHMENT],
+    )
+    assert refused.translation_domain == DOMAIN
+    assert refused.translation_key == "cloud_images_refused"
+    assert "not allowed to send camera images" in str(refused)
     assert llm_server.requests_to("/v1/messages") == []
 
 
@@ -348,12 +331,9 @@ async def test_provider_error_is_translated(
     await add_entry(hass, "openai_compatible", llm_server)
     llm_server.script(Reply(status=500))
 
-    with pytest.raises(HomeAssistantError) as failed:
-        await ai_task.async_generate_data(
-            hass, task_name="t", entity_id=TASK_ID, instructions="Say hi."
-        )
-    assert failed.value.translation_key == "server_error"
-    assert str(failed.value).startswith("The model service had an error.")
+    failed = await failing_task(hass, task_name="t", instructions="Say hi.")
+    assert failed.translation_key == "server_error"
+    assert str(failed).startswith("The model service had an error.")
 
 
 async def test_only_ai_task_subentries_become_ai_task_entities(

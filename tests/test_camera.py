@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from unittest.mock import ANY, patch
+from unittest.mock import ANY
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.camera import Camera
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL
+from homeassistant.const import CONF_NAME, CONF_URL
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import (
@@ -33,7 +32,6 @@ from homeassistant.exceptions import (
     Unauthorized,
 )
 from homeassistant.helpers import llm
-from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
 from PIL import Image
 from pytest_homeassistant_custom_component.common import (
@@ -55,9 +53,18 @@ from custom_components.confidant.dialogue.messages import async_spoken_message
 from custom_components.confidant.vision.describe import DESCRIBER_PROMPT
 from custom_components.confidant.vision.visitors import DATA_VISITORS
 
-from .conftest import Home, agent_subentry, ask, speech
+from .cameras import TestCamera
+from .conftest import (
+    Home,
+    agent_subentry,
+    ask,
+    async_load_entry,
+    async_load_provider_entry,
+    real_store_files,
+    speech,
+)
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
-from .test_conformance import WIRES, provider_url
+from .test_conformance import WIRES
 from .test_retention import KEEP, flush, say
 
 CHAT = "/v1/chat/completions"
@@ -70,13 +77,6 @@ TEXT_MODEL = "llama-3.2-3b-instruct"
 VISION_MODEL = "qwen2.5-7b-instruct"
 JPEG_MAGIC = b"\xff\xd8\xff"
 
-# The real file methods of Home Assistant's Store, taken before the test
-# harness mocks them for every test.
-_REAL_STORE = {
-    name: vars(Store)[name]
-    for name in ("_async_load", "_async_write_data", "async_remove")
-}
-
 
 def doorstep_jpeg(size: tuple[int, int] = (1920, 1080)) -> bytes:
     """A full-HD JPEG made with Pillow: a gradient with a 'person' in it."""
@@ -87,38 +87,19 @@ def doorstep_jpeg(size: tuple[int, int] = (1920, 1080)) -> bytes:
     return out.getvalue()
 
 
-class SnapshotCamera(Camera):
-    """A camera whose snapshot is a real JPEG, counting how often it was taken."""
-
-    _attr_should_poll = False
-
-    def __init__(self, name: str, unique_id: str, image: bytes) -> None:
-        super().__init__()
-        self._attr_name = name
-        self._attr_unique_id = unique_id
-        self.image = image
-        self.snapshots = 0
-
-    async def async_camera_image(
-        self, width: int | None = None, height: int | None = None
-    ) -> bytes | None:
-        self.snapshots += 1
-        return self.image
-
-
 @dataclass
 class Cameras:
     """The front door camera is exposed to Assist, the garage camera is not."""
 
-    front_door: SnapshotCamera
-    garage: SnapshotCamera
+    front_door: TestCamera
+    garage: TestCamera
 
 
 @pytest.fixture
 async def cameras(hass: HomeAssistant, home: Home) -> Cameras:
     """Two real camera entities in the test home."""
-    front_door = SnapshotCamera("Front door", "front-door", doorstep_jpeg())
-    garage = SnapshotCamera("Garage", "garage", doorstep_jpeg((800, 600)))
+    front_door = TestCamera("Front door", "front-door", doorstep_jpeg())
+    garage = TestCamera("Garage", "garage", doorstep_jpeg((800, 600)))
     setup_test_component_platform(hass, "camera", [front_door, garage])
     assert await async_setup_component(hass, "camera", {"camera": {"platform": "test"}})
     await hass.async_block_till_done()
@@ -132,21 +113,14 @@ async def cameras(hass: HomeAssistant, home: Home) -> Cameras:
 async def add_entry(
     hass: HomeAssistant,
     kind: str,
-    url: str,
+    server: LLMServer,
     subentries: list[ConfigSubentryData],
     **options: object,
 ) -> MockConfigEntry:
     """A loaded Confidant entry of one provider with these agents."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: kind, CONF_URL: url, CONF_API_KEY: "test-key"},
-        options=options,
-        subentries_data=subentries,
+    return await async_load_provider_entry(
+        hass, server, kind, *subentries, options=options
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 def images(request: RecordedRequest, kind: str = "openai_compatible") -> list[bytes]:
@@ -249,7 +223,7 @@ async def test_a_vision_agent_looks_for_the_calling_agent(
     await add_entry(
         hass,
         PROVIDER_OPENAI_COMPATIBLE,
-        llm_server.url,
+        llm_server,
         [
             agent_subentry(TEXT_MODEL),
             agent_subentry(
@@ -281,13 +255,13 @@ async def test_a_cloud_agent_hands_images_to_a_local_vision_agent(
     await add_entry(
         hass,
         "ollama",
-        provider_url("ollama", llm_server),
+        llm_server,
         [agent_subentry(VISION_MODEL, title="Eyes")],
     )
     await add_entry(
         hass,
         "openai",
-        provider_url("openai", llm_server),
+        llm_server,
         [agent_subentry("gpt-5-mini", **{CONF_VISION_AGENT: "conversation.eyes"})],
     )
     llm_server.script(
@@ -370,9 +344,7 @@ async def test_cloud_images_follow_the_household_choice(
     sent: bool,
 ) -> None:
     """Without consent a cloud provider gets no image: the model explains the refusal."""
-    await add_entry(
-        hass, kind, provider_url(kind, llm_server), [agent_subentry()], **options
-    )
+    await add_entry(hass, kind, llm_server, [agent_subentry()], **options)
     refused = await async_spoken_message(hass, "en", "cloud_images_refused")
     if sent:
         llm_server.script(
@@ -454,7 +426,7 @@ async def test_no_confidant_agent_is_a_tool_error(
     hass: HomeAssistant, home: Home, cameras: Cameras, llm_server: LLMServer
 ) -> None:
     """A loaded entry without agents: the tool says so, nothing is sent."""
-    await add_entry(hass, PROVIDER_OPENAI_COMPATIBLE, llm_server.url, [])
+    await add_entry(hass, PROVIDER_OPENAI_COMPATIBLE, llm_server, [])
     api = await llm.async_get_api(hass, llm.LLM_API_ASSIST, assist_context())
     result = await api.async_call_tool(
         llm.ToolInput(tool_name=LOOK, tool_args={"camera": "Front door"})
@@ -561,9 +533,7 @@ async def test_describe_camera_errors(
     llm_server: LLMServer,
 ) -> None:
     """Unknown camera or agent, and refused cloud images, are clear errors."""
-    await add_entry(
-        hass, "openai", provider_url("openai", llm_server), [agent_subentry()]
-    )
+    await add_entry(hass, "openai", llm_server, [agent_subentry()])
     with pytest.raises(ServiceValidationError) as err:
         await describe(hass, camera_entity_id="camera.attic")
     assert err.value.translation_key == "camera_not_found"
@@ -622,7 +592,7 @@ def hass_config_dir(hass_tmp_config_dir: str) -> str:
 @pytest.fixture
 def disk(hass: HomeAssistant) -> Iterator[Path]:
     """Every Store reads and writes real files in the test's config directory."""
-    with patch.multiple(Store, **_REAL_STORE):
+    with real_store_files():
         yield Path(hass.config.config_dir)
 
 
@@ -635,15 +605,15 @@ async def test_no_image_is_ever_written(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """With transcripts kept, a camera conversation and the action leave only words."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: llm_server.url},
-        options=KEEP,
-        subentries_data=[agent_subentry()],
+    entry = await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            data={CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: llm_server.url},
+            options=KEEP,
+            subentries_data=[agent_subentry()],
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
     llm_server.script(
         look("Front door"),
         Reply(text=DESCRIPTION),

@@ -23,19 +23,23 @@ from homeassistant.components.homeassistant.exposed_entities import (
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.confidant.const import (
     CONF_ALLOW_CLOUD_IMAGES,
-    CONF_PROVIDER,
     DOMAIN,
 )
 
 from .cameras import FRONT_DOOR, async_setup_front_door_camera
-from .conftest import Home, agent_subentry, ask, speech
+from .conftest import (
+    Home,
+    agent_subentry,
+    ask,
+    async_load_provider_entry,
+    speech,
+)
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_ai_task import task_subentry
-from .test_conformance import PROVIDERS, provider_url
+from .test_conformance import PROVIDERS
 
 CONFIDANT_PATH = str(Path(__file__).resolve().parent.parent / "custom_components")
 
@@ -83,19 +87,14 @@ async def test_a_whole_life_cycle_logs_nothing_of_confidants(
         assert await async_setup_component(hass, "ai_task", {})
         camera = await async_setup_front_door_camera(hass)
         async_expose_entity(hass, "conversation", FRONT_DOOR, True)
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            data={
-                CONF_PROVIDER: kind,
-                "url": provider_url(kind, llm_server),
-                "api_key": "test-key",
-            },
+        entry = await async_load_provider_entry(
+            hass,
+            llm_server,
+            kind,
+            agent_subentry(),
+            task_subentry(),
             options={CONF_ALLOW_CLOUD_IMAGES: True},
-            subentries_data=[agent_subentry(), task_subentry()],
         )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
 
         llm_server.script(
             Reply(

@@ -44,7 +44,7 @@ from custom_components.confidant.const import (
     CONF_LOCAL_FIRST,
 )
 
-from .conftest import AGENT_ID, Home, ask, speech
+from .conftest import Home, ask, confidant_agent, speech
 from .llm_server import LLMServer, Reply, ToolCallStep
 
 CHAT = "/v1/chat/completions"
@@ -240,6 +240,21 @@ async def ask_to_unlock(
     return await ask(hass, "unlock the front door", device_id=device_id)
 
 
+async def assert_yes_answers_nothing(
+    hass: HomeAssistant,
+    server: LLMServer,
+    front_door: str,
+    conversation_id: str | None,
+    device_id: str | None = DEVICE,
+) -> conversation.ConversationResult:
+    """A yes with no question open: the model hears it, the door stays locked."""
+    server.script(Reply(text="Yes to what?"))
+    result = await ask(hass, "yes", conversation_id, device_id=device_id)
+    assert speech(result) == "Yes to what?"
+    assert state(hass, front_door) == "locked"
+    return result
+
+
 async def test_unlock_waits_for_yes(
     hass: HomeAssistant,
     sensitive: Sensitive,
@@ -284,10 +299,9 @@ async def test_no_cancels(
     assert state(hass, sensitive.front_door) == "locked"
     assert len(llm_server.requests_to(CHAT)) == 2
 
-    llm_server.script(Reply(text="Yes to what?"))
-    result = await ask(hass, "yes", result.conversation_id, device_id=DEVICE)
-    assert speech(result) == "Yes to what?"
-    assert state(hass, sensitive.front_door) == "locked"
+    await assert_yes_answers_nothing(
+        hass, llm_server, sensitive.front_door, result.conversation_id
+    )
 
 
 async def test_a_different_request_drops_the_question(
@@ -305,11 +319,10 @@ async def test_a_different_request_drops_the_question(
     assert last_user_text(llm_server, 2) == "what time is it"
     assert state(hass, sensitive.front_door) == "locked"
 
-    llm_server.script(Reply(text="Yes to what?"))
-    result = await ask(hass, "yes", result.conversation_id, DEVICE)
-    assert speech(result) == "Yes to what?"
+    await assert_yes_answers_nothing(
+        hass, llm_server, sensitive.front_door, result.conversation_id
+    )
     assert last_user_text(llm_server, 3) == "yes"
-    assert state(hass, sensitive.front_door) == "locked"
 
 
 async def test_silence_drops_the_question(
@@ -337,10 +350,9 @@ async def test_the_question_expires(
     """A yes long after the question is not an answer to it."""
     result = await ask_to_unlock(hass, llm_server)
     freezer.tick(timedelta(seconds=61))
-    llm_server.script(Reply(text="Yes to what?"))
-    result = await ask(hass, "yes", result.conversation_id, DEVICE)
-    assert speech(result) == "Yes to what?"
-    assert state(hass, sensitive.front_door) == "locked"
+    await assert_yes_answers_nothing(
+        hass, llm_server, sensitive.front_door, result.conversation_id
+    )
 
 
 async def test_end_phrase_drops_the_question(
@@ -352,9 +364,9 @@ async def test_end_phrase_drops_the_question(
     """Ending the conversation forgets what was asked."""
     result = await ask_to_unlock(hass, llm_server)
     await ask(hass, "thanks", result.conversation_id, DEVICE)
-    llm_server.script(Reply(text="Yes to what?"))
-    result = await ask(hass, "yes", result.conversation_id, DEVICE)
-    assert state(hass, sensitive.front_door) == "locked"
+    await assert_yes_answers_nothing(
+        hass, llm_server, sensitive.front_door, result.conversation_id
+    )
 
 
 async def test_yes_from_another_device_does_not_unlock(
@@ -366,15 +378,18 @@ async def test_yes_from_another_device_does_not_unlock(
     """Another satellite in the same conversation cannot confirm; the asking one can."""
     result = await ask_to_unlock(hass, llm_server, device_id="hallway-satellite")
 
-    llm_server.script(Reply(text="Yes to what?"))
-    other = await ask(hass, "yes", result.conversation_id, device_id="porch-satellite")
-    assert speech(other) == "Yes to what?"
-    assert state(hass, sensitive.front_door) == "locked"
+    await assert_yes_answers_nothing(
+        hass,
+        llm_server,
+        sensitive.front_door,
+        result.conversation_id,
+        device_id="porch-satellite",
+    )
 
     # Nothing is confirmable without a device either.
-    llm_server.script(Reply(text="Yes to what?"))
-    await ask(hass, "yes", result.conversation_id)
-    assert state(hass, sensitive.front_door) == "locked"
+    await assert_yes_answers_nothing(
+        hass, llm_server, sensitive.front_door, result.conversation_id, None
+    )
 
     # The device that was asked still gets its one answer.
     result = await ask(
@@ -392,10 +407,7 @@ async def test_yes_in_another_conversation_does_not_unlock(
 ) -> None:
     """A yes in a new conversation is a new conversation's first words."""
     await ask_to_unlock(hass, llm_server)
-    llm_server.script(Reply(text="Yes to what?"))
-    result = await ask(hass, "yes")
-    assert speech(result) == "Yes to what?"
-    assert state(hass, sensitive.front_door) == "locked"
+    await assert_yes_answers_nothing(hass, llm_server, sensitive.front_door, None, None)
 
 
 async def test_the_model_cannot_confirm_itself(
@@ -671,11 +683,7 @@ async def test_local_first_leaves_sensitive_commands_to_the_guarded_model(
     before: str,
 ) -> None:
     """Home Assistant recognises the command but does not run it; the model asks."""
-    gate = (
-        hass.data["entity_components"]["conversation"]
-        .get_entity(AGENT_ID)
-        .confirmations
-    )
+    gate = confidant_agent(hass).confirmations
     verdicts: list[tuple[str, bool]] = []
     original = gate.skip_local_intent
 

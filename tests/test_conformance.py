@@ -16,13 +16,12 @@ from typing import Any
 
 import pytest
 from homeassistant.components import conversation
-from homeassistant.const import CONF_API_KEY, CONF_URL, STATE_OFF, STATE_ON
+from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.confidant.const import (
     CONF_ALLOW_CLOUD_IMAGES,
-    CONF_PROVIDER,
     CONF_TIMEOUT,
     DOMAIN,
 )
@@ -33,6 +32,7 @@ from .conftest import (
     Home,
     agent_subentry,
     ask,
+    async_load_provider_entry,
     run_turn_with_image,
     speech,
 )
@@ -110,15 +110,6 @@ WIRES = {
 }
 
 
-def provider_url(kind: str, server: LLMServer) -> str:
-    """Where each provider's client finds the loopback server."""
-    return (
-        server.url
-        if kind in ("openai", "openai_compatible")
-        else f"http://127.0.0.1:{server.port}"
-    )
-
-
 @pytest.fixture(params=PROVIDERS)
 def kind(request: pytest.FixtureRequest) -> str:
     """The provider under test."""
@@ -130,21 +121,14 @@ async def entry(
     hass: HomeAssistant, home: Home, llm_server: LLMServer, kind: str
 ) -> MockConfigEntry:
     """A loaded entry of the provider under test, with one agent."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            CONF_PROVIDER: kind,
-            CONF_URL: provider_url(kind, llm_server),
-            CONF_API_KEY: "test-key",
-        },
+    return await async_load_provider_entry(
+        hass,
+        llm_server,
+        kind,
+        agent_subentry(**{CONF_TIMEOUT: 0.3}),
         # The image case needs the household's permission for cloud providers.
         options={CONF_ALLOW_CLOUD_IMAGES: True},
-        subentries_data=[agent_subentry(**{CONF_TIMEOUT: 0.3})],
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 def model_requests(server: LLMServer, kind: str) -> list[RecordedRequest]:

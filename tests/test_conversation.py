@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -26,7 +25,7 @@ from custom_components.confidant.const import (
 )
 from custom_components.confidant.context_key import ContextKey
 
-from .conftest import AGENT_ID, Home, ask, speech
+from .conftest import AGENT_ID, Home, ask, confidant_agent, speech
 from .ha_versions import CHAT_SESSION_TAKES_CONTEXT
 from .llm_server import LLMServer, Reply, ToolCallStep
 
@@ -45,11 +44,6 @@ def history(server: LLMServer, index: int) -> list[tuple[str, str]]:
             )
         out.append((message["role"], text if message["role"] != "tool" else "result"))
     return out
-
-
-def agent(hass: HomeAssistant) -> Any:
-    """The agent entity."""
-    return hass.data["entity_components"]["conversation"].get_entity(AGENT_ID)
 
 
 async def test_three_turn_history(
@@ -120,7 +114,7 @@ async def test_memory_expires_after_the_window(
     """After five quiet minutes the context is gone from memory, and the model sees no history."""
     llm_server.script(Reply(text="Noted."), Reply(text="What secret?"))
     result = await ask(hass, "the code word is pineapple")
-    memory = agent(hass).memory
+    memory = confidant_agent(hass).memory
     assert len(memory) == 1
 
     freezer.tick(timedelta(minutes=4))
@@ -159,7 +153,7 @@ async def test_devices_never_share_context(
     assert ("user", "kitchen secret: banana") in history(llm_server, 2)
     assert (
         ContextKey(kitchen.conversation_id, "bedroom-satellite", None)
-        in agent(hass).memory
+        in confidant_agent(hass).memory
     )
 
 
@@ -174,7 +168,7 @@ async def test_end_phrase_ends_and_forgets(
     assert result.continue_conversation is False
     assert speech(result) == "Okay."
     assert len(llm_server.requests_to(CHAT)) == 1
-    assert len(agent(hass).memory) == 0
+    assert len(confidant_agent(hass).memory) == 0
 
 
 @pytest.mark.parametrize(
@@ -239,24 +233,6 @@ async def test_local_first_then_a_follow_up_the_model_understands(
     )
 
 
-async def test_hallucinated_entity_is_explained(
-    hass: HomeAssistant,
-    home: Home,
-    config_entry: MockConfigEntry,
-    llm_server: LLMServer,
-) -> None:
-    """A tool call for a device that does not exist becomes an error the model explains."""
-    llm_server.script(
-        Reply(tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Attic fan"})]),
-        Reply(text="I couldn't find an attic fan."),
-    )
-    result = await ask(hass, "turn on the attic fan")
-    assert speech(result) == "I couldn't find an attic fan."
-    tool_message = llm_server.requests_to(CHAT)[1].json["messages"][-1]
-    assert tool_message["role"] == "tool"
-    assert "error" in tool_message["content"]
-
-
 async def test_tool_loop_cap(
     hass: HomeAssistant, config_entry: MockConfigEntry, llm_server: LLMServer
 ) -> None:
@@ -271,6 +247,23 @@ async def test_tool_loop_cap(
     assert speech(result) == "I couldn't finish that: too many steps were needed."
     assert len(llm_server.requests_to(CHAT)) == MAX_TOOL_ITERATIONS
     assert hass.states.get(AGENT_ID).state != "unavailable"
+
+
+async def test_a_server_error_is_spoken_and_the_next_turn_works(
+    hass: HomeAssistant,
+    home: Home,
+    config_entry: MockConfigEntry,
+    llm_server: LLMServer,
+) -> None:
+    """A 500 from the server becomes a spoken, translated error; the agent stays available."""
+    llm_server.script(Reply(status=500), Reply(text="Back again."))
+    result = await ask(hass, "hello")
+    assert result.response.response_type.value == "error"
+    assert speech(result) == "The model service had an error. Please try again."
+    assert hass.states.get(AGENT_ID).state != "unavailable"
+
+    result = await ask(hass, "hello again", result.conversation_id)
+    assert speech(result) == "Back again."
 
 
 async def test_two_users_never_share_context(

@@ -23,9 +23,16 @@ from custom_components.confidant.const import (
 )
 from custom_components.confidant.diagnostics import _without_credentials
 
-from .conftest import TINY_JPEG, Home, agent_subentry, ask, run_turn_with_image, speech
+from .conftest import (
+    TINY_JPEG,
+    Home,
+    agent_subentry,
+    ask,
+    provider_url,
+    run_turn_with_image,
+    speech,
+)
 from .llm_server import LLMServer, Reply, ToolCallStep
-from .test_conformance import provider_url
 
 KEY = "sk-ant-api03-DIAGNOSTICS-SECRET-KEY"
 # Words that only a conversation (or the agent's own instructions) carries.

@@ -21,7 +21,7 @@ from syrupy.filters import props
 from custom_components.confidant.config_flow import default_agent_options
 from custom_components.confidant.const import CONF_PROVIDER, DOMAIN
 
-from .conftest import Home, ask
+from .conftest import Home, ask, async_load_entry
 from .llm_server import LLMServer, Reply
 
 
@@ -34,33 +34,32 @@ async def entry(
 ) -> MockConfigEntry:
     """An OpenAI entry with fixed ids, so the snapshot is stable."""
     freezer.move_to("2026-11-21 10:00:00+00:00")
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        entry_id="01JCONFIDANTENTRY000000000",
-        title="OpenAI",
-        data={
-            CONF_PROVIDER: "openai",
-            CONF_URL: llm_server.url,
-            CONF_API_KEY: "sk-secret-key",
-        },
-        options={"retention_days": 0},
-        subentries_data=[
-            ConfigSubentryData(
-                data={
-                    **default_agent_options("gpt-5-mini"),
-                    "prompt": "Call me Captain.",
-                },
-                subentry_id="01JCONFIDANTAGENT000000000",
-                subentry_type="conversation",
-                title="Confidant",
-                unique_id=None,
-            )
-        ],
+    return await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            entry_id="01JCONFIDANTENTRY000000000",
+            title="OpenAI",
+            data={
+                CONF_PROVIDER: "openai",
+                CONF_URL: llm_server.url,
+                CONF_API_KEY: "sk-secret-key",
+            },
+            options={"retention_days": 0},
+            subentries_data=[
+                ConfigSubentryData(
+                    data={
+                        **default_agent_options("gpt-5-mini"),
+                        "prompt": "Call me Captain.",
+                    },
+                    subentry_id="01JCONFIDANTAGENT000000000",
+                    subentry_type="conversation",
+                    title="Confidant",
+                    unique_id=None,
+                )
+            ],
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 # Byte counts follow the prompt text, which Home Assistant versions change.

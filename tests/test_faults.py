@@ -49,12 +49,20 @@ from custom_components.confidant.providers import deadline
 from custom_components.confidant.providers.markup_filter import MAX_SPOKEN_CHARS
 
 from .cameras import async_setup_front_door_camera, png_header, porch_jpeg
-from .conftest import AGENT_ID, Home, agent_subentry, ask, speech
+from .conftest import (
+    AGENT_ID,
+    Home,
+    agent_subentry,
+    ask,
+    async_load_provider_entry,
+    provider_url,
+    speech,
+)
 from .llm_server import LLMServer, RawReply, Reply, ToolCallStep
 from .protocols.anthropic import anthropic_error_body
 from .protocols.chat_completions import openai_error_body
 from .protocols.ollama import go_json, ollama_error_body
-from .test_conformance import PROVIDERS, provider_url
+from .test_conformance import PROVIDERS
 
 # The agent's timeout in the faults about time: each model request,
 # streaming included, must end by then, the whole turn by its deadline.
@@ -1070,20 +1078,13 @@ async def entry(
     hass: HomeAssistant, home: Home, llm_server: LLMServer, kind: str, case: Fault
 ) -> MockConfigEntry:
     """A loaded entry of the provider under test, with the fault's timeout."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            CONF_PROVIDER: kind,
-            CONF_URL: provider_url(kind, llm_server),
-            CONF_API_KEY: "test-key",
-        },
+    return await async_load_provider_entry(
+        hass,
+        llm_server,
+        kind,
+        agent_subentry(**{CONF_TIMEOUT: case.timeout}),
         options={CONF_ALLOW_CLOUD_IMAGES: True},
-        subentries_data=[agent_subentry(**{CONF_TIMEOUT: case.timeout})],
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 def is_sentence(text: str) -> bool:

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import Unauthorized
@@ -36,7 +35,6 @@ from custom_components.confidant.const import (
     CONF_HOUSEHOLD_MEMORY,
     CONF_HOUSEHOLD_MEMORY_CONSENT,
     CONF_PROMPT_BUDGET,
-    CONF_PROVIDER,
     CONF_REDACT,
     DOMAIN,
 )
@@ -44,7 +42,13 @@ from custom_components.confidant.dialogue.messages import async_spoken_message
 from custom_components.confidant.household_memory.prompt import HEADER
 from custom_components.confidant.household_memory.store import storage_key
 
-from .conftest import AGENT_ID, Home, agent_subentry, speech
+from .conftest import (
+    AGENT_ID,
+    Home,
+    agent_subentry,
+    async_load_provider_entry,
+    speech,
+)
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_camera import Cameras, cameras, look  # noqa: F401 - fixture by name
 from .test_config_flow import _to_consent
@@ -55,7 +59,6 @@ from .test_confirmation import (  # noqa: F401 - fixture by name
     sensitive,
     state,
 )
-from .test_conformance import provider_url
 from .test_retention import (
     disk,  # noqa: F401 - fixture by name
     files_with,
@@ -684,20 +687,14 @@ async def test_the_ledger_counts_facts_sent_to_a_cloud_provider(
     llm_server: LLMServer,
 ) -> None:
     """Each request that carries facts counts them; redaction masks their numbers."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
+    entry = await async_load_provider_entry(
+        hass,
+        llm_server,
+        "anthropic",
+        agent_subentry(),
         title="Cloud",
-        data={
-            CONF_PROVIDER: "anthropic",
-            CONF_URL: provider_url("anthropic", llm_server),
-            CONF_API_KEY: "test-key",
-        },
         options={**REMEMBERS, CONF_REDACT: True},
-        subentries_data=[agent_subentry()],
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
     await say(hass, "remember that the gate code is 98765432", device_id=KITCHEN)
     await say(hass, "remember that the bins go out on Tuesday", device_id=KITCHEN)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_API_KEY, CONF_URL, STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
@@ -25,7 +25,6 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.confidant.const import (
     CONF_ALLOW_CLOUD_IMAGES,
-    CONF_PROVIDER,
     CONF_TIMEOUT,
     DOMAIN,
 )
@@ -37,9 +36,17 @@ from custom_components.confidant.privacy.ledger import (
 )
 from custom_components.confidant.privacy.meter import MeteredProvider
 
-from .conftest import TINY_JPEG, Home, agent_subentry, ask, run_turn_with_image, speech
+from .conftest import (
+    TINY_JPEG,
+    Home,
+    agent_subentry,
+    ask,
+    async_load_provider_entry,
+    run_turn_with_image,
+    speech,
+)
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
-from .test_conformance import PROVIDERS, WIRES, provider_url
+from .test_conformance import PROVIDERS, WIRES
 
 CLOUD = {"openai", "anthropic"}  # 127.0.0.1 or not, the model is in the cloud
 # Requests of the start-up check: the model list, then what the model can do
@@ -68,21 +75,14 @@ async def setup_entry(
     hass: HomeAssistant, kind: str, server: LLMServer
 ) -> MockConfigEntry:
     """Load an entry of `kind` against the loopback server, with one agent."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
+    return await async_load_provider_entry(
+        hass,
+        server,
+        kind,
+        agent_subentry(**{CONF_TIMEOUT: 2.0}),
         title="Ledger test",
-        data={
-            CONF_PROVIDER: kind,
-            CONF_URL: provider_url(kind, server),
-            CONF_API_KEY: "test-key",
-        },
         options={CONF_ALLOW_CLOUD_IMAGES: True},
-        subentries_data=[agent_subentry(**{CONF_TIMEOUT: 2.0})],
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 @pytest.fixture

@@ -40,10 +40,11 @@ from custom_components.confidant.providers.capabilities import (
     from_openai_models,
 )
 
-from .conftest import Home, agent_subentry, ask, speech
+from .cameras import TestCamera
+from .conftest import Home, agent_subentry, ask, async_load_entry, speech
 from .generated_home import async_load_home, generate_home
 from .llm_server import LLMServer, RecordedRequest, Reply
-from .test_camera import FRONT_DOOR, LOOK, SnapshotCamera, doorstep_jpeg
+from .test_camera import FRONT_DOOR, LOOK, doorstep_jpeg
 
 CHAT = "/v1/chat/completions"
 
@@ -85,15 +86,14 @@ async def setup_entry(
     **options: Any,
 ) -> MockConfigEntry:
     url = llm_server.url if kind == "openai_compatible" else llm_server.url[:-3]
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: kind, CONF_URL: url},
-        subentries_data=[agent_subentry(**options)],
+    return await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            data={CONF_PROVIDER: kind, CONF_URL: url},
+            subentries_data=[agent_subentry(**options)],
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 def tools_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
@@ -262,7 +262,7 @@ async def test_the_budget_fits_the_real_context(
 @pytest.fixture
 async def camera(hass: HomeAssistant, home: Home) -> None:
     setup_test_component_platform(
-        hass, "camera", [SnapshotCamera("Front door", "front-door", doorstep_jpeg())]
+        hass, "camera", [TestCamera("Front door", "front-door", doorstep_jpeg())]
     )
     assert await async_setup_component(hass, "camera", {"camera": {"platform": "test"}})
     await hass.async_block_till_done()

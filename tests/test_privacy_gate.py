@@ -5,23 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.confidant.const import (
     CONF_ALLOW_CLOUD_IMAGES,
     CONF_ALLOW_PROVIDER_STORAGE,
-    CONF_PROVIDER,
     CONF_REDACT,
-    DOMAIN,
 )
 from custom_components.confidant.privacy.gate import (
     CloudImagesRefusedError,
     redact_text,
 )
 
-from .conftest import TINY_JPEG, Home, agent_subentry, ask, run_turn_with_image, speech
+from .conftest import (
+    TINY_JPEG,
+    Home,
+    agent_subentry,
+    ask,
+    async_load_provider_entry,
+    run_turn_with_image,
+    speech,
+)
 from .llm_server import LLMServer, Reply
 
 SECRETS = (
@@ -30,19 +35,12 @@ SECRETS = (
 
 
 async def add_entry(
-    hass: HomeAssistant, kind: str, url: str, **options: object
+    hass: HomeAssistant, kind: str, server: LLMServer, **options: object
 ) -> MockConfigEntry:
     """A loaded entry of one provider with the given privacy options."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: kind, CONF_URL: url, CONF_API_KEY: "test-key"},
-        options=options,
-        subentries_data=[agent_subentry()],
+    return await async_load_provider_entry(
+        hass, server, kind, agent_subentry(), options=options
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 @pytest.mark.parametrize(
@@ -56,7 +54,7 @@ async def test_openai_store_follows_consent(
     stored: bool,
 ) -> None:
     """OpenAI requests carry store: false unless the household allowed storage."""
-    await add_entry(hass, "openai", llm_server.url, **options)
+    await add_entry(hass, "openai", llm_server, **options)
     llm_server.script(Reply(text="Hi."))
     await ask(hass, "hello")
     (request,) = llm_server.requests_to("/v1/responses")
@@ -67,7 +65,7 @@ async def test_images_refused_to_a_cloud_provider(
     hass: HomeAssistant, home: Home, llm_server: LLMServer, tmp_path: Path
 ) -> None:
     """Without permission, an image never leaves for a cloud provider: nothing is sent at all."""
-    await add_entry(hass, "anthropic", f"http://127.0.0.1:{llm_server.port}")
+    await add_entry(hass, "anthropic", llm_server)
     path = tmp_path / "door.jpg"
     path.write_bytes(TINY_JPEG)
     with pytest.raises(CloudImagesRefusedError) as refused:
@@ -80,7 +78,7 @@ async def test_images_go_to_a_local_provider(
     hass: HomeAssistant, home: Home, llm_server: LLMServer, tmp_path: Path
 ) -> None:
     """A server in the house may always see images."""
-    await add_entry(hass, "ollama", f"http://127.0.0.1:{llm_server.port}")
+    await add_entry(hass, "ollama", llm_server)
     path = tmp_path / "door.jpg"
     path.write_bytes(TINY_JPEG)
     llm_server.script(Reply(text="A courier."))
@@ -91,7 +89,7 @@ async def test_redaction_for_cloud_providers(
     hass: HomeAssistant, home: Home, llm_server: LLMServer
 ) -> None:
     """With redaction on, e-mail, phone and long numbers are masked before they leave."""
-    await add_entry(hass, "openai", llm_server.url, **{CONF_REDACT: True})
+    await add_entry(hass, "openai", llm_server, **{CONF_REDACT: True})
     llm_server.script(Reply(text="Noted."))
     result = await ask(hass, SECRETS)
     assert speech(result) == "Noted."
@@ -107,7 +105,7 @@ async def test_no_redaction_for_local_providers(
     hass: HomeAssistant, home: Home, llm_server: LLMServer
 ) -> None:
     """A server in the house gets the words as they were said."""
-    await add_entry(hass, "openai_compatible", llm_server.url, **{CONF_REDACT: True})
+    await add_entry(hass, "openai_compatible", llm_server, **{CONF_REDACT: True})
     llm_server.script(Reply(text="Noted."))
     await ask(hass, SECRETS)
     assert (
@@ -139,7 +137,7 @@ async def test_cloud_images_allowed(
     await add_entry(
         hass,
         "anthropic",
-        f"http://127.0.0.1:{llm_server.port}",
+        llm_server,
         **{CONF_ALLOW_CLOUD_IMAGES: True},
     )
     path = tmp_path / "door.jpg"

@@ -33,38 +33,27 @@ from custom_components.confidant.providers import (
 
 from .conftest import AGENT_ID, Home, ask, speech
 from .generated_home import (
-    AREAS,
     LoadedHome,
     generate_home,
     reachability_commands,
 )
 from .ha_versions import HA_VERSION
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
+from .reachability import (
+    FIND,
+    FIXED_BYTES,
+    default_overview,
+    found_by_search,
+    home_index,
+    in_the_prompt,
+)
 
-FIND = "confidant__find_entities"
 CHAT = "/v1/chat/completions"
-# What the rest of a first request takes besides the overview (instructions,
-# Home Assistant's tools and prompts): measured at about 6 kB.
-FIXED_BYTES = 6500
 
 
 def index_of(n: int) -> HomeIndex:
-    """The index of a generated home, built as the integration builds it."""
-    area_aliases = dict(AREAS)
-    return HomeIndex(
-        [
-            HomeEntity(
-                entity_id=entity.entity_id,
-                name=entity.name,
-                domain=entity.domain,
-                area=entity.area,
-                aliases=entity.aliases,
-                area_aliases=area_aliases[entity.area] if entity.area else (),
-                device_class=entity.device_class,
-            )
-            for entity in generate_home(n).entities
-        ]
-    )
+    """The index of a generated home of n entities."""
+    return home_index(generate_home(n))
 
 
 @pytest.fixture(scope="module")
@@ -79,30 +68,15 @@ def test_every_target_is_in_the_prompt_or_found_by_the_first_search(
     """240 commands over 2000 entities: nothing exposed is out of reach."""
     commands = reachability_commands(generate_home(2000), count=240)
     assert len(commands) >= 200
-    overview = big_index.overview(
-        allowance=home_allowance(DEFAULT_PROMPT_BUDGET, FIXED_BYTES),
-        find_tool=FIND,
-        fixed_bytes=FIXED_BYTES,
-    )
+    overview = default_overview(big_index)
     in_prompt = found = 0
     missed: list[str] = []
     for command in commands:
-        listed = big_index.tail_entities(
-            command.text,
-            overview=overview,
-            device_area=command.device_area,
-            allowance=tail_allowance(
-                DEFAULT_PROMPT_BUDGET, overview.stable_bytes + len(command.text)
-            ),
-        )
-        if command.target in overview.listed_ids | {e.entity_id for e in listed}:
+        if in_the_prompt(big_index, overview, command):
             in_prompt += 1
             continue
         # The model's first call passes the words that named the target.
-        matches, _count = big_index.search(
-            command.reference, device_area=command.device_area
-        )
-        if command.target in {match.entity.entity_id for match in matches}:
+        if found_by_search(big_index, command):
             found += 1
         else:
             missed.append(command.text)

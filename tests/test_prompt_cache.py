@@ -18,7 +18,7 @@ import aiohttp
 import httpx
 import pytest
 from homeassistant.components.conversation import ChatLog, trace
-from homeassistant.const import CONF_API_KEY, CONF_URL
+from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -40,11 +40,18 @@ from custom_components.confidant.providers.openai_compatible import (
     OpenAICompatibleProvider,
 )
 
-from .conftest import Home, agent_subentry, ask, speech, wire_sample
+from .conftest import (
+    Home,
+    agent_subentry,
+    ask,
+    async_load_provider_entry,
+    speech,
+    wire_sample,
+)
 from .generated_home import LoadedHome, async_load_home, generate_home
 from .llm_server import LLMServer, RecordedRequest, Reply
 from .prompt_prefix import common_prefix_bytes, prompt_parts, size_bytes
-from .test_conformance import PROVIDERS, WIRES, provider_url
+from .test_conformance import PROVIDERS, WIRES
 
 FIND = "confidant__find_entities"
 
@@ -68,21 +75,14 @@ async def entry(
     hass: HomeAssistant, generated: LoadedHome, llm_server: LLMServer, kind: str
 ) -> MockConfigEntry:
     """A loaded entry of the provider under test, with one agent."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            CONF_PROVIDER: kind,
-            CONF_URL: provider_url(kind, llm_server),
-            CONF_API_KEY: "test-key",
-        },
+    return await async_load_provider_entry(
+        hass,
+        llm_server,
+        kind,
         # The confirmation gate's guarded tools hold Home Assistant, which the
         # trace's as_dict cannot copy; these tests read the trace that way.
-        subentries_data=[agent_subentry(**{CONF_CONFIRM_SENSITIVE: False})],
+        agent_subentry(**{CONF_CONFIRM_SENSITIVE: False}),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 def stable_part(kind: str, body: dict[str, Any]) -> str:

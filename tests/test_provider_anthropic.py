@@ -33,7 +33,6 @@ from custom_components.confidant.providers import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
-    UsageDelta,
     UserMessage,
 )
 from custom_components.confidant.providers.anthropic import AnthropicProvider
@@ -41,6 +40,13 @@ from custom_components.confidant.providers.anthropic import AnthropicProvider
 from .conftest import wire_sample
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .protocols.anthropic import SIGNATURE
+from .provider_deltas import (
+    answer_deltas,
+    calls,
+    deltas_until_error,
+    reasoning,
+    text,
+)
 
 API_KEY = "sk-ant-test"
 MODEL = "claude-haiku-4-5"
@@ -77,40 +83,14 @@ def ask(text: str = "Hello", **kwargs: Any) -> ProviderRequest:
 
 async def collect(provider: AnthropicProvider, request: ProviderRequest) -> list[Delta]:
     """Every delta of one answer."""
-    # What the person hears and the tools the model calls; usage has tests
-    # of its own (test_prompt_cache.py).
-    return [
-        delta
-        async for delta in provider.async_stream(request)
-        if not isinstance(delta, UsageDelta)
-    ]
+    return await answer_deltas(provider.async_stream(request))
 
 
 async def collect_until_error(
     provider: AnthropicProvider, request: ProviderRequest
 ) -> tuple[list[Delta], ProviderError]:
     """The deltas before the stream failed, and the error."""
-    stream = provider.async_stream(request)
-    deltas: list[Delta] = []
-    while True:
-        try:
-            deltas.append(await anext(stream))
-        except ProviderError as err:
-            return deltas, err
-        except StopAsyncIteration:
-            pytest.fail("the stream ended without an error")
-
-
-def text_of(deltas: list[Delta]) -> str:
-    return "".join(delta.text for delta in deltas if isinstance(delta, TextDelta))
-
-
-def reasoning_of(deltas: list[Delta]) -> str:
-    return "".join(delta.text for delta in deltas if isinstance(delta, ReasoningDelta))
-
-
-def calls_of(deltas: list[Delta]) -> list[ToolCall]:
-    return [delta.call for delta in deltas if isinstance(delta, ToolCallDelta)]
+    return await deltas_until_error(provider.async_stream(request))
 
 
 def lowered(headers: dict[str, str]) -> dict[str, str]:
@@ -157,8 +137,8 @@ async def test_sample_tool_use(
     """Text, then a tool call whose input arrives split mid-key."""
     llm_server.script_raw(wire_sample("anthropic_tool_use.sse"))
     deltas = await collect(provider, ask(tools=[LIGHT_TOOL]))
-    assert text_of(deltas) == "I'll check the current weather in Paris for you."
-    assert calls_of(deltas) == [
+    assert text(deltas) == "I'll check the current weather in Paris for you."
+    assert calls(deltas) == [
         ToolCall("toolu_01NRLabsLyVHZPKxbKvkfSMn", "get_weather", {"location": "Paris"})
     ]
     # The call comes last, after all the text.
@@ -171,14 +151,14 @@ async def test_sample_thinking_then_text(
     """Thinking deltas are reasoning; the empty thinking delta and the signature are not."""
     llm_server.script_raw(wire_sample("anthropic_thinking_text.sse"))
     deltas = await collect(provider, ask(options={"thinking_budget": 1024}))
-    assert reasoning_of(deltas) == (
+    assert reasoning(deltas) == (
         "This is a straightforward question about pedestrian safety. I should provide clear, helpful advice"
         " about how to safely cross a street. This is basic safety information that could help prevent accidents."
     )
     assert all(
         delta.text for delta in deltas if isinstance(delta, ReasoningDelta | TextDelta)
     )
-    assert text_of(deltas) == (
+    assert text(deltas) == (
         "Here are the basic steps for safely crossing the street:\n\n**At inters crossing streets."
     )
     # All reasoning comes before the answer.
@@ -186,7 +166,7 @@ async def test_sample_thinking_then_text(
     assert kinds.index(TextDelta) > max(
         i for i, kind in enumerate(kinds) if kind is ReasoningDelta
     )
-    assert calls_of(deltas) == []
+    assert calls(deltas) == []
 
 
 async def test_sample_thinking_tool_use_is_sent_back(
@@ -206,14 +186,14 @@ async def test_sample_thinking_tool_use_is_sent_back(
         provider,
         ask(messages=question, tools=[weather], options={"thinking_budget": 4000}),
     )
-    reasoning = reasoning_of(deltas)
-    assert reasoning.startswith(
+    thought = reasoning(deltas)
+    assert thought.startswith(
         "The user is asking for weather information for Florence, Italy. I have"
     )
-    assert reasoning.endswith(
+    assert thought.endswith(
         "I have all the required parameters to make the function call."
     )
-    (call,) = calls_of(deltas)
+    (call,) = calls(deltas)
     assert call == ToolCall(
         "toolu_01Js4AMfx5qpTLhwTusnvT68", "weather", {"location": "Florence, Italy"}
     )
@@ -227,7 +207,7 @@ async def test_sample_thinking_tool_use_is_sent_back(
         provider,
         ask(messages=history, tools=[weather], options={"thinking_budget": 4000}),
     )
-    assert text_of(deltas) == "It is sunny in Florence."
+    assert text(deltas) == "It is sunny in Florence."
 
     body = sent(llm_server, 1)
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 4000}
@@ -235,7 +215,7 @@ async def test_sample_thinking_tool_use_is_sent_back(
     assert assistant["role"] == "assistant"
     thinking, tool_use = assistant["content"]
     assert thinking["type"] == "thinking"
-    assert thinking["thinking"] == reasoning
+    assert thinking["thinking"] == thought
     assert thinking["signature"].startswith(
         "EtYDCkYICxgCKkAVHEWRYo6RgSMs4ZZDX4gW16kdfp2EIXft"
     )
@@ -255,11 +235,11 @@ async def test_sample_max_tokens_mid_tool_input(
     """A tool input cut off by max_tokens is an invalid call, not an exception."""
     llm_server.script_raw(wire_sample("anthropic_max_tokens_mid_tool_input.sse"))
     deltas = await collect(provider, ask(tools=[LIGHT_TOOL]))
-    assert text_of(deltas) == (
+    assert text(deltas) == (
         "I'll create a comprehensive tax guide for someone with multiple W2s and save it in a file called"
         " taxes.txt. Let me do that for you now."
     )
-    (call,) = calls_of(deltas)
+    (call,) = calls(deltas)
     assert call.id == "toolu_01EKqbqmZrGRXy18eN7m9kvY"
     assert call.name == "make_file"
     assert call.arguments == {}
@@ -334,8 +314,8 @@ async def test_two_parallel_tool_calls(
         )
     )
     deltas = await collect(provider, ask(tools=[LIGHT_TOOL]))
-    assert text_of(deltas) == "Turning both on."
-    assert calls_of(deltas) == [
+    assert text(deltas) == "Turning both on."
+    assert calls(deltas) == [
         ToolCall("toolu_01A", "HassTurnOn", {"name": "Kitchen lights"}),
         ToolCall("toolu_01B", "HassTurnOn", {"name": "Hallway light"}),
     ]
@@ -350,7 +330,7 @@ async def test_malformed_tool_arguments(
             tool_calls=[ToolCallStep("HassTurnOn", '{"name": "Kitchen', id="toolu_01A")]
         )
     )
-    (call,) = calls_of(await collect(provider, ask(tools=[LIGHT_TOOL])))
+    (call,) = calls(await collect(provider, ask(tools=[LIGHT_TOOL])))
     assert call.name == "HassTurnOn"
     assert call.arguments == {}
     assert call.invalid_arguments is not None
@@ -374,7 +354,7 @@ async def test_cut_stream(provider: AnthropicProvider, llm_server: LLMServer) ->
     llm_server.script(Reply(text="one two three four five", cut_after=5))
     deltas, error = await collect_until_error(provider, ask())
     assert type(error) is StreamInterruptedError
-    assert text_of(deltas) == "one two"
+    assert text(deltas) == "one two"
 
 
 async def test_stream_closed_before_the_end(
@@ -385,7 +365,7 @@ async def test_stream_closed_before_the_end(
     llm_server.script_raw(sample[: sample.index(b"event: content_block_stop")])
     deltas, error = await collect_until_error(provider, ask())
     assert type(error) is StreamInterruptedError
-    assert text_of(deltas) == "Hello there!"
+    assert text(deltas) == "Hello there!"
 
 
 # --- errors -----------------------------------------------------------------
@@ -725,7 +705,7 @@ async def test_thinking_kept_for_the_tool_loop(
         UserMessage("Kitchen lights on"),
     ]
     options = {"thinking_budget": 1024}
-    (call,) = calls_of(
+    (call,) = calls(
         await collect(
             provider, ask(messages=question, tools=[LIGHT_TOOL], options=options)
         )

@@ -33,13 +33,13 @@ from custom_components.confidant.providers import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
-    UsageDelta,
     UserMessage,
 )
 from custom_components.confidant.providers.ollama import OllamaProvider, _lines
 
 from .conftest import WIRE_SAMPLES, wire_sample
 from .llm_server import LLMServer, Reply, ToolCallStep
+from .provider_deltas import answer_deltas, calls, deltas_until_error, reasoning
 
 NDJSON = "application/x-ndjson"
 # A tiny PNG's first bytes: enough to check the encoding round trip.
@@ -65,13 +65,7 @@ def ask(text: str = "Turn on the kitchen lights", **kwargs: object) -> ProviderR
 async def collect(
     provider: OllamaProvider, request: ProviderRequest | None = None
 ) -> list[Delta]:
-    # What the person hears and the tools the model calls; usage has tests
-    # of its own (test_prompt_cache.py).
-    return [
-        delta
-        async for delta in provider.async_stream(request or ask())
-        if not isinstance(delta, UsageDelta)
-    ]
+    return await answer_deltas(provider.async_stream(request or ask()))
 
 
 async def collect_until_error(
@@ -80,15 +74,9 @@ async def collect_until_error(
     request: ProviderRequest | None = None,
 ) -> tuple[list[Delta], ProviderError]:
     """Return the deltas received before the stream failed, and the error."""
-    deltas: list[Delta] = []
-    with pytest.raises(error) as caught:  # noqa: PT012 - the stream fails while iterated
-        async for delta in provider.async_stream(request or ask()):
-            deltas.append(delta)  # noqa: PERF401 - keeps what came before the error
-    return deltas, caught.value
-
-
-def calls(deltas: list[Delta]) -> list[ToolCall]:
-    return [delta.call for delta in deltas if isinstance(delta, ToolCallDelta)]
+    deltas, caught = await deltas_until_error(provider.async_stream(request or ask()))
+    assert isinstance(caught, error), caught
+    return deltas, caught
 
 
 # --- Recorded streams, replayed verbatim ------------------------------------
@@ -172,8 +160,7 @@ async def test_thinking_is_reasoning(
 
     deltas = await collect(provider)
 
-    reasoning = "".join(d.text for d in deltas if isinstance(d, ReasoningDelta))
-    assert reasoning.strip() == "The person wants light."
+    assert reasoning(deltas).strip() == "The person wants light."
     assert [d for d in deltas if not isinstance(d, ReasoningDelta)] == [
         TextDelta("Done.")
     ]

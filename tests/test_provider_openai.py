@@ -30,7 +30,6 @@ from custom_components.confidant.providers import (
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
-    UsageDelta,
     UserMessage,
 )
 from custom_components.confidant.providers.openai import OpenAIProvider
@@ -38,6 +37,13 @@ from custom_components.confidant.providers.openai import OpenAIProvider
 from .conftest import wire_sample
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .protocols.chat_completions import openai_error_body
+from .provider_deltas import (
+    answer_deltas,
+    calls,
+    deltas_until_error,
+    reasoning,
+    texts,
+)
 
 KEY = "sk-test"
 TURN_ON = ToolSpec(
@@ -65,25 +71,7 @@ def request(text: str = "Turn on the kitchen lights", **kwargs: Any) -> Provider
 async def collect(
     provider: OpenAIProvider, req: ProviderRequest | None = None
 ) -> list[Delta]:
-    # What the person hears and the tools the model calls; usage has tests
-    # of its own (test_prompt_cache.py).
-    return [
-        delta
-        async for delta in provider.async_stream(req or request())
-        if not isinstance(delta, UsageDelta)
-    ]
-
-
-def texts(deltas: list[Delta]) -> list[str]:
-    return [delta.text for delta in deltas if isinstance(delta, TextDelta)]
-
-
-def reasoning(deltas: list[Delta]) -> str:
-    return "".join(delta.text for delta in deltas if isinstance(delta, ReasoningDelta))
-
-
-def calls(deltas: list[Delta]) -> list[ToolCall]:
-    return [delta.call for delta in deltas if isinstance(delta, ToolCallDelta)]
+    return await answer_deltas(provider.async_stream(req or request()))
 
 
 def sse(*events: dict[str, Any]) -> bytes:
@@ -307,20 +295,14 @@ async def test_cut_stream_is_interrupted(
     llm_server: LLMServer, client: httpx.AsyncClient
 ) -> None:
     llm_server.script(Reply(text="The kitchen lights are now on.", cut_after=5))
-    received: list[Delta] = []
-
-    async def drain() -> None:
-        stream = provider_for(llm_server, client).async_stream(request())
-        async for delta in stream:
-            # Appended one by one, to keep what arrived before the error.
-            received.append(delta)  # noqa: PERF401
-
-    with pytest.raises(StreamInterruptedError) as raised:
-        await drain()
+    received, error = await deltas_until_error(
+        provider_for(llm_server, client).async_stream(request())
+    )
+    assert isinstance(error, StreamInterruptedError)
     # created, in_progress, item added, part added, then one word.
     assert received == [TextDelta("The")]
     # The transport broke mid-body (not a clean end without a terminal event).
-    assert raised.value.detail == "RemoteProtocolError"
+    assert error.detail == "RemoteProtocolError"
 
 
 async def test_stream_ending_without_completed_is_interrupted(
@@ -331,92 +313,90 @@ async def test_stream_ending_without_completed_is_interrupted(
         await collect(provider_for(llm_server, client))
 
 
+def _incomplete(reason: str) -> dict[str, Any]:
+    return {
+        "type": "response.incomplete",
+        "response": response_object(
+            "incomplete", incomplete_details={"reason": reason}
+        ),
+    }
+
+
+CREATED = {"type": "response.created", "response": response_object("in_progress")}
+
+
 async def test_incomplete_at_token_limit_after_text_ends_normally(
     llm_server: LLMServer, client: httpx.AsyncClient
 ) -> None:
-    incomplete = response_object(
-        "incomplete", incomplete_details={"reason": "max_output_tokens"}
-    )
     llm_server.script_raw(
-        sse(
-            *text_events("The lights are"),
-            {"type": "response.incomplete", "response": incomplete},
-        )
+        sse(*text_events("The lights are"), _incomplete("max_output_tokens"))
     )
     assert await collect(provider_for(llm_server, client)) == [
         TextDelta("The lights are")
     ]
 
 
-async def test_incomplete_at_token_limit_before_any_text_is_an_error(
-    llm_server: LLMServer, client: httpx.AsyncClient
+@pytest.mark.parametrize(
+    ("events", "error", "detail"),
+    [
+        pytest.param(
+            [CREATED, _incomplete("max_output_tokens")],
+            ProviderError,
+            "response incomplete (max_output_tokens)",
+            id="incomplete-at-token-limit-before-any-text",
+        ),
+        pytest.param(
+            [*text_events("Well"), _incomplete("content_filter")],
+            ProviderError,
+            "response incomplete (content_filter)",
+            id="incomplete-by-content-filter",
+        ),
+        pytest.param(
+            [
+                *text_events("The"),
+                {
+                    "type": "response.failed",
+                    "response": response_object(
+                        "failed",
+                        error={
+                            "code": "server_error",
+                            "message": "The model crashed on: Turn on the kitchen",
+                        },
+                    ),
+                },
+            ],
+            ServerError,
+            "response failed (server_error)",
+            id="failed-response-is-a-server-error",
+        ),
+        pytest.param(
+            [
+                CREATED,
+                {
+                    "type": "error",
+                    "code": "rate_limit_exceeded",
+                    "message": "Slow down",
+                    "param": None,
+                },
+            ],
+            RateLimitError,
+            "error event (rate_limit_exceeded)",
+            id="flat-error-event-is-mapped-by-code",
+        ),
+    ],
+)
+async def test_an_error_in_the_stream_is_raised_as_its_kind(
+    llm_server: LLMServer,
+    client: httpx.AsyncClient,
+    events: list[dict[str, Any]],
+    error: type[ProviderError],
+    detail: str,
 ) -> None:
-    incomplete = response_object(
-        "incomplete", incomplete_details={"reason": "max_output_tokens"}
-    )
-    llm_server.script_raw(
-        sse(
-            {"type": "response.created", "response": response_object("in_progress")},
-            {"type": "response.incomplete", "response": incomplete},
-        )
-    )
-    with pytest.raises(ProviderError) as raised:
+    """Incomplete without a usable answer, failed, or an error event: each its error."""
+    llm_server.script_raw(sse(*events))
+    with pytest.raises(error) as raised:
         await collect(provider_for(llm_server, client))
-    assert raised.value.detail == "response incomplete (max_output_tokens)"
-
-
-async def test_incomplete_by_content_filter_is_an_error(
-    llm_server: LLMServer, client: httpx.AsyncClient
-) -> None:
-    incomplete = response_object(
-        "incomplete", incomplete_details={"reason": "content_filter"}
-    )
-    llm_server.script_raw(
-        sse(
-            *text_events("Well"),
-            {"type": "response.incomplete", "response": incomplete},
-        )
-    )
-    with pytest.raises(ProviderError) as raised:
-        await collect(provider_for(llm_server, client))
-    assert raised.value.detail == "response incomplete (content_filter)"
-
-
-async def test_failed_response_is_a_server_error(
-    llm_server: LLMServer, client: httpx.AsyncClient
-) -> None:
-    failed = response_object(
-        "failed",
-        error={
-            "code": "server_error",
-            "message": "The model crashed on: Turn on the kitchen",
-        },
-    )
-    llm_server.script_raw(
-        sse(*text_events("The"), {"type": "response.failed", "response": failed})
-    )
-    with pytest.raises(ServerError) as raised:
-        await collect(provider_for(llm_server, client))
-    assert raised.value.detail == "response failed (server_error)"
-
-
-async def test_flat_error_event_is_mapped_by_code(
-    llm_server: LLMServer, client: httpx.AsyncClient
-) -> None:
-    llm_server.script_raw(
-        sse(
-            {"type": "response.created", "response": response_object("in_progress")},
-            {
-                "type": "error",
-                "code": "rate_limit_exceeded",
-                "message": "Slow down",
-                "param": None,
-            },
-        )
-    )
-    with pytest.raises(RateLimitError) as raised:
-        await collect(provider_for(llm_server, client))
-    assert raised.value.detail == "error event (rate_limit_exceeded)"
+    assert raised.value.detail == detail
 
 
 async def test_refusals_whole_messages_and_reasoning_text(

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -32,7 +31,6 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -55,7 +53,15 @@ from custom_components.confidant.privacy.retention import (
     storage_key,
 )
 
-from .conftest import AGENT_ID, Home, agent_subentry, ask, speech
+from .conftest import (
+    AGENT_ID,
+    Home,
+    agent_subentry,
+    ask,
+    async_load_entry,
+    real_store_files,
+    speech,
+)
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_confirmation import (  # noqa: F401 - the fixture is used by name
     ASKS_UNLOCK,
@@ -72,14 +78,6 @@ CHAT = "/v1/chat/completions"
 KEEP: dict[str, Any] = {CONF_RETENTION_DAYS: 7, CONF_RETENTION_CONSENT: True}
 TURN_ON_KITCHEN = ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})
 
-# The real file methods of Home Assistant's Store, taken before the test
-# harness mocks them for every test.
-_REAL_STORE = {
-    name: vars(Store)[name]
-    for name in ("_async_load", "_async_write_data", "async_remove")
-}
-
-
 # --- Helpers shared with the service and voice tests -------------------------
 
 
@@ -93,17 +91,17 @@ async def setup_confidant(
     **agent_options: Any,
 ) -> MockConfigEntry:
     """A loaded Confidant entry with these privacy options (KEEP by default)."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        entry_id=entry_id,
-        title=entry_title,
-        data={CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: server.url},
-        options=KEEP if options is None else options,
-        subentries_data=[agent_subentry(**agent_options)],  # type: ignore[list-item]
+    entry = await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            entry_id=entry_id,
+            title=entry_title,
+            data={CONF_PROVIDER: PROVIDER_OPENAI_COMPATIBLE, CONF_URL: server.url},
+            options=KEEP if options is None else options,
+            subentries_data=[agent_subentry(**agent_options)],  # type: ignore[list-item]
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     return entry
 
@@ -150,6 +148,16 @@ def kept(
 def stores_with(hass_storage: dict[str, Any], marker: str) -> set[str]:
     """The keys of every saved store whose JSON contains the marker."""
     return {key for key, saved in hass_storage.items() if marker in json.dumps(saved)}
+
+
+def assert_nothing_kept(
+    hass_storage: dict[str, Any], entry: MockConfigEntry, *markers: str
+) -> None:
+    """No transcript store, no marker in any store, no turn in memory."""
+    assert KEY not in hass_storage
+    for marker in markers:
+        assert stores_with(hass_storage, marker) == set()
+    assert entry.runtime_data.transcripts.turns() == []
 
 
 def files_with(root: Path, marker: str) -> set[str]:
@@ -229,7 +237,7 @@ def hass_config_dir(hass_tmp_config_dir: str) -> str:
 @pytest.fixture
 def disk(hass: HomeAssistant) -> Iterator[Path]:
     """Every Store reads and writes real files in the test's .storage."""
-    with patch.multiple(Store, **_REAL_STORE):
+    with real_store_files():
         yield Path(hass.config.path(".storage"))
 
 
@@ -343,10 +351,7 @@ async def test_nothing_is_kept_unless_retention_is_on_and_agreed(
     await ask(hass, "remember this, words-marker-off")
     await flush(hass, freezer)
 
-    assert KEY not in hass_storage
-    assert stores_with(hass_storage, "words-marker-off") == set()
-    assert stores_with(hass_storage, "answer-marker-off") == set()
-    assert entry.runtime_data.transcripts.turns() == []
+    assert_nothing_kept(hass_storage, entry, "words-marker-off", "answer-marker-off")
 
 
 async def test_excluded_devices_and_users_are_never_kept(
@@ -481,10 +486,7 @@ async def test_kept_turns_survive_a_reload_and_go_when_retention_is_turned_off(
     await flush(hass, freezer)
 
     assert entry.state is ConfigEntryState.LOADED
-    assert KEY not in hass_storage
-    assert stores_with(hass_storage, "words-marker-r") == set()
-    assert stores_with(hass_storage, "answer-marker-r") == set()
-    assert entry.runtime_data.transcripts.turns() == []
+    assert_nothing_kept(hass_storage, entry, "words-marker-r", "answer-marker-r")
 
 
 async def test_withdrawing_consent_deletes_everything_kept(

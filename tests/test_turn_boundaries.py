@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 
 from custom_components.confidant.const import CONF_PROVIDER, DOMAIN
 
-from .conftest import AGENT_ID, Home, agent_subentry, ask, speech
+from .conftest import AGENT_ID, Home, agent_subentry, ask, async_load_entry, speech
 from .generated_home import LoadedHome
 from .ha_versions import HA_VERSION
 from .llm_server import LLMServer, Reply
@@ -95,14 +95,14 @@ async def test_the_home_assistant_api_is_for_administrators(
     """An administrator gets the API's tools; anyone else a clear spoken refusal."""
     assert await async_setup_component(hass, "llm", {})
     assert llm.LLM_API_HOME_ASSISTANT in {api.id for api in llm.async_get_apis(hass)}
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: "openai_compatible", "url": llm_server.url},
-        subentries_data=[agent_subentry(llm_hass_api=apis)],  # type: ignore[list-item]
+    await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            data={CONF_PROVIDER: "openai_compatible", "url": llm_server.url},
+            subentries_data=[agent_subentry(llm_hass_api=apis)],  # type: ignore[list-item]
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
     llm_server.script(Reply(text="Your automations are fine."))
     admin = await conversation.async_converse(

@@ -12,23 +12,21 @@ import time
 from typing import Any
 
 import pytest
-from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.confidant.const import (
     CONF_ALLOW_CLOUD_IMAGES,
-    CONF_PROVIDER,
     CONF_TIMEOUT,
     DOMAIN,
 )
 from custom_components.confidant.dialogue.answer_guard import MAX_ANSWER_CHARS
 
 from .cameras import FRONT_DOOR, async_setup_front_door_camera
-from .conftest import Home, agent_subentry
+from .conftest import Home, agent_subentry, async_load_provider_entry
 from .llm_server import LLMServer, RawReply, Reply
-from .test_conformance import PROVIDERS, provider_url
+from .test_conformance import PROVIDERS
 
 TIMEOUT = 0.5
 
@@ -45,20 +43,13 @@ async def entry(
 ) -> MockConfigEntry:
     """An entry of the provider, allowed to send images, with a short timeout."""
     await async_setup_front_door_camera(hass)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            CONF_PROVIDER: kind,
-            CONF_URL: provider_url(kind, llm_server),
-            CONF_API_KEY: "test-key",
-        },
+    return await async_load_provider_entry(
+        hass,
+        llm_server,
+        kind,
+        agent_subentry(**{CONF_TIMEOUT: TIMEOUT}),
         options={CONF_ALLOW_CLOUD_IMAGES: True},
-        subentries_data=[agent_subentry(**{CONF_TIMEOUT: TIMEOUT})],
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 async def describe(hass: HomeAssistant) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import conversation
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockUser
 
@@ -39,105 +40,96 @@ async def model_requests(server: LLMServer) -> int:
     return len(server.requests_to(CHAT))
 
 
+async def in_the_kitchen(
+    hass: HomeAssistant,
+    text: str,
+    conversation_id: str | None = None,
+    language: str = "en",
+) -> conversation.ConversationResult:
+    """Say something through the kitchen satellite."""
+    return await say(hass, text, conversation_id, device_id=KITCHEN, language=language)
+
+
+async def forget(
+    hass: HomeAssistant,
+    server: LLMServer,
+    phrase: str,
+    conversation_id: str | None,
+    language: str,
+) -> conversation.ConversationResult:
+    """Ask the kitchen satellite to forget; the model hears nothing of it."""
+    before = await model_requests(server)
+    result = await in_the_kitchen(hass, phrase, conversation_id, language)
+    assert await model_requests(server) == before
+    return result
+
+
+async def follow_up_history(
+    hass: HomeAssistant,
+    server: LLMServer,
+    conversation_id: str | None,
+    language: str,
+    answer: str,
+) -> list[tuple[str, str]]:
+    """The history the model sees when asked next what was said."""
+    before = await model_requests(server)
+    server.script(Reply(text=answer))
+    await in_the_kitchen(hass, "what did I say?", conversation_id, language)
+    return history(server, before)
+
+
 # --- "Forget what I just said" ------------------------------------------------------
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_forget_what_i_just_said_with_retention_on(
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        pytest.param(KEEP, "forgot_last_turn", id="retention_on"),
+        pytest.param({}, "forgot_last_turn_not_kept", id="retention_off"),
+    ],
+)
+async def test_forget_what_i_just_said(
     hass: HomeAssistant,
     home: Home,
     llm_server: LLMServer,
     hass_storage: dict[str, Any],
     freezer: FrozenDateTimeFactory,
     language: str,
+    options: dict[str, Any],
+    message: str,
 ) -> None:
-    """The last turn leaves the store and the memory; the model hears nothing."""
-    await setup_confidant(hass, llm_server)
+    """The last turn leaves the store and the memory; the model hears nothing.
+
+    With retention off only the memory had it; the answer says that nothing
+    is kept.
+    """
+    await setup_confidant(hass, llm_server, options)
     llm_server.script(Reply(text="first answer"), Reply(text="second answer"))
-    first = await say(hass, "first words", device_id=KITCHEN, language=language)
+    first = await in_the_kitchen(hass, "first words", language=language)
     conversation_id = first.conversation_id
-    await say(
-        hass,
-        "second secret-words",
-        conversation_id,
-        device_id=KITCHEN,
-        language=language,
-    )
-    await flush(hass, freezer)
-    before = await model_requests(llm_server)
+    await in_the_kitchen(hass, "second secret-words", conversation_id, language)
+    if options:
+        await flush(hass, freezer)
 
-    result = await say(
-        hass,
-        FORGET_LAST[language],
-        conversation_id,
-        device_id=KITCHEN,
-        language=language,
+    result = await forget(
+        hass, llm_server, FORGET_LAST[language], conversation_id, language
     )
 
-    assert await model_requests(llm_server) == before
-    assert speech(result) == await async_spoken_message(
-        hass, language, "forgot_last_turn"
-    )
-    assert result.continue_conversation is False
-    assert [turn["text"] for turn in kept(hass_storage)] == ["first words"]
-    assert stores_with(hass_storage, "secret-words") == set()
-    assert stores_with(hass_storage, FORGET_LAST[language]) == set()
+    assert speech(result) == await async_spoken_message(hass, language, message)
+    if options:
+        assert result.continue_conversation is False
+        assert [turn["text"] for turn in kept(hass_storage)] == ["first words"]
+        assert stores_with(hass_storage, "secret-words") == set()
+        assert stores_with(hass_storage, FORGET_LAST[language]) == set()
+    else:
+        await flush(hass, freezer)
+        assert stores_with(hass_storage, "words") == set()
 
     # The follow-up's history has the first turn only.
-    llm_server.script(Reply(text="You said: first words."))
-    await say(
-        hass, "what did I say?", conversation_id, device_id=KITCHEN, language=language
-    )
-    assert history(llm_server, before) == [
-        ("user", "first words"),
-        ("assistant", "first answer"),
-        ("user", "what did I say?"),
-    ]
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-async def test_forget_what_i_just_said_with_retention_off(
-    hass: HomeAssistant,
-    home: Home,
-    llm_server: LLMServer,
-    hass_storage: dict[str, Any],
-    freezer: FrozenDateTimeFactory,
-    language: str,
-) -> None:
-    """Only the memory had it; the answer says that nothing is kept."""
-    await setup_confidant(hass, llm_server, {})
-    llm_server.script(Reply(text="first answer"), Reply(text="second answer"))
-    first = await say(hass, "first words", device_id=KITCHEN, language=language)
-    conversation_id = first.conversation_id
-    await say(
-        hass,
-        "second secret-words",
-        conversation_id,
-        device_id=KITCHEN,
-        language=language,
-    )
-    before = await model_requests(llm_server)
-
-    result = await say(
-        hass,
-        FORGET_LAST[language],
-        conversation_id,
-        device_id=KITCHEN,
-        language=language,
-    )
-
-    assert await model_requests(llm_server) == before
-    assert speech(result) == await async_spoken_message(
-        hass, language, "forgot_last_turn_not_kept"
-    )
-    await flush(hass, freezer)
-    assert stores_with(hass_storage, "words") == set()
-
-    llm_server.script(Reply(text="You said: first words."))
-    await say(
-        hass, "what did I say?", conversation_id, device_id=KITCHEN, language=language
-    )
-    assert history(llm_server, before) == [
+    assert await follow_up_history(
+        hass, llm_server, conversation_id, language, "You said: first words."
+    ) == [
         ("user", "first words"),
         ("assistant", "first answer"),
         ("user", "what did I say?"),
@@ -173,7 +165,7 @@ async def test_nothing_to_forget(
 ) -> None:
     """Asked first thing, there is nothing to forget, and it says so."""
     await setup_confidant(hass, llm_server)
-    result = await say(hass, FORGET_LAST["fr"], device_id=KITCHEN, language="fr")
+    result = await in_the_kitchen(hass, FORGET_LAST["fr"], language="fr")
     assert speech(result) == await async_spoken_message(hass, "fr", "nothing_to_forget")
     assert await model_requests(llm_server) == 0
 
@@ -188,10 +180,8 @@ async def test_an_excluded_device_hears_that_nothing_is_kept(
     """Retention on, but this device is never kept: the answer says so."""
     await setup_confidant(hass, llm_server, {**KEEP, CONF_EXCLUDED_DEVICES: [KITCHEN]})
     llm_server.script(Reply(text="ok"))
-    first = await say(hass, "from the kids' room", device_id=KITCHEN)
-    result = await say(
-        hass, FORGET_LAST["en"], first.conversation_id, device_id=KITCHEN
-    )
+    first = await in_the_kitchen(hass, "from the kids' room")
+    result = await in_the_kitchen(hass, FORGET_LAST["en"], first.conversation_id)
     assert speech(result) == await async_spoken_message(
         hass, "en", "forgot_last_turn_not_kept"
     )
@@ -216,25 +206,17 @@ async def test_delete_everything_i_said_today_with_retention_on(
     await setup_confidant(hass, llm_server)
     llm_server.script(*(Reply(text=f"answer {n}") for n in range(4)))
     freezer.move_to("2025-03-09T22:30:00+00:00")  # 23:30 in Amsterdam
-    await say(hass, "yesterday in the kitchen", device_id=KITCHEN, language=language)
+    await in_the_kitchen(hass, "yesterday in the kitchen", language=language)
     freezer.move_to("2025-03-10T08:00:00+00:00")  # 09:00, the next day
-    await say(hass, "today in the kitchen", device_id=KITCHEN, language=language)
+    await in_the_kitchen(hass, "today in the kitchen", language=language)
     await say(hass, "today in the bedroom", device_id=BEDROOM, language=language)
-    latest = await say(
-        hass, "later in the kitchen", device_id=KITCHEN, language=language
-    )
+    latest = await in_the_kitchen(hass, "later in the kitchen", language=language)
     await flush(hass, freezer)
-    before = await model_requests(llm_server)
 
-    result = await say(
-        hass,
-        FORGET_TODAY[language],
-        latest.conversation_id,
-        device_id=KITCHEN,
-        language=language,
+    result = await forget(
+        hass, llm_server, FORGET_TODAY[language], latest.conversation_id, language
     )
 
-    assert await model_requests(llm_server) == before
     assert speech(result) == await async_spoken_message(hass, language, "forgot_today")
     assert result.continue_conversation is False
     assert [turn["text"] for turn in kept(hass_storage)] == [
@@ -245,15 +227,9 @@ async def test_delete_everything_i_said_today_with_retention_on(
     assert stores_with(hass_storage, "later in the kitchen") == set()
 
     # The short-term context is gone: the follow-up starts afresh.
-    llm_server.script(Reply(text="I don't know."))
-    await say(
-        hass,
-        "what did I say?",
-        latest.conversation_id,
-        device_id=KITCHEN,
-        language=language,
-    )
-    assert history(llm_server, before) == [("user", "what did I say?")]
+    assert await follow_up_history(
+        hass, llm_server, latest.conversation_id, language, "I don't know."
+    ) == [("user", "what did I say?")]
 
 
 async def test_delete_today_for_a_signed_in_user_spares_other_users(
@@ -289,30 +265,18 @@ async def test_delete_everything_i_said_today_with_retention_off(
     """The context is cleared, and the answer says that nothing was kept."""
     await setup_confidant(hass, llm_server, {})
     llm_server.script(Reply(text="first answer"))
-    first = await say(hass, "secret-words", device_id=KITCHEN, language=language)
-    before = await model_requests(llm_server)
+    first = await in_the_kitchen(hass, "secret-words", language=language)
 
-    result = await say(
-        hass,
-        FORGET_TODAY[language],
-        first.conversation_id,
-        device_id=KITCHEN,
-        language=language,
+    result = await forget(
+        hass, llm_server, FORGET_TODAY[language], first.conversation_id, language
     )
 
-    assert await model_requests(llm_server) == before
     assert speech(result) == await async_spoken_message(
         hass, language, "forgot_today_not_kept"
     )
     await flush(hass, freezer)
     assert stores_with(hass_storage, "secret-words") == set()
 
-    llm_server.script(Reply(text="I don't know."))
-    await say(
-        hass,
-        "what did I say?",
-        first.conversation_id,
-        device_id=KITCHEN,
-        language=language,
-    )
-    assert history(llm_server, before) == [("user", "what did I say?")]
+    assert await follow_up_history(
+        hass, llm_server, first.conversation_id, language, "I don't know."
+    ) == [("user", "what did I say?")]

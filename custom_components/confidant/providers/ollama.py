@@ -19,9 +19,7 @@ message is kept only as made safe by server_message.py.
 
 from __future__ import annotations
 
-import base64
 import json
-import uuid
 from collections.abc import AsyncIterator, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -32,7 +30,6 @@ from . import (
     AssistantMessage,
     AuthenticationError,
     BadRequestError,
-    ConnectionFailedError,
     Delta,
     MalformedResponseError,
     Message,
@@ -50,18 +47,21 @@ from . import (
     ToolCall,
     ToolCallDelta,
     ToolResultMessage,
-    ToolSpec,
     Usage,
     UsageDelta,
     UserMessage,
 )
 from .capabilities import UNKNOWN, ModelCapabilities, from_ollama_show
-from .deadline import bounded_model_list
-from .markup_filter import guard_spoken_text
-from .network import is_local_url
-from .prompt_speed import PromptSpeed
+from .kinds import LocalProvider
 from .server_message import safe_server_message
 from .tool_arguments import parse_tool_arguments
+from .wire_parts import (
+    base64_text,
+    function_tool,
+    new_call_id,
+    result_text,
+    transport_error,
+)
 
 # Listing models is quick even on a busy server; a person is waiting in the
 # config flow.
@@ -86,9 +86,7 @@ def _message(message: Message) -> dict[str, Any]:
             result: dict[str, Any] = {"role": "user", "content": text}
             if images:
                 # Ollama takes raw base64, without a data: URL or MIME type.
-                result["images"] = [
-                    base64.b64encode(image.data).decode() for image in images
-                ]
+                result["images"] = [base64_text(image) for image in images]
             return result
         case AssistantMessage(text=text, tool_calls=tool_calls):
             result = {"role": "assistant", "content": text}
@@ -104,16 +102,9 @@ def _message(message: Message) -> dict[str, Any]:
             # name is what its chat templates render.
             return {
                 "role": "tool",
-                "content": json.dumps(content, default=str),
+                "content": result_text(content),
                 "tool_name": name,
             }
-
-
-def _tool(spec: ToolSpec) -> dict[str, Any]:
-    function: dict[str, Any] = {"name": spec.name, "parameters": dict(spec.parameters)}
-    if spec.description:
-        function["description"] = spec.description
-    return {"type": "function", "function": function}
 
 
 def build_chat_body(request: ProviderRequest) -> dict[str, Any]:
@@ -131,7 +122,7 @@ def build_chat_body(request: ProviderRequest) -> dict[str, Any]:
     }
     if request.tools:
         # Omitted when empty: Ollama checks tool support whenever tools are sent.
-        body["tools"] = [_tool(spec) for spec in request.tools]
+        body["tools"] = [function_tool(spec) for spec in request.tools]
     if (keep_alive := request.options.get(_KEEP_ALIVE)) is not None:
         # Seconds as a number; -1 (any negative number) keeps the model loaded
         # forever. A string would be read as a Go duration, where "-1" fails.
@@ -155,7 +146,7 @@ def _tool_call(raw: Any) -> ToolCall | None:
         return None
     call_id = raw.get("id")
     if not isinstance(call_id, str) or not call_id:
-        call_id = f"call_{uuid.uuid4().hex[:24]}"
+        call_id = new_call_id()
     arguments, problem = parse_tool_arguments(function.get("arguments"))
     return ToolCall(call_id, name, arguments, problem)
 
@@ -277,38 +268,26 @@ def _map_client_error(err: Exception, *, started: bool) -> ProviderError:
     # aiohttp's timeouts are also connection errors: check them first.
     if isinstance(err, TimeoutError):
         return ProviderTimeoutError("no answer in time")
-    if started:
-        # Whatever breaks the transport once the answer began cuts it short.
-        return StreamInterruptedError(type(err).__name__)
-    return ConnectionFailedError(type(err).__name__)
+    return transport_error(err, started=started)
 
 
-class OllamaProvider:
+class OllamaProvider(LocalProvider):
     """A provider for an Ollama server, local or behind a reverse proxy."""
 
     def __init__(
         self, session: aiohttp.ClientSession, base_url: str, api_key: str | None = None
     ) -> None:
         """Keep the shared session; nothing blocking happens here."""
+        # The prompt speed is measured on the last line's prompt_eval_*.
+        super().__init__(base_url.rstrip("/"))
         self._session = session
-        self._base_url = base_url.rstrip("/")
-        # Measured on the last line's prompt_eval_* (first_token.py reads it).
-        self.prompt_speed = PromptSpeed()
         self._headers: dict[str, str] = {}
         if api_key:
             # Ollama itself has no keys; reverse proxies and ollama.com do.
             self._headers["Authorization"] = f"Bearer {api_key}"
 
-    @property
-    def is_local(self) -> bool:
-        """Whether the server is on the local network."""
-        return is_local_url(self._base_url)
-
-    async def async_list_models(self) -> list[str]:
-        """Return the names of the models pulled on the server."""
-        return await bounded_model_list(self._async_list_models())
-
     async def _async_list_models(self) -> list[str]:
+        """Return the names of the models pulled on the server."""
         try:
             async with self._session.get(
                 f"{self._base_url}/api/tags",
@@ -352,14 +331,8 @@ class OllamaProvider:
         except TimeoutError, aiohttp.ClientError, ValueError:
             return UNKNOWN
 
-    def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
-        """Stream the answer to an `/api/chat` request, without machinery."""
-        stream = self._async_stream(request)
-        # Returned, not iterated here: closing the answer early closes the
-        # guard, and the guard the stream, with no generator left between.
-        return guard_spoken_text(stream) if request.spoken else stream
-
     async def _async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
+        """Stream the answer to an `/api/chat` request."""
         # No total limit, so a long answer is never cut; a server silent for
         # the request's timeout (loading, hung, gone) is given up on.
         timeout = aiohttp.ClientTimeout(

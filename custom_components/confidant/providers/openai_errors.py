@@ -21,9 +21,9 @@ from . import (
     ProviderTimeoutError,
     RateLimitError,
     ServerError,
-    StreamInterruptedError,
 )
 from .server_message import message_of_body, safe_server_message
+from .wire_parts import transport_error
 
 
 def _status_detail(err: openai.APIStatusError) -> str:
@@ -71,14 +71,9 @@ def _map(  # noqa: PLR0911, PLR0912 - a flat mapping of exceptions
         return BadRequestError(_status_detail(err))
     if isinstance(err, openai.APIConnectionError):
         # Newer SDKs wrap a transport error mid-stream too: still a cut answer.
-        if streaming:
-            return StreamInterruptedError(type(err.__cause__ or err).__name__)
-        return ConnectionFailedError(type(err.__cause__ or err).__name__)
+        return transport_error(err.__cause__ or err, started=streaming)
     if isinstance(err, httpx.HTTPError):
-        # An error of the transport after the answer began is a cut stream.
-        if streaming:
-            return StreamInterruptedError(type(err).__name__)
-        return ConnectionFailedError(type(err).__name__)
+        return transport_error(err, started=streaming)
     if isinstance(
         err,
         (

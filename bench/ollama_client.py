@@ -35,19 +35,7 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 import ollama
 
-from custom_components.confidant.providers import (
-    Delta,
-    ProviderRequest,
-    ReasoningDelta,
-    SystemMessage,
-    TextDelta,
-    ToolCall,
-    ToolCallDelta,
-    ToolSpec,
-    Usage,
-    UsageDelta,
-    UserMessage,
-)
+from custom_components.confidant import providers as p
 from custom_components.confidant.providers.ollama import (
     OllamaProvider,
     build_chat_body,
@@ -64,7 +52,7 @@ class LibraryClient:
         """Create the library's client (its own httpx client)."""
         self.client = ollama.AsyncClient(host=base_url)
 
-    async def stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
+    async def stream(self, request: p.ProviderRequest) -> AsyncIterator[p.Delta]:
         """Stream the answer as deltas."""
         body = build_chat_body(request)
         stream = await self.client.chat(
@@ -79,29 +67,29 @@ class LibraryClient:
         async for part in stream:
             message = part.message
             if message.thinking:
-                yield ReasoningDelta(message.thinking)
+                yield p.ReasoningDelta(message.thinking)
             if message.content:
-                yield TextDelta(message.content)
+                yield p.TextDelta(message.content)
             for index, call in enumerate(message.tool_calls or ()):
-                yield ToolCallDelta(
-                    ToolCall(
+                yield p.ToolCallDelta(
+                    p.ToolCall(
                         f"call_{index}",
                         call.function.name,
                         dict(call.function.arguments),
                     )
                 )
             if part.done:
-                yield UsageDelta(
-                    Usage(
+                yield p.UsageDelta(
+                    p.Usage(
                         input_tokens=part.prompt_eval_count or 0,
                         output_tokens=part.eval_count or 0,
                     )
                 )
 
 
-def _request(*, large: bool) -> ProviderRequest:
+def _request(*, large: bool) -> p.ProviderRequest:
     tools = [
-        ToolSpec(
+        p.ToolSpec(
             f"Tool{index}",
             "Does one thing to one kind of device in the home, by name or area.",
             {
@@ -119,9 +107,9 @@ def _request(*, large: bool) -> ProviderRequest:
         "Kitchen light: on. Living room thermostat: 21 degrees. "
         * (400 if large else 5)
     )
-    return ProviderRequest(
+    return p.ProviderRequest(
         model="llama-3.2-3b-instruct",
-        messages=[SystemMessage(system), UserMessage("turn on the kitchen light")],
+        messages=[p.SystemMessage(system), p.UserMessage("turn on the kitchen light")],
         tools=tools,
         spoken=False,
     )
@@ -134,11 +122,11 @@ def _reply(words: int) -> Reply:
     )
 
 
-type Streamer = Callable[[ProviderRequest], AsyncIterator[Delta]]
+type Streamer = Callable[[p.ProviderRequest], AsyncIterator[p.Delta]]
 
 
 async def _turn(
-    server: LLMServer, stream: Streamer, request: ProviderRequest, words: int
+    server: LLMServer, stream: Streamer, request: p.ProviderRequest, words: int
 ) -> tuple[float, float]:
     """One turn: (wall seconds, seconds from first frame written to first delta)."""
     first_frame: list[float] = []
@@ -158,7 +146,7 @@ async def _turn(
 
 
 async def _peak(
-    server: LLMServer, stream: Streamer, request: ProviderRequest, words: int
+    server: LLMServer, stream: Streamer, request: p.ProviderRequest, words: int
 ) -> int:
     server.script(_reply(words))
     gc.collect()

@@ -1,14 +1,7 @@
 """Ollama's native API (`/api/chat`, `/api/tags`), spoken over aiohttp.
 
-Home Assistant core's Ollama integration uses the official `ollama` library,
-on an httpx client of its own. Confidant speaks the small native HTTP API
-directly on Home Assistant's shared aiohttp session instead: measured side by
-side on the loopback server (bench/ollama_client.py), the library took about
-twice as long a turn (3.3 ms against 1.7 ms, first delta 0.6 ms against
-0.4 ms), built its client in 13 ms of blocking work, and failed three answers
-this module tolerates (blank lines, arguments as a JSON string, a stream cut
-before `done`, which it ended as if complete). The answer is NDJSON: one JSON object a line,
-`done: true` on the last. This module tolerates:
+The answer is NDJSON: one JSON object a line, `done: true` on the last. This
+module tolerates:
 
 - tool calls without ids (the native API long sent none): one is made up,
 - tool-call arguments as an object, a JSON string or double-encoded JSON,
@@ -18,6 +11,15 @@ before `done`, which it ended as if complete). The answer is NDJSON: one JSON ob
 
 ollama_errors.py maps the failures, keeping no word of Ollama's messages
 unless made safe.
+
+Home Assistant core's Ollama integration uses the official `ollama` library,
+on an httpx client of its own. Confidant speaks the small native API directly
+on Home Assistant's shared aiohttp session instead: measured side by side on
+the loopback server (bench/ollama_client.py), the library took about twice as
+long a turn (3.3 ms against 1.7 ms; first delta 0.6 ms against 0.4 ms), spent
+13 ms of blocking work building its client, and failed three of the answers
+above (blank lines, arguments as a JSON string, a stream without `done`,
+which it ended as if complete).
 """
 
 from __future__ import annotations

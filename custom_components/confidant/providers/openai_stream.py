@@ -14,20 +14,14 @@ tolerates what the wire shows in the wild:
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
 from . import (
-    AuthenticationError,
-    BadRequestError,
     Delta,
-    ModelNotFoundError,
     ProviderError,
-    RateLimitError,
     ReasoningDelta,
-    ServerError,
     StreamInterruptedError,
     TextDelta,
     ToolCall,
@@ -35,56 +29,13 @@ from . import (
     Usage,
     UsageDelta,
 )
+from .openai_errors import error_code, error_for_code
 from .tool_arguments import parse_tool_arguments
 from .wire_parts import new_call_id
-
-# Error codes of `error` events and failed responses, by the error they mean.
-# Anything else the server reports is a server error: the request itself was
-# accepted, so the fault lies on the other side.
-_RATE_LIMIT_CODES = frozenset(
-    {"rate_limit_exceeded", "insufficient_quota", "tokens", "requests"}
-)
-_AUTH_CODES = frozenset({"invalid_api_key", "invalid_authentication"})
-_NOT_FOUND_CODES = frozenset({"model_not_found"})
-_BAD_REQUEST_CODES = frozenset(
-    {
-        "invalid_prompt",
-        "invalid_request_error",
-        "context_length_exceeded",
-        "data_residency_mismatch",
-        "bio_policy",
-        "misalignment_policy_violation",
-    }
-)
-# Only short machine-readable codes are kept in a detail; a free-form value
-# could carry part of the conversation or the key.
-_CODE_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 # The person hears nothing when the model ran out of tokens before saying
 # anything, so that case stays an error; see `_incomplete`.
 _MAX_OUTPUT_TOKENS = "max_output_tokens"
-
-
-def _code(value: object) -> str | None:
-    if isinstance(value, str) and _CODE_PATTERN.fullmatch(value):
-        return value
-    return None
-
-
-def _error_for_code(code: str | None, what: str) -> ProviderError:
-    """Return the provider error for an error code reported inside a stream."""
-    detail = f"{what} ({code})" if code else what
-    if code in _RATE_LIMIT_CODES:
-        return RateLimitError(detail)
-    if code in _AUTH_CODES:
-        return AuthenticationError(detail)
-    if code in _NOT_FOUND_CODES:
-        return ModelNotFoundError(detail)
-    if code in _BAD_REQUEST_CODES or (
-        code is not None and code.startswith(("image_", "invalid_"))
-    ):
-        return BadRequestError(detail)
-    return ServerError(detail)
 
 
 @dataclass(slots=True)
@@ -141,7 +92,7 @@ class StreamState:
 def _incomplete(event: Mapping[str, Any], state: StreamState) -> None:
     """Raise unless the answer cut by the token limit still said something."""
     details = _mapping(_mapping(event.get("response")).get("incomplete_details"))
-    reason = _code(details.get("reason"))
+    reason = error_code(details.get("reason"))
     if reason == _MAX_OUTPUT_TOKENS and (state.spoke or state.called):
         # What was said is worth hearing; the person can ask for more.
         return
@@ -196,8 +147,8 @@ async def events(lines: AsyncIterator[str]) -> AsyncIterator[Mapping[str, Any]]:
                     # An error event whose data nests the error: its code
                     # says what went wrong (quota, rate, server).
                     error = _mapping(error)
-                    raise _error_for_code(
-                        _code(error.get("code")) or _code(error.get("type")),
+                    raise error_for_code(
+                        error_code(error.get("code")) or error_code(error.get("type")),
                         "error event",
                     )
                 yield event
@@ -275,9 +226,9 @@ def event_deltas(  # noqa: PLR0911, PLR0912 - one case per event type
             return _usage(event)
         case "response.failed":
             error = _mapping(_mapping(event.get("response")).get("error"))
-            raise _error_for_code(_code(error.get("code")), "response failed")
+            raise error_for_code(error_code(error.get("code")), "response failed")
         case "error":
-            raise _error_for_code(_code(event.get("code")), "error event")
+            raise error_for_code(error_code(event.get("code")), "error event")
     return []
 
 

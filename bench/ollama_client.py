@@ -1,7 +1,8 @@
 """Confidant's Ollama client next to the official `ollama` library.
 
-Run with `python -m bench.ollama_client` from the repository root (the
-`ollama` package must be installed; Home Assistant core pins 0.6.2).
+Run with `python -m bench.ollama_client` from the repository root, after
+`pip install ollama==0.6.2` (Home Assistant core's pin; not a requirement of
+Confidant, which keeps its own client: see providers/ollama.py).
 
 Both clients talk to the same loopback server (tests/llm_server.py, Ollama's
 native NDJSON protocol) in this process and send the same request body (built

@@ -65,9 +65,6 @@ _CACHE_CONTROL = {"type": "ephemeral"}
 _INVALID_ID_CHARACTERS = re.compile(r"[^a-zA-Z0-9_-]")
 
 
-# --- request ----------------------------------------------------------------
-
-
 def _tool_use_id(call_id: str) -> str:
     return _INVALID_ID_CHARACTERS.sub("_", call_id) or "toolu_missing"
 

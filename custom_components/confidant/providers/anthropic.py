@@ -1,7 +1,8 @@
 """Anthropic's Messages API, through the official anthropic SDK.
 
-The SDK parses the server-sent events; this module builds the request and
-turns the stream's content blocks into deltas. What it takes care of:
+The SDK parses the server-sent events; this module builds the request, and
+anthropic_stream.py turns the stream's content blocks into deltas
+(anthropic_errors.py maps the failures). What they take care of:
 
 - The API wants user and assistant turns to alternate: consecutive messages
   of one role are merged, tool results become `tool_result` blocks of one
@@ -29,12 +30,9 @@ calls, thinking is turned off for that request instead of failing it.
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import anthropic
@@ -43,32 +41,20 @@ from anthropic import types as anthropic_types
 
 from . import (
     AssistantMessage,
-    AuthenticationError,
-    BadRequestError,
-    ConnectionFailedError,
     Delta,
     MalformedResponseError,
     Message,
-    ModelNotFoundError,
-    ProviderError,
     ProviderRequest,
-    ProviderTimeoutError,
-    RateLimitError,
-    ReasoningDelta,
-    ServerError,
-    StreamInterruptedError,
     SystemMessage,
-    TextDelta,
-    ToolCall,
     ToolCallDelta,
     ToolResultMessage,
     ToolSpec,
-    Usage,
-    UsageDelta,
     UserMessage,
 )
-from .deadline import bounded_model_list
-from .tool_arguments import parse_tool_arguments
+from .anthropic_errors import map_anthropic_error
+from .anthropic_stream import Answer
+from .kinds import SDK_RETRIES, CloudProvider
+from .wire_parts import base64_text, result_text
 
 # The smallest thinking budget the API accepts.
 MIN_THINKING_BUDGET = 1024
@@ -77,99 +63,6 @@ _THINKING_CACHE_SIZE = 32
 _CACHE_CONTROL = {"type": "ephemeral"}
 # Tool-use ids must match ^[a-zA-Z0-9_-]+$; ids made by other providers may not.
 _INVALID_ID_CHARACTERS = re.compile(r"[^a-zA-Z0-9_-]")
-_ERROR_TYPE = re.compile(r"[a-z_]{1,64}")
-_TRUNCATED = (
-    "the answer reached max_tokens before the tool-call arguments were complete"
-)
-
-
-# --- errors -----------------------------------------------------------------
-
-
-def _error_type(err: anthropic.APIStatusError) -> str | None:
-    """The `error.type` of an error body (never its message)."""
-    kind = getattr(err, "type", None)
-    if not isinstance(kind, str) and isinstance(err.body, dict):
-        error = err.body.get("error", err.body)
-        kind = error.get("type") if isinstance(error, dict) else None
-    # Only a short code: a proxy could put anything in this field.
-    if isinstance(kind, str) and _ERROR_TYPE.fullmatch(kind):
-        return kind
-    return None
-
-
-def _status_error(  # noqa: PLR0911, PLR0912 - a flat mapping of statuses
-    err: anthropic.APIStatusError,
-) -> ProviderError:
-    kind = _error_type(err)
-    status = err.status_code
-    suffix = f" ({kind})" if kind else ""
-    if 300 <= status < 400:  # noqa: PLR2004
-        # A redirect (to a login page, say): the URL is not the API.
-        return ConnectionFailedError(f"HTTP {status}")
-    if status < 400:  # noqa: PLR2004
-        # An `error` event inside a stream that began with HTTP 200.
-        detail = "error event in stream" + suffix
-        match kind:
-            case "authentication_error" | "permission_error":
-                return AuthenticationError(detail)
-            case "not_found_error":
-                return ModelNotFoundError(detail)
-            case "rate_limit_error" | "billing_error":
-                return RateLimitError(detail)
-            case "invalid_request_error" | "request_too_large":
-                return BadRequestError(detail)
-            case "timeout_error":
-                return ProviderTimeoutError(detail)
-            case _:
-                return ServerError(detail)
-    detail = f"HTTP {status}{suffix}"
-    if status in (401, 403):
-        return AuthenticationError(detail)
-    if status == 404:  # noqa: PLR2004
-        return ModelNotFoundError(detail)
-    if status in (402, 429) or kind == "billing_error":
-        return RateLimitError(detail)
-    if status == 504 or kind == "timeout_error":  # noqa: PLR2004
-        return ProviderTimeoutError(detail)
-    if status >= 500:  # noqa: PLR2004 - 529 is "overloaded"
-        return ServerError(detail)
-    return BadRequestError(detail)
-
-
-def map_anthropic_error(  # noqa: PLR0911 - a flat mapping of exceptions
-    err: Exception, *, streaming: bool = False
-) -> ProviderError:
-    """Return the provider error for an exception raised by the SDK or httpx.
-
-    The detail is the HTTP status and the error type, never the message: it
-    can echo conversation content or part of the API key.
-    """
-    if isinstance(err, ProviderError):
-        return err
-    if isinstance(err, (anthropic.APITimeoutError, httpx.TimeoutException)):
-        return ProviderTimeoutError("no answer in time")
-    if isinstance(err, anthropic.APIStatusError):
-        return _status_error(err)
-    if isinstance(err, anthropic.APIConnectionError):
-        # Newer SDKs wrap a transport error mid-stream too: still a cut answer.
-        if streaming:
-            return StreamInterruptedError(type(err.__cause__ or err).__name__)
-        return ConnectionFailedError(type(err.__cause__ or err).__name__)
-    if isinstance(err, httpx.HTTPError):
-        # An error of the transport after the answer began is a cut stream.
-        if streaming:
-            return StreamInterruptedError(type(err).__name__)
-        return ConnectionFailedError(type(err).__name__)
-    if isinstance(err, (ValueError, anthropic.APIResponseValidationError)):
-        # Not JSON, not UTF-8, not the shape of an answer.
-        return MalformedResponseError(type(err).__name__)
-    if isinstance(err, anthropic.APIError):
-        return ServerError(type(err).__name__)
-    return ProviderError(type(err).__name__)
-
-
-# --- request ----------------------------------------------------------------
 
 
 def _tool_use_id(call_id: str) -> str:
@@ -193,7 +86,7 @@ def _user_content(message: UserMessage) -> list[dict[str, Any]]:
             "source": {
                 "type": "base64",
                 "media_type": image.mime_type,
-                "data": base64.b64encode(image.data).decode(),
+                "data": base64_text(image),
             },
         }
         for image in message.images
@@ -225,7 +118,7 @@ def _tool_result_content(message: ToolResultMessage) -> dict[str, Any]:
     block: dict[str, Any] = {
         "type": "tool_result",
         "tool_use_id": _tool_use_id(message.call_id),
-        "content": json.dumps(message.result, default=str),
+        "content": result_text(message.result),
     }
     if message.is_error:
         block["is_error"] = True
@@ -357,152 +250,7 @@ def build_messages_body(
     return body
 
 
-# --- stream -----------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _ToolBlock:
-    id: str
-    name: str
-    json: str = ""
-    input: dict[str, Any] = field(default_factory=dict)
-
-    def call(self, problem: str | None = None) -> ToolCall:
-        if problem is not None:
-            return ToolCall(self.id, self.name, {}, problem)
-        arguments, invalid = parse_tool_arguments(
-            self.json if self.json.strip() else self.input
-        )
-        return ToolCall(self.id, self.name, arguments, invalid)
-
-
-@dataclass(slots=True)
-class _ThinkingBlock:
-    thinking: str = ""
-    signature: str = ""
-
-    def param(self) -> dict[str, Any]:
-        return {
-            "type": "thinking",
-            "thinking": self.thinking,
-            "signature": self.signature,
-        }
-
-
-class _Answer:
-    """The state of one streamed answer: open blocks, kept thinking."""
-
-    def __init__(self) -> None:
-        """Start before message_start."""
-        self.tools: dict[int, _ToolBlock] = {}
-        self.open_thinking: dict[int, _ThinkingBlock] = {}
-        # Closed thinking blocks not yet remembered with a tool call.
-        self.thinking: list[dict[str, Any]] = []
-        self.finished = False
-        self.input_usage: anthropic_types.Usage | None = None
-
-    def usage(self, delta_usage: anthropic_types.MessageDeltaUsage) -> Delta:
-        """The request's usage: input from message_start, output at the end.
-
-        The API counts `input_tokens` after the last cache breakpoint only;
-        the whole prompt is that plus what was read from and written to the
-        cache.
-        """
-        start = self.input_usage
-        fresh = (delta_usage.input_tokens or 0) or (start.input_tokens if start else 0)
-        read = (delta_usage.cache_read_input_tokens or 0) or (
-            (start.cache_read_input_tokens or 0) if start else 0
-        )
-        written = (delta_usage.cache_creation_input_tokens or 0) or (
-            (start.cache_creation_input_tokens or 0) if start else 0
-        )
-        return UsageDelta(
-            Usage(
-                input_tokens=fresh + read + written,
-                cached_input_tokens=read,
-                cache_write_tokens=written,
-                output_tokens=delta_usage.output_tokens or 0,
-            )
-        )
-
-    def feed(self, event: anthropic_types.RawMessageStreamEvent) -> Iterator[Delta]:
-        """Return the deltas one event completes."""
-        if isinstance(event, anthropic_types.RawContentBlockStartEvent):
-            return self._start(event.index, event.content_block)
-        if isinstance(event, anthropic_types.RawContentBlockDeltaEvent):
-            return self._delta(event.index, event.delta)
-        if isinstance(event, anthropic_types.RawContentBlockStopEvent):
-            return self._stop(event.index)
-        if isinstance(event, anthropic_types.RawMessageDeltaEvent):
-            if event.delta.stop_reason is not None:
-                self.finished = True
-            usage = [self.usage(event.usage)] if event.usage is not None else []
-            if event.delta.stop_reason == "max_tokens":
-                # Tool blocks still open were cut off mid-input.
-                return iter([*self._truncated(), *usage])
-            return iter(usage)
-        if isinstance(event, anthropic_types.RawMessageStartEvent):
-            self.input_usage = event.message.usage
-        elif isinstance(event, anthropic_types.RawMessageStopEvent):
-            self.finished = True
-        return iter(())
-
-    def finish(self) -> Iterator[Delta]:
-        """Return what is left once the stream has ended."""
-        if not self.finished:
-            # The connection closed cleanly, but the answer had not ended.
-            raise StreamInterruptedError("stream ended before message_stop")
-        # A block never closed although the message ended: incomplete.
-        return self._truncated()
-
-    def _truncated(self) -> Iterator[Delta]:
-        calls = [self.tools[index].call(_TRUNCATED) for index in sorted(self.tools)]
-        self.tools.clear()
-        return (ToolCallDelta(call) for call in calls)
-
-    def _start(
-        self, index: int, block: anthropic_types.ContentBlock
-    ) -> Iterator[Delta]:
-        if isinstance(block, anthropic_types.TextBlock) and block.text:
-            yield TextDelta(block.text)
-        elif isinstance(block, anthropic_types.ToolUseBlock):
-            start_input = block.input if isinstance(block.input, dict) else {}
-            self.tools[index] = _ToolBlock(block.id, block.name, input=start_input)
-        elif isinstance(block, anthropic_types.ThinkingBlock):
-            self.open_thinking[index] = _ThinkingBlock(
-                block.thinking or "", block.signature or ""
-            )
-            if block.thinking:
-                yield ReasoningDelta(block.thinking)
-        elif isinstance(block, anthropic_types.RedactedThinkingBlock):
-            self.thinking.append({"type": "redacted_thinking", "data": block.data})
-
-    def _delta(
-        self, index: int, delta: anthropic_types.RawContentBlockDelta
-    ) -> Iterator[Delta]:
-        if isinstance(delta, anthropic_types.TextDelta) and delta.text:
-            yield TextDelta(delta.text)
-        elif isinstance(delta, anthropic_types.InputJSONDelta):
-            if (tool := self.tools.get(index)) is not None:
-                tool.json += delta.partial_json or ""
-        elif isinstance(delta, anthropic_types.ThinkingDelta):
-            if (thinking := self.open_thinking.get(index)) is not None:
-                thinking.thinking += delta.thinking or ""
-            if delta.thinking:
-                yield ReasoningDelta(delta.thinking)
-        elif isinstance(delta, anthropic_types.SignatureDelta) and (
-            (thinking := self.open_thinking.get(index)) is not None
-        ):
-            thinking.signature += delta.signature or ""
-
-    def _stop(self, index: int) -> Iterator[Delta]:
-        if (tool := self.tools.pop(index, None)) is not None:
-            yield ToolCallDelta(tool.call())
-        elif (thinking := self.open_thinking.pop(index, None)) is not None:
-            self.thinking.append(thinking.param())
-
-
-class AnthropicProvider:
+class AnthropicProvider(CloudProvider):
     """A provider for Anthropic's Messages API."""
 
     def __init__(
@@ -515,9 +263,7 @@ class AnthropicProvider:
             # Explicit, so that ANTHROPIC_BASE_URL in the environment is not used.
             base_url=base_url or "https://api.anthropic.com",
             http_client=http_client,
-            # Retries with back-off would leave a person waiting in silence;
-            # a failed turn is answered at once and can be asked again.
-            max_retries=0,
+            max_retries=SDK_RETRIES,
         )
         # The SDK reads platform details from disk on first use; do it now,
         # while still in the executor.
@@ -525,20 +271,8 @@ class AnthropicProvider:
         # First tool-call id of a recent answer -> its signed thinking blocks.
         self._thinking: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
 
-    @property
-    def is_local(self) -> bool:
-        """Never: a custom URL is a proxy in front of the cloud API.
-
-        The model runs in the provider's cloud whatever the URL, so the
-        household's cloud choices (images, redaction, storage) always apply.
-        """
-        return False
-
-    async def async_list_models(self) -> list[str]:
-        """Return the ids of the models the account can use."""
-        return await bounded_model_list(self._async_list_models())
-
     async def _async_list_models(self) -> list[str]:
+        """Return the ids of the models the account can use."""
         try:
             page = self._client.with_options(timeout=10.0).models.list()
             ids: list[str] = []
@@ -573,7 +307,7 @@ class AnthropicProvider:
     async def _deltas(
         self, stream: anthropic.AsyncStream[anthropic_types.RawMessageStreamEvent]
     ) -> AsyncIterator[Delta]:
-        answer = _Answer()
+        answer = Answer()
         events = 0
         async for event in stream:
             events += 1

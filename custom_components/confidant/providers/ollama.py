@@ -1,10 +1,7 @@
 """Ollama's native API (`/api/chat`, `/api/tags`), spoken over aiohttp.
 
-Home Assistant core's Ollama integration uses the `ollama` SDK on httpx;
-Confidant speaks the small native HTTP API directly on Home Assistant's shared
-aiohttp session instead, so there is no extra client, no extra dependency and
-nothing blocking to create. The answer is NDJSON: one JSON object a line,
-`done: true` on the last. This module tolerates:
+The answer is NDJSON: one JSON object a line, `done: true` on the last. This
+module tolerates:
 
 - tool calls without ids (the native API long sent none): one is made up,
 - tool-call arguments as an object, a JSON string or double-encoded JSON,
@@ -12,16 +9,22 @@ nothing blocking to create. The answer is NDJSON: one JSON object a line,
 - a line split across network reads, blank lines and CRLF endings,
 - a stream that ends without `done` (a crashed runner, a dropped link).
 
-Only the HTTP status and a short error class are kept as an error's detail:
-Ollama's error messages echo model names and sometimes the prompt, so its
-message is kept only as made safe by server_message.py.
+ollama_errors.py maps the failures, keeping no word of Ollama's messages
+unless made safe.
+
+Home Assistant core's Ollama integration uses the official `ollama` library,
+on an httpx client of its own. Confidant speaks the small native API directly
+on Home Assistant's shared aiohttp session instead: measured side by side on
+the loopback server (bench/ollama_client.py), the library took about twice as
+long a turn (3.3 ms against 1.7 ms; first delta 0.6 ms against 0.4 ms), spent
+13 ms of blocking work building its client, and failed three of the answers
+above (blank lines, arguments as a JSON string, a stream without `done`,
+which it ended as if complete).
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import uuid
 from collections.abc import AsyncIterator, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -30,18 +33,12 @@ import aiohttp
 
 from . import (
     AssistantMessage,
-    AuthenticationError,
-    BadRequestError,
-    ConnectionFailedError,
     Delta,
     MalformedResponseError,
     Message,
-    ModelNotFoundError,
     NotTheAPIError,
     ProviderError,
     ProviderRequest,
-    ProviderTimeoutError,
-    RateLimitError,
     ReasoningDelta,
     ServerError,
     StreamInterruptedError,
@@ -50,26 +47,27 @@ from . import (
     ToolCall,
     ToolCallDelta,
     ToolResultMessage,
-    ToolSpec,
     Usage,
     UsageDelta,
     UserMessage,
 )
 from .capabilities import UNKNOWN, ModelCapabilities, from_ollama_show
-from .deadline import bounded_model_list
-from .markup_filter import guard_spoken_text
-from .network import is_local_url
-from .prompt_speed import PromptSpeed
+from .kinds import LocalProvider
+from .ollama_errors import map_client_error, status_error
 from .server_message import safe_server_message
 from .tool_arguments import parse_tool_arguments
+from .wire_parts import (
+    base64_text,
+    function_tool,
+    new_call_id,
+    result_text,
+)
 
 # Listing models is quick even on a busy server; a person is waiting in the
 # config flow.
 _LIST_TIMEOUT = 10.0
 # A server that does not accept the connection in this time is not there.
 _CONNECT_TIMEOUT = 10.0
-# Error bodies are short JSON; never read an arbitrary page into memory.
-_ERROR_BODY_LIMIT = 4096
 
 # Request option keys (see const.py's CONF_KEEP_ALIVE, CONF_NUM_CTX,
 # CONF_THINK; not imported, so providers stay free of Home Assistant).
@@ -86,9 +84,7 @@ def _message(message: Message) -> dict[str, Any]:
             result: dict[str, Any] = {"role": "user", "content": text}
             if images:
                 # Ollama takes raw base64, without a data: URL or MIME type.
-                result["images"] = [
-                    base64.b64encode(image.data).decode() for image in images
-                ]
+                result["images"] = [base64_text(image) for image in images]
             return result
         case AssistantMessage(text=text, tool_calls=tool_calls):
             result = {"role": "assistant", "content": text}
@@ -104,16 +100,9 @@ def _message(message: Message) -> dict[str, Any]:
             # name is what its chat templates render.
             return {
                 "role": "tool",
-                "content": json.dumps(content, default=str),
+                "content": result_text(content),
                 "tool_name": name,
             }
-
-
-def _tool(spec: ToolSpec) -> dict[str, Any]:
-    function: dict[str, Any] = {"name": spec.name, "parameters": dict(spec.parameters)}
-    if spec.description:
-        function["description"] = spec.description
-    return {"type": "function", "function": function}
 
 
 def build_chat_body(request: ProviderRequest) -> dict[str, Any]:
@@ -131,7 +120,7 @@ def build_chat_body(request: ProviderRequest) -> dict[str, Any]:
     }
     if request.tools:
         # Omitted when empty: Ollama checks tool support whenever tools are sent.
-        body["tools"] = [_tool(spec) for spec in request.tools]
+        body["tools"] = [function_tool(spec) for spec in request.tools]
     if (keep_alive := request.options.get(_KEEP_ALIVE)) is not None:
         # Seconds as a number; -1 (any negative number) keeps the model loaded
         # forever. A string would be read as a Go duration, where "-1" fails.
@@ -155,7 +144,7 @@ def _tool_call(raw: Any) -> ToolCall | None:
         return None
     call_id = raw.get("id")
     if not isinstance(call_id, str) or not call_id:
-        call_id = f"call_{uuid.uuid4().hex[:24]}"
+        call_id = new_call_id()
     arguments, problem = parse_tool_arguments(function.get("arguments"))
     return ToolCall(call_id, name, arguments, problem)
 
@@ -224,91 +213,23 @@ def _parse_line(line: bytes, *, first: bool) -> Mapping[str, Any]:
     return chunk
 
 
-async def _status_error(
-    response: aiohttp.ClientResponse, *, names_model: bool = True
-) -> ProviderError:
-    """Return the provider error for a non-200 answer.
-
-    `names_model` says whether the request named a model, so that a 404 can
-    mean the model is missing rather than the URL being wrong.
-    """
-    message = await _error_message(response)
-    error = _status_error_kind(response.status, message, names_model=names_model)
-    error.server_message = safe_server_message(message)
-    return error
-
-
-def _status_error_kind(
-    status: int, message: str, *, names_model: bool
-) -> ProviderError:
-    detail = f"HTTP {status}"
-    if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
-        return AuthenticationError(detail)
-    if status == HTTPStatus.TOO_MANY_REQUESTS:
-        return RateLimitError(detail)
-    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-        return ServerError(detail)
-    if status == HTTPStatus.NOT_FOUND:
-        # Ollama says "model 'x' not found" (or "model \"x\" not found, try
-        # pulling it first"); any other 404 means the URL is not Ollama's API.
-        if names_model and _mentions_missing_model(message):
-            return ModelNotFoundError(detail)
-        return NotTheAPIError(detail)
-    return BadRequestError(detail)
-
-
-async def _error_message(response: aiohttp.ClientResponse) -> str:
-    """Return the `error` text of an error body, to be made safe before use."""
-    try:
-        body = json.loads(await response.content.read(_ERROR_BODY_LIMIT))
-    except ValueError, aiohttp.ClientError:
-        return ""
-    error = body.get("error") if isinstance(body, Mapping) else None
-    return error if isinstance(error, str) else ""
-
-
-def _mentions_missing_model(message: str) -> bool:
-    message = message.lower()
-    return "model" in message and "not found" in message
-
-
-def _map_client_error(err: Exception, *, started: bool) -> ProviderError:
-    """Return the provider error for an aiohttp or timeout exception."""
-    # aiohttp's timeouts are also connection errors: check them first.
-    if isinstance(err, TimeoutError):
-        return ProviderTimeoutError("no answer in time")
-    if started:
-        # Whatever breaks the transport once the answer began cuts it short.
-        return StreamInterruptedError(type(err).__name__)
-    return ConnectionFailedError(type(err).__name__)
-
-
-class OllamaProvider:
+class OllamaProvider(LocalProvider):
     """A provider for an Ollama server, local or behind a reverse proxy."""
 
     def __init__(
         self, session: aiohttp.ClientSession, base_url: str, api_key: str | None = None
     ) -> None:
         """Keep the shared session; nothing blocking happens here."""
+        # The prompt speed is measured on the last line's prompt_eval_*.
+        super().__init__(base_url.rstrip("/"))
         self._session = session
-        self._base_url = base_url.rstrip("/")
-        # Measured on the last line's prompt_eval_* (first_token.py reads it).
-        self.prompt_speed = PromptSpeed()
         self._headers: dict[str, str] = {}
         if api_key:
             # Ollama itself has no keys; reverse proxies and ollama.com do.
             self._headers["Authorization"] = f"Bearer {api_key}"
 
-    @property
-    def is_local(self) -> bool:
-        """Whether the server is on the local network."""
-        return is_local_url(self._base_url)
-
-    async def async_list_models(self) -> list[str]:
-        """Return the names of the models pulled on the server."""
-        return await bounded_model_list(self._async_list_models())
-
     async def _async_list_models(self) -> list[str]:
+        """Return the names of the models pulled on the server."""
         try:
             async with self._session.get(
                 f"{self._base_url}/api/tags",
@@ -316,7 +237,7 @@ class OllamaProvider:
                 timeout=aiohttp.ClientTimeout(total=_LIST_TIMEOUT),
             ) as response:
                 if response.status != HTTPStatus.OK:
-                    raise await _status_error(response, names_model=False)
+                    raise await status_error(response, names_model=False)
                 body = await response.json(content_type=None)
         except ProviderError:
             raise
@@ -324,7 +245,7 @@ class OllamaProvider:
             # Something answered, but not Ollama (a login page, a proxy).
             raise NotTheAPIError("not an Ollama API") from err
         except (TimeoutError, aiohttp.ClientError) as err:
-            raise _map_client_error(err, started=False) from err
+            raise map_client_error(err, started=False) from err
         models = body.get("models") if isinstance(body, Mapping) else None
         if not isinstance(models, list):
             raise NotTheAPIError("not an Ollama API")
@@ -352,14 +273,8 @@ class OllamaProvider:
         except TimeoutError, aiohttp.ClientError, ValueError:
             return UNKNOWN
 
-    def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
-        """Stream the answer to an `/api/chat` request, without machinery."""
-        stream = self._async_stream(request)
-        # Returned, not iterated here: closing the answer early closes the
-        # guard, and the guard the stream, with no generator left between.
-        return guard_spoken_text(stream) if request.spoken else stream
-
     async def _async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
+        """Stream the answer to an `/api/chat` request."""
         # No total limit, so a long answer is never cut; a server silent for
         # the request's timeout (loading, hung, gone) is given up on.
         timeout = aiohttp.ClientTimeout(
@@ -376,7 +291,7 @@ class OllamaProvider:
                 timeout=timeout,
             ) as response:
                 if response.status != HTTPStatus.OK:
-                    raise await _status_error(response)
+                    raise await status_error(response)
                 started = True
                 first = True
                 async for line in _lines(response.content):
@@ -404,4 +319,4 @@ class OllamaProvider:
         except ProviderError:
             raise
         except (TimeoutError, aiohttp.ClientError) as err:
-            raise _map_client_error(err, started=started) from err
+            raise map_client_error(err, started=started) from err

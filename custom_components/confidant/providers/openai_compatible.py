@@ -23,12 +23,8 @@ follow-up re-evaluates only what is new. The usage and the server's timings
 
 from __future__ import annotations
 
-import base64
 import json
-import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Any, cast
 
 import httpx
@@ -44,10 +40,8 @@ from . import (
     StreamInterruptedError,
     SystemMessage,
     TextDelta,
-    ToolCall,
     ToolCallDelta,
     ToolResultMessage,
-    ToolSpec,
     Usage,
     UsageDelta,
     UserMessage,
@@ -59,12 +53,11 @@ from .capabilities import (
     from_openai_models,
     merge,
 )
-from .deadline import bounded_model_list
-from .markup_filter import guard_spoken_text
-from .network import is_local_url
+from .kinds import SDK_RETRIES, LocalProvider
+from .llamacpp_slots import SlotKeeper
 from .openai_errors import map_openai_error
-from .prompt_speed import PromptSpeed
-from .tool_arguments import parse_tool_arguments
+from .tool_call_assembler import ToolCallAssembler
+from .wire_parts import data_url, function_tool, result_text
 
 # Local servers accept any key, but the SDK insists on one.
 _PLACEHOLDER_KEY = "no-key"
@@ -83,10 +76,7 @@ def _message(message: Message) -> dict[str, Any]:
             parts.extend(
                 {
                     "type": "image_url",
-                    "image_url": {
-                        "url": f"data:{image.mime_type};base64,"
-                        + base64.b64encode(image.data).decode()
-                    },
+                    "image_url": {"url": data_url(image)},
                 }
                 for image in images
             )
@@ -110,15 +100,8 @@ def _message(message: Message) -> dict[str, Any]:
             return {
                 "role": "tool",
                 "tool_call_id": call_id,
-                "content": json.dumps(content, default=str),
+                "content": result_text(content),
             }
-
-
-def _tool(spec: ToolSpec) -> dict[str, Any]:
-    function: dict[str, Any] = {"name": spec.name, "parameters": dict(spec.parameters)}
-    if spec.description:
-        function["description"] = spec.description
-    return {"type": "function", "function": function}
 
 
 def build_chat_completions_body(request: ProviderRequest) -> dict[str, Any]:
@@ -132,7 +115,7 @@ def build_chat_completions_body(request: ProviderRequest) -> dict[str, Any]:
     if request.temperature is not None:
         body["temperature"] = request.temperature
     if request.tools:
-        body["tools"] = [_tool(spec) for spec in request.tools]
+        body["tools"] = [function_tool(spec) for spec in request.tools]
     # Usage comes in a last chunk only when asked for.
     body["stream_options"] = {"include_usage": True}
     return body
@@ -162,94 +145,6 @@ def _usage(usage: Any, timings: Any) -> Usage | None:
     )
 
 
-class SlotKeeper:
-    """llama.cpp slots, one per recent conversation, least recently used first."""
-
-    def __init__(self) -> None:
-        """Know nothing yet: no slot is asked for until the server's are known."""
-        self.total: int | None = None
-        self._slots: OrderedDict[str, int] = OrderedDict()
-
-    def slot(self, conversation: str | None) -> int | None:
-        """The slot of a conversation, or None when slots are not known."""
-        if not self.total or conversation is None:
-            return None
-        if (slot := self._slots.get(conversation)) is not None:
-            self._slots.move_to_end(conversation)
-            return slot
-        used = set(self._slots.values())
-        free = [slot for slot in range(self.total) if slot not in used]
-        if free:
-            slot = free[0]
-        else:
-            _oldest, slot = self._slots.popitem(last=False)
-        self._slots[conversation] = slot
-        return slot
-
-
-@dataclass(slots=True)
-class _PartialCall:
-    id: str
-    name: str = ""
-    arguments: str | dict[str, Any] = ""
-
-
-class ToolCallAssembler:
-    """Assembles streamed tool-call fragments into complete calls."""
-
-    def __init__(self) -> None:
-        """Start with no calls."""
-        self._calls: dict[int, _PartialCall] = {}
-        self._by_id: dict[str, int] = {}
-        self._last: int | None = None
-
-    def _slot(self, index: int | None, call_id: str | None) -> int:
-        if call_id and call_id in self._by_id:
-            # A repeated id continues its call, whatever index came with it.
-            return self._by_id[call_id]
-        if index is not None and (index not in self._calls or not call_id):
-            return index
-        if index is None and not call_id and self._last is not None:
-            return self._last
-        # A new call: a new id on an index that is taken, or no index at all.
-        return max(self._calls, default=-1) + 1
-
-    def add(
-        self, index: int | None, call_id: str | None, name: str | None, arguments: Any
-    ) -> None:
-        """Add one fragment of a tool call."""
-        slot = self._slot(index, call_id)
-        call = self._calls.get(slot)
-        if call is None:
-            call = self._calls[slot] = _PartialCall(
-                id=call_id or f"call_{uuid.uuid4().hex[:24]}"
-            )
-            self._by_id[call.id] = slot
-        self._last = slot
-        if name and not call.name:
-            call.name = name
-        if isinstance(arguments, dict):
-            call.arguments = arguments
-        elif (
-            isinstance(arguments, str) and arguments and isinstance(call.arguments, str)
-        ):
-            call.arguments += arguments
-
-    def complete(self) -> list[ToolCall]:
-        """Return the assembled calls in order, and forget them."""
-        calls = []
-        for slot in sorted(self._calls):
-            partial = self._calls[slot]
-            if not partial.name:
-                continue
-            arguments, problem = parse_tool_arguments(partial.arguments)
-            calls.append(ToolCall(partial.id, partial.name, arguments, problem))
-        self._calls.clear()
-        self._by_id.clear()
-        self._last = None
-        return calls
-
-
 def _extra(model: Any, *names: str) -> Any:
     """Read a field the SDK does not know, kept by pydantic as an extra."""
     extra = getattr(model, "model_extra", None) or {}
@@ -259,32 +154,28 @@ def _extra(model: Any, *names: str) -> Any:
     return None
 
 
-class OpenAICompatibleProvider:
+class OpenAICompatibleProvider(LocalProvider):
     """A provider for any server speaking OpenAI's Chat Completions."""
 
     def __init__(
         self, http_client: httpx.AsyncClient, base_url: str, api_key: str | None
     ) -> None:
         """Create the SDK client; does blocking I/O, so run it in an executor."""
-        self._base_url = base_url
+        # The prompt speed is measured on llama.cpp's `timings`.
+        super().__init__(base_url)
         self._http = http_client
         self._api_key = api_key
-        # Measured on llama.cpp's `timings` (first_token.py reads it).
-        self.prompt_speed = PromptSpeed()
         self._client = openai.AsyncOpenAI(
             api_key=api_key or _PLACEHOLDER_KEY,
             base_url=base_url,
             # openai 3 types its client as httpx2 but accepts Home Assistant's
             # shared httpx client at run time, as core's integrations use it.
             http_client=cast("Any", http_client),
-            # Retries with back-off would leave a person waiting in silence;
-            # a failed turn is answered at once and can be asked again.
-            max_retries=0,
+            max_retries=SDK_RETRIES,
         )
         # The SDK reads platform details from disk on first use; do it now,
         # while still in the executor.
         self._client.platform_headers()
-        self._http = http_client
         # Set once a response carries llama.cpp's timings.
         self._llama_cpp = False
         self.slots = SlotKeeper()
@@ -299,16 +190,8 @@ class OpenAICompatibleProvider:
             total = None
         self.slots.total = total if isinstance(total, int) and total > 0 else 0
 
-    @property
-    def is_local(self) -> bool:
-        """Whether the server is on the local network."""
-        return is_local_url(self._base_url)
-
-    async def async_list_models(self) -> list[str]:
-        """Return the ids the server lists under /models."""
-        return await bounded_model_list(self._async_list_models())
-
     async def _async_list_models(self) -> list[str]:
+        """Return the ids the server lists under /models."""
         try:
             page = await self._client.with_options(timeout=10.0).models.list()
             return sorted({model.id async for model in page if model.id})
@@ -343,13 +226,6 @@ class OpenAICompatibleProvider:
         except httpx.HTTPError, ValueError:
             return None
 
-    def async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
-        """Stream the answer to a Chat Completions request, without machinery."""
-        stream = self._async_stream(request)
-        # Returned, not iterated here: closing the answer early closes the
-        # guard, and the guard the stream, with no generator left between.
-        return guard_spoken_text(stream) if request.spoken else stream
-
     def _observe(self, chunk: Any, usage: Usage | None) -> Usage | None:
         """The usage so far, with a chunk's; llama.cpp's timings are measured."""
         timings = _extra(chunk, "timings")
@@ -364,6 +240,7 @@ class OpenAICompatibleProvider:
         return usage
 
     async def _async_stream(self, request: ProviderRequest) -> AsyncIterator[Delta]:
+        """Stream the answer to a Chat Completions request."""
         body = build_chat_completions_body(request)
         if self._llama_cpp:
             extra: dict[str, Any] = {"cache_prompt": True}

@@ -1,12 +1,15 @@
 """Mapping of the openai SDK's and httpx's exceptions to provider errors.
 
 Shared by the OpenAI (Responses) and OpenAI-compatible (Chat Completions)
-providers. The detail kept is the HTTP status and the provider's error code. The
+providers; the error codes the Responses stream reports are mapped here too.
+The detail kept is the HTTP status and the provider's error code. The
 provider's message, which can echo part of the API key or the request, is
 kept only as made safe by server_message.py.
 """
 
 from __future__ import annotations
+
+import re
 
 import httpx
 import openai
@@ -21,9 +24,54 @@ from . import (
     ProviderTimeoutError,
     RateLimitError,
     ServerError,
-    StreamInterruptedError,
 )
 from .server_message import message_of_body, safe_server_message
+from .wire_parts import transport_error
+
+# Error codes of `error` events and failed responses, by the error they mean.
+# Anything else the server reports is a server error: the request itself was
+# accepted, so the fault lies on the other side.
+_RATE_LIMIT_CODES = frozenset(
+    {"rate_limit_exceeded", "insufficient_quota", "tokens", "requests"}
+)
+_AUTH_CODES = frozenset({"invalid_api_key", "invalid_authentication"})
+_NOT_FOUND_CODES = frozenset({"model_not_found"})
+_BAD_REQUEST_CODES = frozenset(
+    {
+        "invalid_prompt",
+        "invalid_request_error",
+        "context_length_exceeded",
+        "data_residency_mismatch",
+        "bio_policy",
+        "misalignment_policy_violation",
+    }
+)
+# Only short machine-readable codes are kept in a detail; a free-form value
+# could carry part of the conversation or the key.
+_CODE_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+
+def error_code(value: object) -> str | None:
+    """The value, if it is a short machine-readable code."""
+    if isinstance(value, str) and _CODE_PATTERN.fullmatch(value):
+        return value
+    return None
+
+
+def error_for_code(code: str | None, what: str) -> ProviderError:
+    """Return the provider error for an error code reported inside a stream."""
+    detail = f"{what} ({code})" if code else what
+    if code in _RATE_LIMIT_CODES:
+        return RateLimitError(detail)
+    if code in _AUTH_CODES:
+        return AuthenticationError(detail)
+    if code in _NOT_FOUND_CODES:
+        return ModelNotFoundError(detail)
+    if code in _BAD_REQUEST_CODES or (
+        code is not None and code.startswith(("image_", "invalid_"))
+    ):
+        return BadRequestError(detail)
+    return ServerError(detail)
 
 
 def _status_detail(err: openai.APIStatusError) -> str:
@@ -71,14 +119,9 @@ def _map(  # noqa: PLR0911, PLR0912 - a flat mapping of exceptions
         return BadRequestError(_status_detail(err))
     if isinstance(err, openai.APIConnectionError):
         # Newer SDKs wrap a transport error mid-stream too: still a cut answer.
-        if streaming:
-            return StreamInterruptedError(type(err.__cause__ or err).__name__)
-        return ConnectionFailedError(type(err.__cause__ or err).__name__)
+        return transport_error(err.__cause__ or err, started=streaming)
     if isinstance(err, httpx.HTTPError):
-        # An error of the transport after the answer began is a cut stream.
-        if streaming:
-            return StreamInterruptedError(type(err).__name__)
-        return ConnectionFailedError(type(err).__name__)
+        return transport_error(err, started=streaming)
     if isinstance(
         err,
         (

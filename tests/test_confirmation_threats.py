@@ -52,6 +52,7 @@ from custom_components.confidant.dialogue.memory import ContextKey
 from custom_components.confidant.dialogue.sensitive_verbs import SensitivityPolicy
 from custom_components.confidant.dialogue.sensitivity import SensitivityReader
 
+from .agent_form import advanced_step, answers
 from .conftest import AGENT_ID, Home, speech
 from .ha_versions import HA_VERSION, chat_session_for
 from .llm_server import LLMServer, Reply, ToolCallStep
@@ -1090,6 +1091,7 @@ async def test_the_household_sets_the_gate_in_the_agent_form(
     result = await config_entry.start_subentry_reconfigure_flow(
         hass, subentry.subentry_id
     )
+    result = await advanced_step(hass, result, answers(result, subentry.data))
     fields = {str(key) for key in result["data_schema"].schema}
     assert {
         CONF_ALWAYS_ASK,

@@ -831,8 +831,8 @@ class _ModelSubentryFlow(ConfigSubentryFlow):
         return self.source == SOURCE_USER
 
     def _first_fields(self, current: Mapping[str, Any]) -> dict[Any, Any]:
-        """Fields of this kind, shown after the model."""
-        raise NotImplementedError
+        """Fields of this kind, shown after the model: the request limits."""
+        return _limit_fields()
 
     async def _async_submitted(self, user_input: dict[str, Any]) -> SubentryFlowResult:
         """What follows the first step: saving (AI tasks), or more to ask."""
@@ -989,9 +989,6 @@ class AITaskSubentryFlow(_ModelSubentryFlow):
     STEP_ID = "task_options"
     DEFAULT_NAME = DEFAULT_AI_TASK_NAME
     DEFAULTS = staticmethod(default_ai_task_options)
-
-    def _first_fields(self, current: Mapping[str, Any]) -> dict[Any, Any]:
-        return _limit_fields()
 
     async def async_step_task_options(
         self, user_input: dict[str, Any] | None = None

@@ -541,18 +541,10 @@ async def _async_consent_schema(
         if not user.system_generated
     ]
     fields: dict[Any, Any] = {
-        probatio.Required(
-            CONF_RETENTION_DAYS, default=DEFAULT_RETENTION_DAYS
-        ): NumberSelector(
-            NumberSelectorConfig(
-                min=0,
-                max=MAX_RETENTION_DAYS,
-                step=1,
-                unit_of_measurement="days",
-                mode=NumberSelectorMode.BOX,
-            )
+        probatio.Required(CONF_RETENTION_DAYS, default=DEFAULT_RETENTION_DAYS): _box(
+            0, MAX_RETENTION_DAYS, 1, "days"
         ),
-        probatio.Required(CONF_RETENTION_CONSENT, default=False): BooleanSelector(),
+        **_switch(CONF_RETENTION_CONSENT, default=False),
         **memory_fields(),
         probatio.Optional(CONF_EXCLUDED_DEVICES): DeviceSelector(
             DeviceSelectorConfig(multiple=True)
@@ -563,13 +555,9 @@ async def _async_consent_schema(
     }
     if not local:
         if kind == PROVIDER_OPENAI:
-            fields[probatio.Required(CONF_ALLOW_PROVIDER_STORAGE, default=False)] = (
-                BooleanSelector()
-            )
-        fields[probatio.Required(CONF_ALLOW_CLOUD_IMAGES, default=False)] = (
-            BooleanSelector()
-        )
-        fields[probatio.Required(CONF_REDACT, default=False)] = BooleanSelector()
+            fields |= _switch(CONF_ALLOW_PROVIDER_STORAGE, default=False)
+        fields |= _switch(CONF_ALLOW_CLOUD_IMAGES, default=False)
+        fields |= _switch(CONF_REDACT, default=False)
     return probatio.Schema(fields)
 
 
@@ -675,31 +663,45 @@ class PrivacyOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Retention is being switched off: say that the kept transcripts go."""
-        if user_input is None:
-            return self.async_show_form(
-                step_id="confirm_delete", data_schema=_CONFIRM_SCHEMA
-            )
-        if not user_input.get("confirm"):
-            return self.async_abort(reason="retention_kept")
-        return await self._async_save()
-
-    async def _async_save(self) -> ConfigFlowResult:
-        """Save the answers, once a person confirmed that memory goes."""
-        if switched_off(self.config_entry.options, self._pending):
-            return await self.async_step_confirm_forget_memory()
-        return self.async_create_entry(data=self._pending)
+        return await self._async_confirm(
+            "confirm_delete", user_input, "retention_kept", self._async_save
+        )
 
     async def async_step_confirm_forget_memory(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Household memory is being switched off: say that every fact goes."""
+        return await self._async_confirm(
+            "confirm_forget_memory", user_input, "memory_kept", self._async_create
+        )
+
+    async def _async_confirm(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        kept: str,
+        then: Callable[[], Coroutine[Any, Any, ConfigFlowResult]],
+    ) -> ConfigFlowResult:
+        """Ask before something is deleted; without a yes, nothing changes."""
         if user_input is None:
-            return self.async_show_form(
-                step_id="confirm_forget_memory", data_schema=_CONFIRM_SCHEMA
-            )
+            return self.async_show_form(step_id=step_id, data_schema=_CONFIRM_SCHEMA)
         if not user_input.get("confirm"):
-            return self.async_abort(reason="memory_kept")
+            return self.async_abort(reason=kept)
+        return await then()
+
+    async def _async_save(self) -> ConfigFlowResult:
+        """Save the answers, once a person confirmed that memory goes."""
+        if switched_off(self.config_entry.options, self._pending):
+            return await self.async_step_confirm_forget_memory()
+        return await self._async_create()
+
+    async def _async_create(self) -> ConfigFlowResult:
         return self.async_create_entry(data=self._pending)
+
+
+def _switch(key: str, *, default: bool) -> dict[Any, Any]:
+    """An on/off field."""
+    return {probatio.Required(key, default=default): BooleanSelector()}
 
 
 def _box(low: float, high: float, step: float, unit: str = "") -> NumberSelector:
@@ -740,7 +742,7 @@ def _provider_option_fields(kind: str) -> dict[Any, Any]:
             probatio.Required(CONF_NUM_CTX, default=DEFAULT_NUM_CTX): _box(
                 2048, 131072, 1024
             ),
-            probatio.Required(CONF_THINK, default=False): BooleanSelector(),
+            **_switch(CONF_THINK, default=False),
         }
     return {}
 
@@ -780,25 +782,17 @@ def _agent_advanced_fields(kind: str) -> dict[Any, Any]:
         probatio.Required(CONF_PROMPT_BUDGET, default=DEFAULT_PROMPT_BUDGET): _box(
             1000, 1000000, 100, "tokens"
         ),
-        probatio.Required(
-            CONF_LOCAL_FIRST, default=DEFAULT_LOCAL_FIRST
-        ): BooleanSelector(),
-        probatio.Required(
-            CONF_CONFIRM_SENSITIVE, default=DEFAULT_CONFIRM_SENSITIVE
-        ): BooleanSelector(),
+        **_switch(CONF_LOCAL_FIRST, default=DEFAULT_LOCAL_FIRST),
+        **_switch(CONF_CONFIRM_SENSITIVE, default=DEFAULT_CONFIRM_SENSITIVE),
         # Who and what the confirmation covers (dialogue/confirmation.py).
         probatio.Optional(CONF_ALWAYS_ASK): EntitySelector(
             EntitySelectorConfig(multiple=True)
         ),
-        probatio.Required(
-            CONF_ASK_UNREADABLE, default=DEFAULT_ASK_UNREADABLE
-        ): BooleanSelector(),
+        **_switch(CONF_ASK_UNREADABLE, default=DEFAULT_ASK_UNREADABLE),
         probatio.Optional(CONF_NO_CONFIRM_DEVICES): DeviceSelector(
             DeviceSelectorConfig(multiple=True)
         ),
-        probatio.Required(
-            CONF_CONFIRM_WITHOUT_DEVICE, default=DEFAULT_CONFIRM_WITHOUT_DEVICE
-        ): BooleanSelector(),
+        **_switch(CONF_CONFIRM_WITHOUT_DEVICE, default=DEFAULT_CONFIRM_WITHOUT_DEVICE),
         probatio.Optional(CONF_CONFIRM_PIN): TextSelector(
             TextSelectorConfig(type=TextSelectorType.PASSWORD)
         ),
@@ -924,9 +918,7 @@ class ConversationSubentryFlow(_ModelSubentryFlow):
             ),
             # On for a new agent; for one being changed, on while none of
             # its advanced options differs from the recommended ones.
-            probatio.Required(
-                CONF_RECOMMENDED, default=uses_recommended(current)
-            ): BooleanSelector(),
+            **_switch(CONF_RECOMMENDED, default=uses_recommended(current)),
         }
 
     async def async_step_set_options(

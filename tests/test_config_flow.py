@@ -326,10 +326,11 @@ async def test_agent_form_has_provider_options(
     assert fields[option].default() == value
 
 
+@pytest.mark.parametrize("subentry_type", ["conversation", "ai_task_data"])
 async def test_agent_flow_aborts_when_the_entry_is_not_loaded(
-    hass: HomeAssistant, home: Home, socket_enabled: None
+    hass: HomeAssistant, home: Home, socket_enabled: None, subentry_type: str
 ) -> None:
-    """Agents cannot be added while the provider is unreachable."""
+    """Agents and AI tasks cannot be added while the provider is unreachable."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         data={CONF_PROVIDER: "openai_compatible", CONF_URL: "http://127.0.0.1:9/v1"},
@@ -338,7 +339,7 @@ async def test_agent_flow_aborts_when_the_entry_is_not_loaded(
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, "conversation"), context={"source": "user"}
+        (entry.entry_id, subentry_type), context={"source": "user"}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from homeassistant import config_entries
-from homeassistant.const import CONF_LLM_HASS_API, CONF_MODEL, CONF_NAME, CONF_URL
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_LLM_HASS_API,
+    CONF_MODEL,
+    CONF_NAME,
+    CONF_URL,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import llm
@@ -18,6 +26,7 @@ from custom_components.confidant.const import (
     CONF_RETENTION_CONSENT,
     CONF_RETENTION_DAYS,
 )
+from custom_components.confidant.model.check import budget_for_context
 from custom_components.confidant.settings import (
     RECOMMENDED_AGENT_OPTIONS,
     default_agent_options,
@@ -26,8 +35,8 @@ from custom_components.confidant.settings import (
 from .agent_form import advanced_step, answers
 from .conftest import Home
 from .llm_server import LLMServer
-from .test_config_flow import _to_consent
-from .test_model_capabilities import setup_entry
+from .test_config_flow import _to_consent, start_flow
+from .test_model_capabilities import ollama_show, setup_entry
 
 
 def recommended_switch(result: object) -> bool:
@@ -156,3 +165,36 @@ async def test_switching_recommended_on_restores_the_recommended_options(
         CONF_LLM_HASS_API: [llm.LLM_API_ASSIST],
         **RECOMMENDED_AGENT_OPTIONS,
     }
+
+
+async def test_an_ollama_agent_starts_with_a_budget_its_model_holds(
+    hass: HomeAssistant, home: Home, llm_server: LLMServer
+) -> None:
+    """The advanced step suggests a budget from the model's context (4096), under num_ctx."""
+    llm_server.show = ollama_show(["completion", "tools"], context_length=4096)
+    entry = await setup_entry(hass, llm_server, "ollama")
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "conversation"), context={"source": "user"}
+    )
+    result = await advanced_step(hass, result, {CONF_NAME: "Kitchen", CONF_MODEL: "m"})
+    (budget,) = [key for key in result["data_schema"].schema if key == "prompt_budget"]
+    assert budget.description["suggested_value"] == budget_for_context(
+        4096, RECOMMENDED_AGENT_OPTIONS[CONF_MAX_TOKENS]
+    )
+
+
+async def test_a_cloud_provider_needs_no_url(
+    hass: HomeAssistant, home: Home, llm_server: LLMServer
+) -> None:
+    """An empty URL means the provider itself: not a URL error (no request leaves)."""
+    result = await start_flow(hass, "openai")
+    with patch(
+        "custom_components.confidant.config_flow.async_create_provider",
+        side_effect=RuntimeError,
+    ) as create:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_API_KEY: "k"}
+        )
+    assert result["errors"] == {"base": "unknown"}
+    (call,) = create.call_args_list
+    assert CONF_URL not in call.args[1]

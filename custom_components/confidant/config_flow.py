@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, override
 
 import probatio
 from homeassistant.config_entries import (
@@ -345,6 +345,7 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
         self._models: list[str] = []
         self._model = FALLBACK_MODEL
 
+    @override
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -510,12 +511,14 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
+    @override
     def async_get_options_flow(config_entry: ConfigEntry) -> PrivacyOptionsFlow:
         """The privacy choices can be changed at any time."""
         return PrivacyOptionsFlow()
 
     @classmethod
     @callback
+    @override
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
@@ -906,6 +909,7 @@ class ConversationSubentryFlow(_ModelSubentryFlow):
     # Options held back by the warning about a model without tools.
     _pending: dict[str, Any]
 
+    @override
     def _first_fields(self, current: Mapping[str, Any]) -> dict[Any, Any]:
         apis = [
             SelectOptionDict(label=api.name, value=api.id)
@@ -927,6 +931,7 @@ class ConversationSubentryFlow(_ModelSubentryFlow):
         """The agent's form."""
         return await self._async_step_first(user_input)
 
+    @override
     async def _async_submitted(self, user_input: dict[str, Any]) -> SubentryFlowResult:
         if not user_input.get(CONF_LLM_HASS_API):
             user_input.pop(CONF_LLM_HASS_API, None)
@@ -958,6 +963,7 @@ class ConversationSubentryFlow(_ModelSubentryFlow):
             ),
         )
 
+    @override
     async def _async_save(self, options: dict[str, Any]) -> SubentryFlowResult:
         """Warn first when the agent would control the home without tools."""
         placeholders = await async_tool_warning(self._get_entry(), options)

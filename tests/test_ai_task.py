@@ -14,8 +14,8 @@ from typing import Any
 import probatio
 import pytest
 from homeassistant.components import ai_task
-from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
-from homeassistant.const import CONF_MODEL, CONF_NAME, CONF_URL
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.const import CONF_MODEL, CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
@@ -29,7 +29,6 @@ from custom_components.confidant.config_flow import default_ai_task_options
 from custom_components.confidant.const import (
     CONF_ALLOW_CLOUD_IMAGES,
     CONF_MAX_TOKENS,
-    CONF_PROVIDER,
     CONF_TEMPERATURE,
     CONF_TIMEOUT,
     DOMAIN,
@@ -459,21 +458,3 @@ async def test_ai_task_form_with_typed_model_when_the_list_fails(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_MODEL] == "typed-model"
-
-
-async def test_ai_task_flow_aborts_when_the_entry_is_not_loaded(
-    hass: HomeAssistant, home: Home, socket_enabled: None
-) -> None:
-    """AI tasks cannot be added while the provider is unreachable."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_PROVIDER: "openai_compatible", CONF_URL: "http://127.0.0.1:9/v1"},
-    )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    assert entry.state is ConfigEntryState.SETUP_RETRY
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, "ai_task_data"), context={"source": "user"}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "entry_not_loaded"

@@ -53,6 +53,7 @@ from custom_components.confidant.dialogue.messages import async_spoken_message
 from custom_components.confidant.vision.describe import DESCRIBER_PROMPT
 from custom_components.confidant.vision.visitors import DATA_VISITORS
 
+from .agent_form import advanced_step
 from .cameras import TestCamera
 from .conftest import (
     Home,
@@ -649,14 +650,15 @@ async def test_the_agent_form_offers_the_vision_options(
     result = await hass.config_entries.subentries.async_init(
         (config_entry.entry_id, "conversation"), context={"source": "user"}
     )
+    result = await advanced_step(
+        hass, result, {CONF_NAME: "Doorman", "model": TEXT_MODEL}
+    )
     fields = {str(key): key for key in result["data_schema"].schema}
     assert CONF_VISION_AGENT in fields
     assert fields[CONF_VISION_MAX_WIDTH].default() == 640
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
         {
-            CONF_NAME: "Doorman",
-            "model": TEXT_MODEL,
             CONF_VISION_AGENT: "conversation.confidant",
             CONF_VISION_MAX_WIDTH: 480,
         },

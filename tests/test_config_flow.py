@@ -38,6 +38,7 @@ from custom_components.confidant.const import (
     DOMAIN,
 )
 
+from .agent_form import advanced_step
 from .conftest import Home
 from .llm_server import LLMServer
 
@@ -257,17 +258,16 @@ async def test_add_and_change_an_agent(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "set_options"
-    options = {
+    basic = {
         CONF_NAME: "Kids",
         CONF_MODEL: "qwen2.5-7b-instruct",
         "prompt": "Answer like a friendly teacher.",
         CONF_LLM_HASS_API: [],
-        CONF_MAX_TOKENS: 200,
-        CONF_TEMPERATURE: 0.2,
-        CONF_TIMEOUT: 20,
     }
+    limits = {CONF_MAX_TOKENS: 200, CONF_TEMPERATURE: 0.2, CONF_TIMEOUT: 20}
+    result = await advanced_step(hass, result, basic)
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], options
+        result["flow_id"], limits
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -278,9 +278,11 @@ async def test_add_and_change_an_agent(
 
     result = await config_entry.start_subentry_reconfigure_flow(hass, kids.subentry_id)
     assert result["step_id"] == "set_options"
+    result = await advanced_step(
+        hass, result, {k: v for k, v in basic.items() if k != CONF_NAME}
+    )
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
-        {**{k: v for k, v in options.items() if k != CONF_NAME}, CONF_MAX_TOKENS: 300},
+        result["flow_id"], {**limits, CONF_MAX_TOKENS: 300}
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
@@ -318,15 +320,17 @@ async def test_agent_form_has_provider_options(
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, "conversation"), context={"source": "user"}
     )
+    result = await advanced_step(hass, result, {CONF_NAME: "A", CONF_MODEL: "m"})
     fields = {str(key): key for key in result["data_schema"].schema}
     assert option in fields
     assert fields[option].default() == value
 
 
+@pytest.mark.parametrize("subentry_type", ["conversation", "ai_task_data"])
 async def test_agent_flow_aborts_when_the_entry_is_not_loaded(
-    hass: HomeAssistant, home: Home, socket_enabled: None
+    hass: HomeAssistant, home: Home, socket_enabled: None, subentry_type: str
 ) -> None:
-    """Agents cannot be added while the provider is unreachable."""
+    """Agents and AI tasks cannot be added while the provider is unreachable."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         data={CONF_PROVIDER: "openai_compatible", CONF_URL: "http://127.0.0.1:9/v1"},
@@ -335,7 +339,7 @@ async def test_agent_flow_aborts_when_the_entry_is_not_loaded(
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, "conversation"), context={"source": "user"}
+        (entry.entry_id, subentry_type), context={"source": "user"}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"
@@ -367,14 +371,7 @@ async def test_agent_form_works_when_the_model_list_fails(
     )
     assert result["step_id"] == "set_options"
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
-        {
-            CONF_NAME: "Typed",
-            CONF_MODEL: "typed-model",
-            CONF_MAX_TOKENS: 100,
-            CONF_TEMPERATURE: 0.5,
-            CONF_TIMEOUT: 10,
-        },
+        result["flow_id"], {CONF_NAME: "Typed", CONF_MODEL: "typed-model"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_MODEL] == "typed-model"
@@ -610,14 +607,7 @@ async def test_new_agents_get_names_no_agent_has(
     fields = {str(key): key for key in result["data_schema"].schema}
     assert fields[CONF_NAME].description == {"suggested_value": "Confidant 2"}
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
-        {
-            CONF_NAME: "Confidant 2",
-            CONF_MODEL: "m",
-            CONF_MAX_TOKENS: 100,
-            CONF_TEMPERATURE: 0.5,
-            CONF_TIMEOUT: 10,
-        },
+        result["flow_id"], {CONF_NAME: "Confidant 2", CONF_MODEL: "m"}
     )
     await hass.async_block_till_done()
     assert hass.states.get("conversation.confidant_2") is not None

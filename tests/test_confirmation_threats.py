@@ -54,6 +54,7 @@ from custom_components.confidant.context_key import ContextKey
 from custom_components.confidant.dialogue.sensitivity import SensitivityReader
 from custom_components.confidant.dialogue.sensitivity.verbs import SensitivityPolicy
 
+from .agent_form import advanced_step, answers
 from .conftest import AGENT_ID, Home, confidant_agent, speech
 from .ha_versions import HA_VERSION, chat_session_for
 from .llm_server import LLMServer, Reply, ToolCallStep
@@ -1091,6 +1092,7 @@ async def test_the_household_sets_the_gate_in_the_agent_form(
     result = await config_entry.start_subentry_reconfigure_flow(
         hass, subentry.subentry_id
     )
+    result = await advanced_step(hass, result, answers(result, subentry.data))
     fields = {str(key) for key in result["data_schema"].schema}
     assert {
         CONF_ALWAYS_ASK,

@@ -40,6 +40,7 @@ from custom_components.confidant.providers.capabilities import (
     from_openai_models,
 )
 
+from .agent_form import advanced_step, answers
 from .cameras import TestCamera
 from .conftest import Home, agent_subentry, ask, async_load_entry, speech
 from .generated_home import async_load_home, generate_home
@@ -185,6 +186,15 @@ async def test_flow_warns_before_saving_an_agent_without_tools(
         (entry.entry_id, "conversation"), context={"source": "user"}
     )
     assert result["step_id"] == "set_options"
+    result = await advanced_step(
+        hass,
+        result,
+        {
+            CONF_NAME: "Home",
+            CONF_MODEL: "llama-3.2-3b-instruct",
+            CONF_LLM_HASS_API: [llm.LLM_API_ASSIST],
+        },
+    )
     # The budget starts from the server's real context (4096 tokens, 1024
     # of them for the answer).
     schema = result["data_schema"].schema
@@ -194,12 +204,7 @@ async def test_flow_warns_before_saving_an_agent_without_tools(
     assert suggested <= 4096 - 1024
 
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
-        {
-            CONF_NAME: "Home",
-            CONF_MODEL: "llama-3.2-3b-instruct",
-            CONF_LLM_HASS_API: [llm.LLM_API_ASSIST],
-        },
+        result["flow_id"], {CONF_PROMPT_BUDGET: suggested}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "no_tools"
@@ -224,8 +229,10 @@ async def test_flow_does_not_warn_for_a_tool_model(
     entry = await setup_entry(hass, llm_server)
     (subentry,) = entry.subentries.values()
     result = await entry.start_subentry_reconfigure_flow(hass, subentry.subentry_id)
+    # The test agent has local-first off: not the recommended settings.
+    result = await advanced_step(hass, result, answers(result, subentry.data))
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], dict(subentry.data)
+        result["flow_id"], answers(result, subentry.data)
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"

@@ -1,13 +1,19 @@
-"""Config flow: choose a provider, test the connection, pick a model."""
+"""Config flow: choose a provider, test the connection, pick a model.
+
+Agents and AI tasks are subentries. An agent's form asks the few things a
+household decides (name, model, instructions, control); its advanced options
+are a second step, shown only when "recommended settings" is switched off.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, override
 
 import probatio
 from homeassistant.config_entries import (
+    SOURCE_USER,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
@@ -45,6 +51,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util.network import normalize_url
 
 from .const import (
     CONF_ALLOW_CLOUD_IMAGES,
@@ -67,6 +74,7 @@ from .const import (
     CONF_PROMPT_BUDGET,
     CONF_PROVIDER,
     CONF_REASONING_EFFORT,
+    CONF_RECOMMENDED,
     CONF_REDACT,
     CONF_RETENTION_CONSENT,
     CONF_RETENTION_DAYS,
@@ -114,12 +122,7 @@ from .const import (
     SUBENTRY_CONVERSATION,
 )
 from .dialogue.messages import async_spoken_message
-from .household_memory.options import (
-    DEFAULT_MEMORY_OPTIONS,
-    memory_error,
-    memory_fields,
-    switched_off,
-)
+from .household_memory.options import memory_error, memory_fields, switched_off
 from .model.capability_flow import async_suggested_budget, async_tool_warning
 from .providers import (
     AuthenticationError,
@@ -132,6 +135,13 @@ from .providers import (
     ServerError,
 )
 from .providers.factory import async_create_provider
+from .settings import (
+    DEFAULT_PRIVACY_OPTIONS,
+    RECOMMENDED_AGENT_OPTIONS,
+    default_agent_options,
+    default_ai_task_options,
+    uses_recommended,
+)
 
 PROVIDER_TITLES = {
     PROVIDER_OPENAI: "OpenAI",
@@ -159,8 +169,17 @@ PROVIDER_FORMS = {
 }
 
 
-def _normalize_url(url: str) -> str:
-    return url.strip().rstrip("/")
+def _clean_url(typed: str) -> str:
+    """The URL as typed, tidied by Home Assistant's normalize_url.
+
+    No trailing slash and no default port, so one server typed two ways is
+    one entry. A URL no client can use stays as typed, for _url_error.
+    """
+    url = typed.strip()
+    try:
+        return normalize_url(cv.url(url))
+    except probatio.Invalid, ValueError:
+        return url
 
 
 def _url_error(data: Mapping[str, Any]) -> str | None:
@@ -266,33 +285,6 @@ def unique_name(hass: HomeAssistant, base: str, subentry_type: str) -> str:
     return name
 
 
-def default_agent_options(model: str) -> dict[str, Any]:
-    """The options of a new agent: control through Assist, sensible limits."""
-    return {
-        CONF_MODEL: model,
-        CONF_PROMPT: llm.DEFAULT_INSTRUCTIONS_PROMPT,
-        CONF_LLM_HASS_API: [llm.LLM_API_ASSIST],
-        CONF_MAX_TOKENS: DEFAULT_MAX_TOKENS,
-        CONF_TEMPERATURE: DEFAULT_TEMPERATURE,
-        CONF_TIMEOUT: DEFAULT_TIMEOUT,
-        CONF_FOLLOW_UP: DEFAULT_FOLLOW_UP,
-        CONF_MEMORY_MINUTES: DEFAULT_MEMORY_MINUTES,
-        CONF_MAX_HISTORY_TURNS: DEFAULT_MAX_HISTORY_TURNS,
-        CONF_LOCAL_FIRST: DEFAULT_LOCAL_FIRST,
-        CONF_CONFIRM_SENSITIVE: DEFAULT_CONFIRM_SENSITIVE,
-    }
-
-
-def default_ai_task_options(model: str) -> dict[str, Any]:
-    """The options of a new AI task: a model and the same limits as an agent."""
-    return {
-        CONF_MODEL: model,
-        CONF_MAX_TOKENS: DEFAULT_MAX_TOKENS,
-        CONF_TEMPERATURE: DEFAULT_TEMPERATURE,
-        CONF_TIMEOUT: DEFAULT_TIMEOUT,
-    }
-
-
 def _connection_schema(form: ProviderForm) -> probatio.Schema:
     fields: dict[Any, Any] = {}
     if form.default_url is not None:
@@ -316,11 +308,29 @@ def _connection_schema(form: ProviderForm) -> probatio.Schema:
 def _connection_data(kind: str, user_input: Mapping[str, Any]) -> dict[str, Any]:
     """The entry data for what the person typed, cleaned."""
     data: dict[str, Any] = {CONF_PROVIDER: kind}
-    if url := _normalize_url(user_input.get(CONF_URL) or ""):
+    if url := _clean_url(user_input.get(CONF_URL) or ""):
         data[CONF_URL] = url
     if key := (user_input.get(CONF_API_KEY) or "").strip():
         data[CONF_API_KEY] = key
     return data
+
+
+type _ConnectStep = Callable[
+    ["ConfidantConfigFlow", dict[str, Any] | None],
+    Coroutine[Any, Any, ConfigFlowResult],
+]
+
+
+def _connect_step(kind: str) -> _ConnectStep:
+    """The menu's step of one provider: its connection form."""
+
+    async def step(
+        flow: ConfidantConfigFlow, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        return await flow.async_connect(kind, user_input)
+
+    step.__doc__ = f"Connect to {PROVIDER_TITLES[kind]}."
+    return step
 
 
 class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -335,37 +345,19 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
         self._models: list[str] = []
         self._model = FALLBACK_MODEL
 
+    @override
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask which kind of provider to use."""
         return self.async_show_menu(step_id="user", menu_options=list(PROVIDERS))
 
-    async def async_step_openai(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Connect to OpenAI."""
-        return await self._async_step_connect(PROVIDER_OPENAI, user_input)
+    async_step_openai = _connect_step(PROVIDER_OPENAI)
+    async_step_anthropic = _connect_step(PROVIDER_ANTHROPIC)
+    async_step_ollama = _connect_step(PROVIDER_OLLAMA)
+    async_step_openai_compatible = _connect_step(PROVIDER_OPENAI_COMPATIBLE)
 
-    async def async_step_anthropic(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Connect to Anthropic."""
-        return await self._async_step_connect(PROVIDER_ANTHROPIC, user_input)
-
-    async def async_step_ollama(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Connect to an Ollama server."""
-        return await self._async_step_connect(PROVIDER_OLLAMA, user_input)
-
-    async def async_step_openai_compatible(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Connect to an OpenAI-compatible server."""
-        return await self._async_step_connect(PROVIDER_OPENAI_COMPATIBLE, user_input)
-
-    async def _async_step_connect(
+    async def async_connect(
         self, kind: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """Ask for the connection details and test them before going on."""
@@ -423,43 +415,38 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             options, error = _consent_options(user_input, local=local)
             if error is None:
-                title = PROVIDER_TITLES[kind]
-                if CONF_URL in self._data:
-                    title = f"{title} ({self._data[CONF_URL]})"
-                return self.async_create_entry(
-                    title=title,
-                    data=self._data,
-                    options=options,
-                    subentries=[
-                        {
-                            "subentry_type": SUBENTRY_CONVERSATION,
-                            "data": default_agent_options(self._model),
-                            "title": unique_name(
-                                self.hass, DEFAULT_AGENT_NAME, SUBENTRY_CONVERSATION
-                            ),
-                            "unique_id": None,
-                        },
-                        {
-                            "subentry_type": SUBENTRY_AI_TASK,
-                            "data": default_ai_task_options(self._model),
-                            "title": unique_name(
-                                self.hass, DEFAULT_AI_TASK_NAME, SUBENTRY_AI_TASK
-                            ),
-                            "unique_id": None,
-                        },
-                    ],
-                )
+                return self._async_create_entry(options)
             errors["base"] = error
-        return self.async_show_form(
-            step_id="consent",
-            data_schema=self.add_suggested_values_to_schema(
-                await _async_consent_schema(self.hass, kind, local=local),
-                user_input or DEFAULT_PRIVACY_OPTIONS,
-            ),
-            description_placeholders=await _async_consent_placeholders(
-                self.hass, kind, local=local
-            ),
+        return await _async_privacy_form(
+            self,
+            "consent",
+            kind,
+            local=local,
+            suggested=user_input or DEFAULT_PRIVACY_OPTIONS,
             errors=errors,
+        )
+
+    def _async_create_entry(self, options: dict[str, Any]) -> ConfigFlowResult:
+        """The entry, with its first agent and AI task on the chosen model."""
+        title = PROVIDER_TITLES[self._data[CONF_PROVIDER]]
+        if CONF_URL in self._data:
+            title = f"{title} ({self._data[CONF_URL]})"
+        return self.async_create_entry(
+            title=title,
+            data=self._data,
+            options=options,
+            subentries=[
+                {
+                    "subentry_type": subentry_type,
+                    "data": make_options(self._model),
+                    "title": unique_name(self.hass, name, subentry_type),
+                    "unique_id": None,
+                }
+                for subentry_type, name, make_options in (
+                    (SUBENTRY_CONVERSATION, DEFAULT_AGENT_NAME, default_agent_options),
+                    (SUBENTRY_AI_TASK, DEFAULT_AI_TASK_NAME, default_ai_task_options),
+                )
+            ],
         )
 
     async def async_step_reauth(
@@ -476,10 +463,8 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, CONF_API_KEY: user_input[CONF_API_KEY].strip()}
-            _models, error = await _async_fetch_models(self.hass, data)
-            if error is None:
-                return self.async_update_reload_and_abort(entry, data=data)
-            errors["base"] = error
+            if saved := await self._async_update_if_working(entry, data, errors):
+                return saved
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=probatio.Schema(
@@ -501,31 +486,39 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
         """Change the URL or key of a provider."""
         entry = self._get_reconfigure_entry()
         kind = entry.data[CONF_PROVIDER]
-        form = PROVIDER_FORMS[kind]
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _connection_data(kind, user_input)
-            _models, error = await _async_fetch_models(self.hass, data)
-            if error is None:
-                return self.async_update_reload_and_abort(entry, data=data)
-            errors["base"] = error
-        schema = _connection_schema(form)
+            if saved := await self._async_update_if_working(entry, data, errors):
+                return saved
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                schema, user_input or entry.data
+                _connection_schema(PROVIDER_FORMS[kind]), user_input or entry.data
             ),
             errors=errors,
         )
 
+    async def _async_update_if_working(
+        self, entry: ConfigEntry, data: dict[str, Any], errors: dict[str, str]
+    ) -> ConfigFlowResult | None:
+        """Save new connection details that work; else note in errors why not."""
+        _models, error = await _async_fetch_models(self.hass, data)
+        if error is None:
+            return self.async_update_reload_and_abort(entry, data=data)
+        errors["base"] = error
+        return None
+
     @staticmethod
     @callback
+    @override
     def async_get_options_flow(config_entry: ConfigEntry) -> PrivacyOptionsFlow:
         """The privacy choices can be changed at any time."""
         return PrivacyOptionsFlow()
 
     @classmethod
     @callback
+    @override
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
@@ -534,18 +527,6 @@ class ConfidantConfigFlow(ConfigFlow, domain=DOMAIN):
             SUBENTRY_CONVERSATION: ConversationSubentryFlow,
             SUBENTRY_AI_TASK: AITaskSubentryFlow,
         }
-
-
-DEFAULT_PRIVACY_OPTIONS: dict[str, Any] = {
-    CONF_RETENTION_DAYS: DEFAULT_RETENTION_DAYS,
-    CONF_RETENTION_CONSENT: False,
-    CONF_EXCLUDED_DEVICES: [],
-    CONF_EXCLUDED_USERS: [],
-    CONF_ALLOW_PROVIDER_STORAGE: False,
-    CONF_ALLOW_CLOUD_IMAGES: False,
-    CONF_REDACT: False,
-    **DEFAULT_MEMORY_OPTIONS,
-}
 
 
 async def _async_is_local(hass: HomeAssistant, data: Mapping[str, Any]) -> bool:
@@ -563,18 +544,10 @@ async def _async_consent_schema(
         if not user.system_generated
     ]
     fields: dict[Any, Any] = {
-        probatio.Required(
-            CONF_RETENTION_DAYS, default=DEFAULT_RETENTION_DAYS
-        ): NumberSelector(
-            NumberSelectorConfig(
-                min=0,
-                max=MAX_RETENTION_DAYS,
-                step=1,
-                unit_of_measurement="days",
-                mode=NumberSelectorMode.BOX,
-            )
+        probatio.Required(CONF_RETENTION_DAYS, default=DEFAULT_RETENTION_DAYS): _box(
+            0, MAX_RETENTION_DAYS, 1, "days"
         ),
-        probatio.Required(CONF_RETENTION_CONSENT, default=False): BooleanSelector(),
+        **_switch(CONF_RETENTION_CONSENT, default=False),
         **memory_fields(),
         probatio.Optional(CONF_EXCLUDED_DEVICES): DeviceSelector(
             DeviceSelectorConfig(multiple=True)
@@ -585,13 +558,9 @@ async def _async_consent_schema(
     }
     if not local:
         if kind == PROVIDER_OPENAI:
-            fields[probatio.Required(CONF_ALLOW_PROVIDER_STORAGE, default=False)] = (
-                BooleanSelector()
-            )
-        fields[probatio.Required(CONF_ALLOW_CLOUD_IMAGES, default=False)] = (
-            BooleanSelector()
-        )
-        fields[probatio.Required(CONF_REDACT, default=False)] = BooleanSelector()
+            fields |= _switch(CONF_ALLOW_PROVIDER_STORAGE, default=False)
+        fields |= _switch(CONF_ALLOW_CLOUD_IMAGES, default=False)
+        fields |= _switch(CONF_REDACT, default=False)
     return probatio.Schema(fields)
 
 
@@ -611,6 +580,28 @@ async def _async_consent_placeholders(
             hass, language, "where_local" if local else "where_cloud"
         ),
     }
+
+
+async def _async_privacy_form(
+    flow: ConfigFlow | OptionsFlow,
+    step_id: str,
+    kind: str,
+    *,
+    local: bool,
+    suggested: Mapping[str, Any],
+    errors: dict[str, str],
+) -> ConfigFlowResult:
+    """The privacy questions: the consent step and the options flow."""
+    return flow.async_show_form(
+        step_id=step_id,
+        data_schema=flow.add_suggested_values_to_schema(
+            await _async_consent_schema(flow.hass, kind, local=local), suggested
+        ),
+        description_placeholders=await _async_consent_placeholders(
+            flow.hass, kind, local=local
+        ),
+        errors=errors,
+    )
 
 
 def _consent_options(
@@ -634,6 +625,11 @@ def _consent_options(
     return options, None
 
 
+_CONFIRM_SCHEMA = probatio.Schema(
+    {probatio.Required("confirm", default=False): BooleanSelector()}
+)
+
+
 class PrivacyOptionsFlow(OptionsFlow):
     """Change the privacy choices; switching retention off deletes what was kept."""
 
@@ -646,7 +642,6 @@ class PrivacyOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         """Show the same questions as the consent step."""
         entry = self.config_entry
-        kind = entry.data[CONF_PROVIDER]
         local = await _async_is_local(self.hass, entry.data)
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -656,19 +651,14 @@ class PrivacyOptionsFlow(OptionsFlow):
                 self._pending = options
                 if was_keeping and options[CONF_RETENTION_DAYS] == 0:
                     return await self.async_step_confirm_delete()
-                if switched_off(entry.options, options):
-                    return await self.async_step_confirm_forget_memory()
-                return self.async_create_entry(data=options)
+                return await self._async_save()
             errors["base"] = error
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                await _async_consent_schema(self.hass, kind, local=local),
-                user_input or {**DEFAULT_PRIVACY_OPTIONS, **entry.options},
-            ),
-            description_placeholders=await _async_consent_placeholders(
-                self.hass, kind, local=local
-            ),
+        return await _async_privacy_form(
+            self,
+            "init",
+            entry.data[CONF_PROVIDER],
+            local=local,
+            suggested=user_input or {**DEFAULT_PRIVACY_OPTIONS, **entry.options},
             errors=errors,
         )
 
@@ -676,33 +666,55 @@ class PrivacyOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Retention is being switched off: say that the kept transcripts go."""
-        if user_input is not None:
-            if user_input.get("confirm"):
-                if switched_off(self.config_entry.options, self._pending):
-                    return await self.async_step_confirm_forget_memory()
-                return self.async_create_entry(data=self._pending)
-            return self.async_abort(reason="retention_kept")
-        return self.async_show_form(
-            step_id="confirm_delete",
-            data_schema=probatio.Schema(
-                {probatio.Required("confirm", default=False): BooleanSelector()}
-            ),
+        return await self._async_confirm(
+            "confirm_delete", user_input, "retention_kept", self._async_save
         )
 
     async def async_step_confirm_forget_memory(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Household memory is being switched off: say that every fact goes."""
-        if user_input is not None:
-            if user_input.get("confirm"):
-                return self.async_create_entry(data=self._pending)
-            return self.async_abort(reason="memory_kept")
-        return self.async_show_form(
-            step_id="confirm_forget_memory",
-            data_schema=probatio.Schema(
-                {probatio.Required("confirm", default=False): BooleanSelector()}
-            ),
+        return await self._async_confirm(
+            "confirm_forget_memory", user_input, "memory_kept", self._async_create
         )
+
+    async def _async_confirm(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        kept: str,
+        then: Callable[[], Coroutine[Any, Any, ConfigFlowResult]],
+    ) -> ConfigFlowResult:
+        """Ask before something is deleted; without a yes, nothing changes."""
+        if user_input is None:
+            return self.async_show_form(step_id=step_id, data_schema=_CONFIRM_SCHEMA)
+        if not user_input.get("confirm"):
+            return self.async_abort(reason=kept)
+        return await then()
+
+    async def _async_save(self) -> ConfigFlowResult:
+        """Save the answers, once a person confirmed that memory goes."""
+        if switched_off(self.config_entry.options, self._pending):
+            return await self.async_step_confirm_forget_memory()
+        return await self._async_create()
+
+    async def _async_create(self) -> ConfigFlowResult:
+        return self.async_create_entry(data=self._pending)
+
+
+def _switch(key: str, *, default: bool) -> dict[Any, Any]:
+    """An on/off field."""
+    return {probatio.Required(key, default=default): BooleanSelector()}
+
+
+def _box(low: float, high: float, step: float, unit: str = "") -> NumberSelector:
+    """A number typed in a box, within limits."""
+    config = NumberSelectorConfig(
+        min=low, max=high, step=step, mode=NumberSelectorMode.BOX
+    )
+    if unit:
+        config["unit_of_measurement"] = unit
+    return NumberSelector(config)
 
 
 def _provider_option_fields(kind: str) -> dict[Any, Any]:
@@ -723,31 +735,17 @@ def _provider_option_fields(kind: str) -> dict[Any, Any]:
         return {
             probatio.Required(
                 CONF_THINKING_BUDGET, default=DEFAULT_THINKING_BUDGET
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=0, max=32000, step=1024, mode=NumberSelectorMode.BOX
-                )
-            ),
+            ): _box(0, 32000, 1024),
         }
     if kind == PROVIDER_OLLAMA:
         return {
-            probatio.Required(
-                CONF_KEEP_ALIVE, default=DEFAULT_KEEP_ALIVE
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=-1,
-                    max=86400,
-                    step=1,
-                    unit_of_measurement="s",
-                    mode=NumberSelectorMode.BOX,
-                )
+            probatio.Required(CONF_KEEP_ALIVE, default=DEFAULT_KEEP_ALIVE): _box(
+                -1, 86400, 1, "s"
             ),
-            probatio.Required(CONF_NUM_CTX, default=DEFAULT_NUM_CTX): NumberSelector(
-                NumberSelectorConfig(
-                    min=2048, max=131072, step=1024, mode=NumberSelectorMode.BOX
-                )
+            probatio.Required(CONF_NUM_CTX, default=DEFAULT_NUM_CTX): _box(
+                2048, 131072, 1024
             ),
-            probatio.Required(CONF_THINK, default=False): BooleanSelector(),
+            **_switch(CONF_THINK, default=False),
         }
     return {}
 
@@ -755,29 +753,69 @@ def _provider_option_fields(kind: str) -> dict[Any, Any]:
 def _limit_fields() -> dict[Any, Any]:
     """The limits every model request of an agent or a task has."""
     return {
-        probatio.Required(CONF_MAX_TOKENS, default=DEFAULT_MAX_TOKENS): NumberSelector(
-            NumberSelectorConfig(min=16, max=32768, step=1, mode=NumberSelectorMode.BOX)
+        probatio.Required(CONF_MAX_TOKENS, default=DEFAULT_MAX_TOKENS): _box(
+            16, 32768, 1
         ),
         probatio.Required(
             CONF_TEMPERATURE, default=DEFAULT_TEMPERATURE
         ): NumberSelector(NumberSelectorConfig(min=0, max=2, step=0.05)),
-        probatio.Required(CONF_TIMEOUT, default=DEFAULT_TIMEOUT): NumberSelector(
-            NumberSelectorConfig(
-                min=5,
-                max=300,
-                step=1,
-                unit_of_measurement="s",
-                mode=NumberSelectorMode.BOX,
+        probatio.Required(CONF_TIMEOUT, default=DEFAULT_TIMEOUT): _box(5, 300, 1, "s"),
+    }
+
+
+def _agent_advanced_fields(kind: str) -> dict[Any, Any]:
+    """An agent's advanced options: limits, conversation, safety, cameras."""
+    return {
+        **_limit_fields(),
+        probatio.Required(CONF_FOLLOW_UP, default=DEFAULT_FOLLOW_UP): SelectSelector(
+            SelectSelectorConfig(
+                options=[FOLLOW_UP_QUESTION, FOLLOW_UP_ALWAYS, FOLLOW_UP_OFF],
+                translation_key=CONF_FOLLOW_UP,
+                mode=SelectSelectorMode.DROPDOWN,
             )
         ),
+        probatio.Required(CONF_MEMORY_MINUTES, default=DEFAULT_MEMORY_MINUTES): _box(
+            0, 60, 1, "min"
+        ),
+        probatio.Required(
+            CONF_MAX_HISTORY_TURNS, default=DEFAULT_MAX_HISTORY_TURNS
+        ): _box(0, 50, 1),
+        # What one request may take: a home that does not fit is sent in
+        # part, with a tool to find the rest (home/).
+        probatio.Required(CONF_PROMPT_BUDGET, default=DEFAULT_PROMPT_BUDGET): _box(
+            1000, 1000000, 100, "tokens"
+        ),
+        **_switch(CONF_LOCAL_FIRST, default=DEFAULT_LOCAL_FIRST),
+        **_switch(CONF_CONFIRM_SENSITIVE, default=DEFAULT_CONFIRM_SENSITIVE),
+        # Who and what the confirmation covers (dialogue/confirmation.py).
+        probatio.Optional(CONF_ALWAYS_ASK): EntitySelector(
+            EntitySelectorConfig(multiple=True)
+        ),
+        **_switch(CONF_ASK_UNREADABLE, default=DEFAULT_ASK_UNREADABLE),
+        probatio.Optional(CONF_NO_CONFIRM_DEVICES): DeviceSelector(
+            DeviceSelectorConfig(multiple=True)
+        ),
+        **_switch(CONF_CONFIRM_WITHOUT_DEVICE, default=DEFAULT_CONFIRM_WITHOUT_DEVICE),
+        probatio.Optional(CONF_CONFIRM_PIN): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD)
+        ),
+        # Cameras: another Confidant agent may look at the images (a local
+        # vision model for a text model), shrunk to this width.
+        probatio.Optional(CONF_VISION_AGENT): EntitySelector(
+            EntitySelectorConfig(domain="conversation", integration=DOMAIN)
+        ),
+        probatio.Required(
+            CONF_VISION_MAX_WIDTH, default=DEFAULT_VISION_MAX_WIDTH
+        ): _box(160, 2048, 1, "px"),
+        **_provider_option_fields(kind),
     }
 
 
 class _ModelSubentryFlow(ConfigSubentryFlow):
     """Add or change a subentry that talks to a model: an agent or an AI task.
 
-    Both ask for a name (when added), a model from the provider's list and
-    the request limits; each kind adds its own fields.
+    Both start with a name (when added) and a model from the provider's
+    list; each kind adds its own fields.
     """
 
     STEP_ID: str
@@ -785,83 +823,68 @@ class _ModelSubentryFlow(ConfigSubentryFlow):
     # The options a new one starts with, for a model.
     DEFAULTS: Callable[[str], dict[str, Any]]
 
-    def _own_fields(self, kind: str) -> dict[Any, Any]:
-        """Fields of this kind, shown after the model."""
-        return {}
+    @property
+    def _creating(self) -> bool:
+        return self.source == SOURCE_USER
 
-    def _own_limit_fields(self, kind: str) -> dict[Any, Any]:
-        """Fields of this kind, shown after the limits."""
-        return {}
+    def _first_fields(self, current: Mapping[str, Any]) -> dict[Any, Any]:
+        """Fields of this kind, shown after the model: the request limits."""
+        return _limit_fields()
 
-    def _clean(self, user_input: dict[str, Any]) -> dict[str, Any]:
-        user_input[CONF_MODEL] = user_input[CONF_MODEL].strip()
-        return user_input
+    async def _async_submitted(self, user_input: dict[str, Any]) -> SubentryFlowResult:
+        """What follows the first step: saving (AI tasks), or more to ask."""
+        return await self._async_save(user_input)
 
-    async def _async_warn_before_saving(
-        self, user_input: dict[str, Any]
-    ) -> SubentryFlowResult | None:
-        """A step to show before saving, or None (agents: capability_flow.py)."""
-        return None
-
-    async def _async_suggested(self, current: dict[str, Any]) -> dict[str, Any]:
-        """Values a new one starts with that depend on the model."""
-        return {}
+    async def _async_save(self, options: dict[str, Any]) -> SubentryFlowResult:
+        """Add the new one, or change the one being reconfigured."""
+        if self._creating:
+            name = options.pop(CONF_NAME)
+            return self.async_create_entry(title=name, data=options)
+        return self.async_update_and_abort(
+            self._get_entry(), self._get_reconfigure_subentry(), data=options
+        )
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Add one."""
-        return await self._async_step_options(user_input)
+        return await self._async_step_first(user_input)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Change one."""
-        return await self._async_step_options(user_input)
+        return await self._async_step_first(user_input)
 
-    async def _async_step_options(
+    async def _async_step_first(
         self, user_input: dict[str, Any] | None
     ) -> SubentryFlowResult:
-        """Show and store the options."""
+        """Show and take the first step: name, model and this kind's fields."""
         entry = self._get_entry()
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
-        creating = self.source == "user"
-
         if user_input is not None:
-            user_input = self._clean(user_input)
-            if (
-                warning := await self._async_warn_before_saving(user_input)
-            ) is not None:
-                return warning
-            if creating:
-                name = user_input.pop(CONF_NAME)
-                return self.async_create_entry(title=name, data=user_input)
-            return self.async_update_and_abort(
-                entry, self._get_reconfigure_subentry(), data=user_input
-            )
+            user_input[CONF_MODEL] = user_input[CONF_MODEL].strip()
+            return await self._async_submitted(user_input)
 
         kind = entry.data[CONF_PROVIDER]
         try:
             models = await entry.runtime_data.provider.async_list_models()
         except ProviderError:
             models = []
-        if creating:
+        if self._creating:
             current: dict[str, Any] = {
                 CONF_NAME: unique_name(self.hass, self.DEFAULT_NAME, self.handler[1]),
                 **type(self).DEFAULTS(default_model(kind, models)),
             }
-            current |= await self._async_suggested(current)
         else:
             current = dict(self._get_reconfigure_subentry().data)
 
         fields: dict[Any, Any] = {}
-        if creating:
+        if self._creating:
             fields[probatio.Required(CONF_NAME)] = str
         fields[probatio.Required(CONF_MODEL)] = _model_selector(models)
-        fields |= self._own_fields(kind)
-        fields |= _limit_fields()
-        fields |= self._own_limit_fields(kind)
+        fields |= self._first_fields(current)
         return self.async_show_form(
             step_id=self.STEP_ID,
             data_schema=self.add_suggested_values_to_schema(
@@ -871,18 +894,23 @@ class _ModelSubentryFlow(ConfigSubentryFlow):
 
 
 class ConversationSubentryFlow(_ModelSubentryFlow):
-    """Add or change one agent: name, model, prompt, control and limits."""
+    """Add or change one agent: name, model, instructions and control first.
+
+    With "recommended settings" on, that is all; off, the advanced options
+    follow on a second step.
+    """
 
     STEP_ID = "set_options"
     DEFAULT_NAME = DEFAULT_AGENT_NAME
     DEFAULTS = staticmethod(default_agent_options)
 
-    def _clean(self, user_input: dict[str, Any]) -> dict[str, Any]:
-        if not user_input.get(CONF_LLM_HASS_API):
-            user_input.pop(CONF_LLM_HASS_API, None)
-        return super()._clean(user_input)
+    # The first step's answers, while the advanced step is shown.
+    _basic: dict[str, Any]
+    # Options held back by the warning about a model without tools.
+    _pending: dict[str, Any]
 
-    def _own_fields(self, kind: str) -> dict[Any, Any]:
+    @override
+    def _first_fields(self, current: Mapping[str, Any]) -> dict[Any, Any]:
         apis = [
             SelectOptionDict(label=api.name, value=api.id)
             for api in llm.async_get_apis(self.hass)
@@ -892,108 +920,56 @@ class ConversationSubentryFlow(_ModelSubentryFlow):
             probatio.Optional(CONF_LLM_HASS_API): SelectSelector(
                 SelectSelectorConfig(options=apis, multiple=True)
             ),
+            # On for a new agent; for one being changed, on while none of
+            # its advanced options differs from the recommended ones.
+            **_switch(CONF_RECOMMENDED, default=uses_recommended(current)),
         }
-
-    def _own_limit_fields(self, kind: str) -> dict[Any, Any]:
-        return {
-            probatio.Required(
-                CONF_FOLLOW_UP, default=DEFAULT_FOLLOW_UP
-            ): SelectSelector(
-                SelectSelectorConfig(
-                    options=[FOLLOW_UP_QUESTION, FOLLOW_UP_ALWAYS, FOLLOW_UP_OFF],
-                    translation_key=CONF_FOLLOW_UP,
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
-            ),
-            probatio.Required(
-                CONF_MEMORY_MINUTES, default=DEFAULT_MEMORY_MINUTES
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=0,
-                    max=60,
-                    step=1,
-                    unit_of_measurement="min",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-            probatio.Required(
-                CONF_MAX_HISTORY_TURNS, default=DEFAULT_MAX_HISTORY_TURNS
-            ): NumberSelector(
-                NumberSelectorConfig(min=0, max=50, step=1, mode=NumberSelectorMode.BOX)
-            ),
-            # What one request may take: a home that does not fit is sent in
-            # part, with a tool to find the rest (home/).
-            probatio.Required(
-                CONF_PROMPT_BUDGET, default=DEFAULT_PROMPT_BUDGET
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=1000,
-                    max=1000000,
-                    step=100,
-                    unit_of_measurement="tokens",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-            probatio.Required(
-                CONF_LOCAL_FIRST, default=DEFAULT_LOCAL_FIRST
-            ): BooleanSelector(),
-            probatio.Required(
-                CONF_CONFIRM_SENSITIVE, default=DEFAULT_CONFIRM_SENSITIVE
-            ): BooleanSelector(),
-            # Who and what the confirmation covers (confirmation.py).
-            probatio.Optional(CONF_ALWAYS_ASK): EntitySelector(
-                EntitySelectorConfig(multiple=True)
-            ),
-            probatio.Required(
-                CONF_ASK_UNREADABLE, default=DEFAULT_ASK_UNREADABLE
-            ): BooleanSelector(),
-            probatio.Optional(CONF_NO_CONFIRM_DEVICES): DeviceSelector(
-                DeviceSelectorConfig(multiple=True)
-            ),
-            probatio.Required(
-                CONF_CONFIRM_WITHOUT_DEVICE, default=DEFAULT_CONFIRM_WITHOUT_DEVICE
-            ): BooleanSelector(),
-            probatio.Optional(CONF_CONFIRM_PIN): TextSelector(
-                TextSelectorConfig(type=TextSelectorType.PASSWORD)
-            ),
-            # Cameras: another Confidant agent may look at the images (a
-            # local vision model for a text model), shrunk to this width.
-            probatio.Optional(CONF_VISION_AGENT): EntitySelector(
-                EntitySelectorConfig(domain="conversation", integration=DOMAIN)
-            ),
-            probatio.Required(
-                CONF_VISION_MAX_WIDTH, default=DEFAULT_VISION_MAX_WIDTH
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=160,
-                    max=2048,
-                    step=1,
-                    unit_of_measurement="px",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-        } | _provider_option_fields(kind)
 
     async def async_step_set_options(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """The agent's form."""
-        return await self._async_step_options(user_input)
+        return await self._async_step_first(user_input)
 
-    # What the server says of the model (capability_flow.py).
-    _tools_warned = False
-    _pending: dict[str, Any] | None = None
+    @override
+    async def _async_submitted(self, user_input: dict[str, Any]) -> SubentryFlowResult:
+        if not user_input.get(CONF_LLM_HASS_API):
+            user_input.pop(CONF_LLM_HASS_API, None)
+        recommended = user_input.pop(CONF_RECOMMENDED)
+        if recommended:
+            return await self._async_save({**user_input, **RECOMMENDED_AGENT_OPTIONS})
+        self._basic = user_input
+        return await self.async_step_advanced()
 
-    async def _async_warn_before_saving(
-        self, user_input: dict[str, Any]
-    ) -> SubentryFlowResult | None:
-        """Warn once when the agent would control the home without tools."""
-        if self._tools_warned:
-            return None
-        placeholders = await async_tool_warning(self._get_entry(), user_input)
+    async def async_step_advanced(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The advanced options, with the agent's current values."""
+        if user_input is not None:
+            return await self._async_save({**self._basic, **user_input})
+        entry = self._get_entry()
+        if self._creating:
+            current = {**self._basic, **RECOMMENDED_AGENT_OPTIONS}
+            # The prompt budget starts from the chosen model's real context.
+            if budget := await async_suggested_budget(entry, current):
+                current[CONF_PROMPT_BUDGET] = budget
+        else:
+            current = dict(self._get_reconfigure_subentry().data)
+        return self.async_show_form(
+            step_id="advanced",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(_agent_advanced_fields(entry.data[CONF_PROVIDER])),
+                current,
+            ),
+        )
+
+    @override
+    async def _async_save(self, options: dict[str, Any]) -> SubentryFlowResult:
+        """Warn first when the agent would control the home without tools."""
+        placeholders = await async_tool_warning(self._get_entry(), options)
         if placeholders is None:
-            return None
-        self._pending = user_input
+            return await super()._async_save(options)
+        self._pending = options
         return self.async_show_form(
             step_id="no_tools", description_placeholders=placeholders
         )
@@ -1001,17 +977,12 @@ class ConversationSubentryFlow(_ModelSubentryFlow):
     async def async_step_no_tools(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Saved as chosen once the person read the warning."""
-        self._tools_warned = True
-        return await self._async_step_options(self._pending)
-
-    async def _async_suggested(self, current: dict[str, Any]) -> dict[str, Any]:
-        budget = await async_suggested_budget(self._get_entry(), current)
-        return {} if budget is None else {CONF_PROMPT_BUDGET: budget}
+        """Saved as chosen once the person read the warning (capability_flow.py)."""
+        return await super()._async_save(self._pending)
 
 
 class AITaskSubentryFlow(_ModelSubentryFlow):
-    """Add or change one AI task: name, model and limits."""
+    """Add or change one AI task: name, model and limits, on one step."""
 
     STEP_ID = "task_options"
     DEFAULT_NAME = DEFAULT_AI_TASK_NAME
@@ -1021,4 +992,4 @@ class AITaskSubentryFlow(_ModelSubentryFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """The AI task's form."""
-        return await self._async_step_options(user_input)
+        return await self._async_step_first(user_input)

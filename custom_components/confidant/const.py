@@ -29,6 +29,9 @@ CONF_MAX_TOKENS: Final = "max_tokens"
 CONF_TEMPERATURE: Final = "temperature"
 CONF_TIMEOUT: Final = "timeout"
 
+# The agent form's switch: the recommended advanced options (settings.py).
+CONF_RECOMMENDED: Final = "recommended"
+
 SUBENTRY_CONVERSATION: Final = "conversation"
 # An AI Task entity (ai_task.generate_data): model and limits only.
 SUBENTRY_AI_TASK: Final = "ai_task_data"

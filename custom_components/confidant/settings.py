@@ -1,22 +1,36 @@
-"""An agent's options, typed, each with its default: read in one place."""
+"""An agent's options, typed, each with its default: read in one place.
+
+Also what a new agent, AI task or entry starts with, and which of an agent's
+options the "recommended settings" switch of its form stands for.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Final, Self
 
-from homeassistant.const import CONF_LLM_HASS_API, CONF_MODEL, CONF_PROMPT
+from homeassistant.const import CONF_LLM_HASS_API, CONF_MODEL, CONF_NAME, CONF_PROMPT
+from homeassistant.helpers import llm
 
 from .const import (
+    CONF_ALLOW_CLOUD_IMAGES,
+    CONF_ALLOW_PROVIDER_STORAGE,
     CONF_CONFIRM_SENSITIVE,
+    CONF_EXCLUDED_DEVICES,
+    CONF_EXCLUDED_USERS,
     CONF_FOLLOW_UP,
+    CONF_HOUSEHOLD_MEMORY,
+    CONF_HOUSEHOLD_MEMORY_CONSENT,
     CONF_LOCAL_FIRST,
     CONF_MAX_HISTORY_TURNS,
     CONF_MAX_TOKENS,
     CONF_MEMORY_MINUTES,
     CONF_NUM_CTX,
     CONF_PROMPT_BUDGET,
+    CONF_REDACT,
+    CONF_RETENTION_CONSENT,
+    CONF_RETENTION_DAYS,
     CONF_TEMPERATURE,
     CONF_TIMEOUT,
     CONF_VISION_AGENT,
@@ -29,11 +43,77 @@ from .const import (
     DEFAULT_MEMORY_MINUTES,
     DEFAULT_NUM_CTX,
     DEFAULT_PROMPT_BUDGET,
+    DEFAULT_RETENTION_DAYS,
     DEFAULT_TEMPERATURE,
     DEFAULT_TIMEOUT,
     DEFAULT_VISION_MAX_WIDTH,
     FALLBACK_MODEL,
 )
+
+# What the agent form's first step asks; everything else is an advanced
+# option, shown only when the recommended settings are switched off.
+BASIC_AGENT_OPTIONS: Final = frozenset(
+    {CONF_NAME, CONF_MODEL, CONF_PROMPT, CONF_LLM_HASS_API}
+)
+
+# The advanced options "recommended settings" stands for. An option not
+# listed (the prompt budget, the confirmation lists, the vision agent, a
+# provider's own knobs) is left out, so it takes its default below or, for a
+# provider's knob, the server's own.
+RECOMMENDED_AGENT_OPTIONS: Final[Mapping[str, Any]] = {
+    CONF_MAX_TOKENS: DEFAULT_MAX_TOKENS,
+    CONF_TEMPERATURE: DEFAULT_TEMPERATURE,
+    CONF_TIMEOUT: DEFAULT_TIMEOUT,
+    CONF_FOLLOW_UP: DEFAULT_FOLLOW_UP,
+    CONF_MEMORY_MINUTES: DEFAULT_MEMORY_MINUTES,
+    CONF_MAX_HISTORY_TURNS: DEFAULT_MAX_HISTORY_TURNS,
+    CONF_LOCAL_FIRST: DEFAULT_LOCAL_FIRST,
+    CONF_CONFIRM_SENSITIVE: DEFAULT_CONFIRM_SENSITIVE,
+}
+
+# The privacy choices of a new entry: nothing kept, nothing more sent.
+DEFAULT_PRIVACY_OPTIONS: Final[Mapping[str, Any]] = {
+    CONF_RETENTION_DAYS: DEFAULT_RETENTION_DAYS,
+    CONF_RETENTION_CONSENT: False,
+    CONF_EXCLUDED_DEVICES: [],
+    CONF_EXCLUDED_USERS: [],
+    CONF_ALLOW_PROVIDER_STORAGE: False,
+    CONF_ALLOW_CLOUD_IMAGES: False,
+    CONF_REDACT: False,
+    CONF_HOUSEHOLD_MEMORY: False,
+    CONF_HOUSEHOLD_MEMORY_CONSENT: False,
+}
+
+
+def default_agent_options(model: str) -> dict[str, Any]:
+    """The options of a new agent: control through Assist, the recommended rest."""
+    return {
+        CONF_MODEL: model,
+        CONF_PROMPT: llm.DEFAULT_INSTRUCTIONS_PROMPT,
+        CONF_LLM_HASS_API: [llm.LLM_API_ASSIST],
+        **RECOMMENDED_AGENT_OPTIONS,
+    }
+
+
+def default_ai_task_options(model: str) -> dict[str, Any]:
+    """The options of a new AI task: a model and the same limits as an agent."""
+    return {
+        CONF_MODEL: model,
+        CONF_MAX_TOKENS: DEFAULT_MAX_TOKENS,
+        CONF_TEMPERATURE: DEFAULT_TEMPERATURE,
+        CONF_TIMEOUT: DEFAULT_TIMEOUT,
+    }
+
+
+def uses_recommended(options: Mapping[str, Any]) -> bool:
+    """Whether an agent's advanced options are all the recommended ones.
+
+    Read from the options themselves rather than stored as a flag, so an
+    agent made by the config flow, or before the switch existed, shows it on
+    exactly when nothing advanced was changed.
+    """
+    advanced = {k: v for k, v in options.items() if k not in BASIC_AGENT_OPTIONS}
+    return advanced.items() <= RECOMMENDED_AGENT_OPTIONS.items()
 
 
 @dataclass(frozen=True, slots=True)

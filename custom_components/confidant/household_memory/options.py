@@ -7,17 +7,12 @@ that says in plain words what is kept. Memory is off unless both are ticked.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
 import probatio
 from homeassistant.helpers.selector import BooleanSelector
 
 from ..const import CONF_HOUSEHOLD_MEMORY, CONF_HOUSEHOLD_MEMORY_CONSENT
-
-DEFAULT_MEMORY_OPTIONS: Final[dict[str, Any]] = {
-    CONF_HOUSEHOLD_MEMORY: False,
-    CONF_HOUSEHOLD_MEMORY_CONSENT: False,
-}
 
 
 def memory_fields() -> dict[Any, Any]:

@@ -13,16 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import CONF_MODEL
 
-from ..const import (
-    CONF_MAX_TOKENS,
-    CONF_NUM_CTX,
-    CONF_PROVIDER,
-    DEFAULT_MAX_TOKENS,
-    DEFAULT_NUM_CTX,
-    DEFAULT_PROMPT_BUDGET,
-    PROVIDER_OLLAMA,
-)
+from ..const import CONF_PROVIDER, DEFAULT_PROMPT_BUDGET, PROVIDER_OLLAMA
 from ..providers.capabilities import ModelCapabilities
+from ..settings import AgentSettings
 from .check import async_probe, budget_for_context, cannot_call_tools
 
 if TYPE_CHECKING:
@@ -53,11 +46,11 @@ async def async_suggested_budget(
     entry: ConfidantConfigEntry, options: Mapping[str, Any]
 ) -> int | None:
     """The prompt budget a new agent starts with, from its model's context."""
+    settings = AgentSettings.from_options(options)
     found = await async_capabilities(entry, str(options.get(CONF_MODEL) or ""))
     context = found.context_tokens
     if context is None:
         return None
     if entry.data[CONF_PROVIDER] == PROVIDER_OLLAMA:
-        context = min(context, int(options.get(CONF_NUM_CTX, DEFAULT_NUM_CTX)))
-    max_tokens = int(options.get(CONF_MAX_TOKENS, DEFAULT_MAX_TOKENS))
-    return min(DEFAULT_PROMPT_BUDGET, budget_for_context(context, max_tokens))
+        context = min(context, settings.num_ctx)
+    return min(DEFAULT_PROMPT_BUDGET, budget_for_context(context, settings.max_tokens))

@@ -16,7 +16,11 @@ from homeassistant.helpers import llm
 from .const import (
     CONF_ALLOW_CLOUD_IMAGES,
     CONF_ALLOW_PROVIDER_STORAGE,
+    CONF_ALWAYS_ASK,
+    CONF_ASK_UNREADABLE,
+    CONF_CONFIRM_PIN,
     CONF_CONFIRM_SENSITIVE,
+    CONF_CONFIRM_WITHOUT_DEVICE,
     CONF_EXCLUDED_DEVICES,
     CONF_EXCLUDED_USERS,
     CONF_FOLLOW_UP,
@@ -26,6 +30,7 @@ from .const import (
     CONF_MAX_HISTORY_TURNS,
     CONF_MAX_TOKENS,
     CONF_MEMORY_MINUTES,
+    CONF_NO_CONFIRM_DEVICES,
     CONF_NUM_CTX,
     CONF_PROMPT_BUDGET,
     CONF_REDACT,
@@ -35,7 +40,9 @@ from .const import (
     CONF_TIMEOUT,
     CONF_VISION_AGENT,
     CONF_VISION_MAX_WIDTH,
+    DEFAULT_ASK_UNREADABLE,
     DEFAULT_CONFIRM_SENSITIVE,
+    DEFAULT_CONFIRM_WITHOUT_DEVICE,
     DEFAULT_FOLLOW_UP,
     DEFAULT_LOCAL_FIRST,
     DEFAULT_MAX_HISTORY_TURNS,
@@ -136,6 +143,13 @@ class AgentSettings:
     max_history_turns: int = DEFAULT_MAX_HISTORY_TURNS
     local_first: bool = DEFAULT_LOCAL_FIRST
     confirm_sensitive: bool = DEFAULT_CONFIRM_SENSITIVE
+    # The confirmation gate's choices (dialogue/confirmation/policy.py).
+    always_ask: frozenset[str] = frozenset()
+    ask_unreadable: bool = DEFAULT_ASK_UNREADABLE
+    no_confirm_devices: frozenset[str] = frozenset()
+    confirm_without_device: bool = DEFAULT_CONFIRM_WITHOUT_DEVICE
+    # The PIN's digits, whatever else was typed around them ("" for none).
+    confirm_pin: str = ""
     # The household's own budget; the model's context may lower it
     # (model/check.py).
     prompt_budget: int = DEFAULT_PROMPT_BUDGET
@@ -166,6 +180,17 @@ class AgentSettings:
             local_first=bool(options.get(CONF_LOCAL_FIRST, DEFAULT_LOCAL_FIRST)),
             confirm_sensitive=bool(
                 options.get(CONF_CONFIRM_SENSITIVE, DEFAULT_CONFIRM_SENSITIVE)
+            ),
+            always_ask=frozenset(options.get(CONF_ALWAYS_ASK) or ()),
+            ask_unreadable=bool(
+                options.get(CONF_ASK_UNREADABLE, DEFAULT_ASK_UNREADABLE)
+            ),
+            no_confirm_devices=frozenset(options.get(CONF_NO_CONFIRM_DEVICES) or ()),
+            confirm_without_device=bool(
+                options.get(CONF_CONFIRM_WITHOUT_DEVICE, DEFAULT_CONFIRM_WITHOUT_DEVICE)
+            ),
+            confirm_pin="".join(
+                ch for ch in str(options.get(CONF_CONFIRM_PIN) or "") if ch.isdigit()
             ),
             # An empty budget field means "no budget of its own".
             prompt_budget=int(budget) if budget else DEFAULT_PROMPT_BUDGET,

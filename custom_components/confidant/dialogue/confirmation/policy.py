@@ -6,15 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ...const import (
-    CONF_ALWAYS_ASK,
-    CONF_ASK_UNREADABLE,
-    CONF_CONFIRM_PIN,
-    CONF_CONFIRM_WITHOUT_DEVICE,
-    CONF_NO_CONFIRM_DEVICES,
-    DEFAULT_ASK_UNREADABLE,
-    DEFAULT_CONFIRM_WITHOUT_DEVICE,
-)
+from ...const import DEFAULT_CONFIRM_WITHOUT_DEVICE
+from ...settings import AgentSettings
 from ..sensitivity.verbs import SensitivityPolicy
 
 # The fewest digits a PIN may have: shorter ones would hide ordinary numbers.
@@ -33,20 +26,15 @@ class GatePolicy:
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> GatePolicy:
         """The choices stored in an agent's subentry."""
-        pin = "".join(
-            ch for ch in str(options.get(CONF_CONFIRM_PIN) or "") if ch.isdigit()
-        )
+        settings = AgentSettings.from_options(options)
+        pin = settings.confirm_pin
         return cls(
             sensitivity=SensitivityPolicy(
-                always_ask=frozenset(options.get(CONF_ALWAYS_ASK) or ()),
-                ask_unreadable=bool(
-                    options.get(CONF_ASK_UNREADABLE, DEFAULT_ASK_UNREADABLE)
-                ),
+                always_ask=settings.always_ask,
+                ask_unreadable=settings.ask_unreadable,
             ),
-            no_confirm_devices=frozenset(options.get(CONF_NO_CONFIRM_DEVICES) or ()),
-            confirm_without_device=bool(
-                options.get(CONF_CONFIRM_WITHOUT_DEVICE, DEFAULT_CONFIRM_WITHOUT_DEVICE)
-            ),
+            no_confirm_devices=settings.no_confirm_devices,
+            confirm_without_device=settings.confirm_without_device,
             pin=pin if len(pin) >= MIN_PIN_DIGITS else None,
         )
 

@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import contextlib
 import importlib.util
-import json
 import os
 import re
 import shutil
@@ -42,13 +41,12 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import brain as rule_brain
+from stand_ins import OFFLINE_STAND_INS, write_offline_stand_ins
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = Path(__file__).resolve().parent / "chatml-tools.jinja"
 HOST = "127.0.0.1"
 OWNER = {"name": "Developer", "username": "dev", "password": "confidant"}
-# Onboarding sets these up; each would reach a service on the internet.
-OFFLINE_STAND_INS = ("met", "radio_browser", "google_translate")
 HTTP_PACKAGE = "dev_loopback_http.yaml"
 ACCESS_FILE = ".dev-access"
 AGENT = "conversation.confidant"
@@ -187,25 +185,7 @@ def prepare_config(config: Path, port: int) -> bool:
     if config.is_relative_to(REPO):
         target = Path(os.path.relpath(target, custom))
     link.symlink_to(target, target_is_directory=True)
-    for domain in OFFLINE_STAND_INS:
-        # An empty integration without a config flow shadows the real one:
-        # onboarding's attempt to add it fails quietly, and nothing is fetched.
-        stand_in = custom / domain
-        stand_in.mkdir(exist_ok=True)
-        (stand_in / "__init__.py").write_text(
-            '"""Offline stand-in for the development instance."""\n'
-        )
-        (stand_in / "manifest.json").write_text(
-            json.dumps(
-                {
-                    "domain": domain,
-                    "name": f"{domain} (offline stand-in)",
-                    "codeowners": [],
-                    "documentation": "https://example.invalid",
-                    "version": "0.0.0",
-                }
-            )
-        )
+    write_offline_stand_ins(custom, "the development instance")
     packages = config / "packages"
     packages.mkdir(exist_ok=True)
     first_start = not (config / ".storage" / "onboarding").exists()

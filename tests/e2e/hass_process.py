@@ -9,21 +9,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import importlib.util
 import os
 import socket
 import sys
 import textwrap
 from pathlib import Path
+from types import ModuleType
 from typing import IO, Self
 
 import aiohttp
 
 REPO = Path(__file__).resolve().parent.parent.parent
 CONFIDANT = REPO / "custom_components" / "confidant"
-# Integrations onboarding adds that would call services on the internet
-# (weather, radio stations, text-to-speech).
-OFFLINE_STUBS = ("met", "radio_browser", "google_translate")
+
+
+def _load_stand_ins() -> ModuleType:
+    """The development instance's offline stand-ins (scripts/ is no package)."""
+    path = REPO / "scripts" / "dev" / "stand_ins.py"
+    spec = importlib.util.spec_from_file_location("dev_stand_ins", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+STAND_INS = _load_stand_ins()
 # A first start installs nothing when scripts/setup ran; without it Home
 # Assistant installs the frontend's requirements first, which takes longer.
 STARTUP_TIMEOUT = 180
@@ -100,25 +112,8 @@ class HomeAssistantProcess:
         custom = self.config_dir / "custom_components"
         custom.mkdir(exist_ok=True)
         (custom / "confidant").symlink_to(CONFIDANT, target_is_directory=True)
-        # Onboarding sets up integrations that reach the internet (met.no
-        # weather, Radio Browser). Tests talk to 127.0.0.1 only, so these
-        # domains are shadowed by empty custom integrations with no config
-        # flow: onboarding's attempt to add them fails quietly.
-        for domain in OFFLINE_STUBS:
-            stub = custom / domain
-            stub.mkdir()
-            (stub / "__init__.py").write_text('"""Offline stand-in for the test."""\n')
-            (stub / "manifest.json").write_text(
-                json.dumps(
-                    {
-                        "domain": domain,
-                        "name": f"{domain} (offline stand-in)",
-                        "codeowners": [],
-                        "documentation": "https://example.invalid",
-                        "version": "0.0.0",
-                    }
-                )
-            )
+        # Onboarding would reach the internet (weather, radio, speech).
+        STAND_INS.write_offline_stand_ins(custom, "the test")
 
     async def start(self) -> None:
         """Start Home Assistant and wait until its HTTP server answers."""

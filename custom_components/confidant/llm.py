@@ -164,7 +164,7 @@ class LookAtCameraTool(Tool):
         camera = await _async_camera(hass, llm_context, args[ARG_CAMERA])
         if isinstance(camera, ToolResult):
             return camera
-        if (caller := calling_agent(hass)) is None:
+        if (caller := calling_agent(hass, llm_context)) is None:
             return _error("NoConfidantAgent", "No Confidant agent is available.")
         if (looker := vision_agent(hass, caller)) is None:
             return _error(

@@ -71,8 +71,8 @@ from homeassistant.core import (
 from homeassistant.helpers import llm
 
 from ..const import DEFAULT_PROMPT_BUDGET, DOMAIN, LOGGER
-from ..entity import tool_spec
 from ..providers import AssistantMessage, Message, ToolResultMessage, UserMessage
+from ..turn.tool_specs import tool_spec
 from .index import HOME_SHARE, HomeContext
 from .registry import async_device_area, async_get_index
 

@@ -297,7 +297,7 @@ async def run_turn_with_image(hass: HomeAssistant, text: str, path: Path) -> str
                 ],
             )
         )
-        await agent._async_run_turn(chat_log)
+        await agent.async_run_turn(chat_log)
         return str(chat_log.content[-1].content)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from json import JSONDecodeError
-from typing import Any
+from typing import Any, override
 
 import probatio
 from homeassistant.components import ai_task, conversation
@@ -26,7 +26,11 @@ from . import ConfidantConfigEntry
 from .const import DOMAIN, LOGGER, SUBENTRY_AI_TASK
 from .context_key import ContextKey
 from .dialogue.confirmation import ConfirmationGate
-from .entity import ConfidantLLMEntity, ToolLoopLimitError
+from .entity import (
+    ConfidantLLMEntity,
+    ToolLoopLimitError,
+    async_add_subentry_entities,
+)
 from .providers import ProviderError
 
 # Tasks are answered as they come; nothing is polled.
@@ -47,13 +51,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add one AI task entity per AI task subentry."""
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type != SUBENTRY_AI_TASK:
-            continue
-        async_add_entities(
-            [ConfidantTaskEntity(entry, subentry)],
-            config_subentry_id=subentry.subentry_id,
-        )
+    async_add_subentry_entities(
+        entry, async_add_entities, SUBENTRY_AI_TASK, ConfidantTaskEntity
+    )
 
 
 def structure_instruction(
@@ -108,6 +108,7 @@ class ConfidantTaskEntity(ai_task.AITaskEntity, ConfidantLLMEntity):
         | ai_task.AITaskEntityFeature.SUPPORT_ATTACHMENTS
     )
 
+    @override
     async def _async_generate_data(
         self, task: ai_task.GenDataTask, chat_log: conversation.ChatLog
     ) -> ai_task.GenDataTaskResult:
@@ -116,29 +117,25 @@ class ConfidantTaskEntity(ai_task.AITaskEntity, ConfidantLLMEntity):
             # The providers take images; a PDF or a sound would be sent as one.
             if not attachment.mime_type.startswith("image/"):
                 raise _task_error("unsupported_attachment", attachment.mime_type)
-        if task.structure is not None:
-            system = chat_log.content[0]
-            if isinstance(system, conversation.SystemContent):
-                # The chat log is the task's own: the instruction is recorded
-                # in it, as it is sent.
-                chat_log.content[0] = conversation.SystemContent(
-                    content=f"{system.content}\n\n"
-                    + structure_instruction(
-                        task.structure,
-                        chat_log.llm_api.custom_serializer
-                        if chat_log.llm_api
-                        else None,
-                    )
-                )
+        # The structure is asked for in the request, after the system prompt;
+        # the chat log keeps what Home Assistant wrote.
+        instructions = (
+            structure_instruction(
+                task.structure,
+                chat_log.llm_api.custom_serializer if chat_log.llm_api else None,
+            )
+            if task.structure is not None
+            else ""
+        )
 
         # No person is there to confirm: a sensitive call is held for good.
         ConfirmationGate(self.hass).guard_tools(
             ContextKey(chat_log.conversation_id, None, None), chat_log
         )
         try:
-            await self._async_run_turn(chat_log)
+            await self.async_run_turn(chat_log, instructions=instructions)
         except (ProviderError, ToolLoopLimitError) as err:
-            detail = self._report_failure(err, "run a task")
+            detail = self.report_failure(err, "run a task")
             raise _task_error(err.translation_key, detail) from err
 
         last = chat_log.content[-1]

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable, Sequence
-from contextvars import ContextVar
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import probatio
 from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_MODEL
+from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import llm
 from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import (
     CONF_PROVIDER,
@@ -23,48 +22,26 @@ from .const import (
     PROVIDER_OPENAI,
     PROVIDER_OPTIONS,
 )
-from .dialogue.answer_guard import (
-    MAX_REASONING_CHARS,
-    AnswerLimit,
-    clean_text,
-    clean_value,
-)
-from .dialogue.messages import async_spoken_message
 from .model.check import offers_tool
 from .model.first_token import answer_deadline, stream_with_first_token_deadline
-from .model.prompt_cache import cache_key, usage_stats, with_tail
+from .model.prompt_cache import cache_key, with_tail
 from .privacy.gate import PrivacyPolicy, apply_policy
 from .providers import (
-    AssistantMessage,
     AuthenticationError,
-    Delta,
-    ImagePart,
     Message,
     ProviderError,
     ProviderRequest,
-    ReasoningDelta,
     SystemMessage,
-    TextDelta,
-    ToolCall,
-    ToolCallDelta,
-    ToolResultMessage,
     ToolSpec,
-    UsageDelta,
-    UserMessage,
 )
 from .providers.deadline import bounded_stream
 from .repairs import async_report_invalid_auth
 from .settings import AgentSettings
+from .turn.chat_log_content import chat_log_deltas, chat_log_messages
+from .turn.tool_specs import ToolSpecs
 
 if TYPE_CHECKING:
     from . import ConfidantConfigEntry
-
-
-# The agent whose turn is running: tools it calls (the camera tool) run in
-# tasks that inherit it, so they know which agent asked.
-running_agent: ContextVar[ConfidantLLMEntity | None] = ContextVar(
-    "confidant_running_agent", default=None
-)
 
 
 class ToolLoopLimitError(Exception):
@@ -73,159 +50,21 @@ class ToolLoopLimitError(Exception):
     translation_key = "tool_loop_limit"
 
 
-# Tool descriptions by what they are made of. Home Assistant builds its tools
-# anew for every turn, but from the same schema pieces (markers and
-# validators), so a spec is converted once, not on every request. Each entry
-# keeps its pieces alive: an id in a key can never belong to another object.
-_SPECS: dict[tuple[object, ...], tuple[ToolSpec, tuple[object, ...]]] = {}
-_SPECS_MAX: Final = 512
-
-
-def tool_spec(tool: llm.Tool, custom_serializer: Any) -> ToolSpec:
-    """Describe a Home Assistant LLM tool for a provider."""
-    schema = getattr(tool.parameters, "schema", None)
-    if not isinstance(schema, dict):
-        return _convert(tool, custom_serializer)
-    pieces = (custom_serializer, *schema.keys(), *schema.values())
-    key = (tool.name, tool.description, *map(id, pieces))
-    if (known := _SPECS.get(key)) is not None:
-        return known[0]
-    spec = _convert(tool, custom_serializer)
-    if len(_SPECS) >= _SPECS_MAX:
-        _SPECS.clear()
-    _SPECS[key] = (spec, pieces)
-    return spec
-
-
-def _convert(tool: llm.Tool, custom_serializer: Any) -> ToolSpec:
-    return ToolSpec(
-        name=tool.name,
-        description=tool.description,
-        parameters=probatio.to_openapi(
-            tool.parameters,
-            custom_serializer=custom_serializer,
-            openapi_version="3.1.0",
-        ),
-    )
-
-
-def _read_images(paths: list[tuple[Path, str]]) -> tuple[ImagePart, ...]:
-    """Read attachment files; runs in the executor."""
-    return tuple(ImagePart(mime, path.read_bytes()) for path, mime in paths)
-
-
-async def chat_log_messages(
-    entity: Entity, contents: Iterable[conversation.Content]
-) -> list[Message]:
-    """Convert chat log content into provider messages."""
-    messages: list[Message] = []
-    for content in contents:
-        match content:
-            case conversation.SystemContent():
-                messages.append(SystemMessage(content.content))
-            case conversation.UserContent():
-                images: tuple[ImagePart, ...] = ()
-                if content.attachments:
-                    images = await entity.hass.async_add_executor_job(
-                        _read_images,
-                        [(a.path, a.mime_type) for a in content.attachments],
-                    )
-                messages.append(UserMessage(clean_text(content.content), images))
-            case conversation.AssistantContent():
-                messages.append(
-                    AssistantMessage(
-                        content.content or "",
-                        tuple(
-                            ToolCall(call.id, call.tool_name, call.tool_args)
-                            for call in content.tool_calls or ()
-                        ),
-                    )
-                )
-            case conversation.ToolResultContent():
-                messages.append(
-                    ToolResultMessage(
-                        content.tool_call_id,
-                        content.tool_name,
-                        content.result.data,
-                        content.result.error,
-                    )
-                )
-    return messages
-
-
-async def _chat_log_deltas(
-    stream: AsyncGenerator[Delta],
-    entity: Entity,
-    language: str,
-    chat_log: conversation.ChatLog | None = None,
-) -> AsyncGenerator[
-    conversation.AssistantContentDeltaDict | conversation.ToolResultContentDeltaDict
-]:
-    """Turn provider deltas into chat log deltas, as they arrive.
-
-    A tool call whose arguments could not be repaired is not executed: it is
-    marked external and answered with a tool error, so the model sees what
-    went wrong and can call the tool again. Usage goes to the conversation
-    trace, as Home Assistant's own agents put it there.
-
-    Text is made speakable (no lone surrogates or control characters) and an
-    answer longer than the limit is cut with a spoken note; the rest of the
-    stream is not read.
-    """
-    yield {"role": "assistant"}
-    unusable: list[ToolCall] = []
-    limit = AnswerLimit()
-    reasoning = AnswerLimit(MAX_REASONING_CHARS)
-    async for delta in stream:
-        match delta:
-            case TextDelta(text=text):
-                if kept := limit.take(clean_text(text)):
-                    yield {"content": kept}
-                if limit.exceeded:
-                    # Not another byte of a runaway answer: close it now.
-                    await stream.aclose()
-                    note = await async_spoken_message(
-                        entity.hass, language, "answer_too_long"
-                    )
-                    yield {"content": f" … {note}"}
-                    return
-            case ReasoningDelta(text=text):
-                if kept := reasoning.take(clean_text(text)):
-                    yield {"thinking_content": kept}
-            case ToolCallDelta(call=call) if not call.name.strip():
-                # A call without a name can be neither run nor answered (some
-                # protocols match results by name): it is dropped, and an
-                # answer of nothing else is a malformed one.
-                continue
-            case UsageDelta(usage=usage):
-                if chat_log is not None:
-                    chat_log.async_trace(usage_stats(usage))
-            case ToolCallDelta(call=call):
-                if call.invalid_arguments is not None:
-                    unusable.append(call)
-                yield {
-                    "tool_calls": [
-                        llm.ToolInput(
-                            id=call.id,
-                            tool_name=clean_text(call.name),
-                            tool_args=clean_value(call.arguments),
-                            external=call.invalid_arguments is not None,
-                        )
-                    ]
-                }
-    for call in unusable:
-        yield {
-            "role": "tool_result",
-            "tool_call_id": call.id,
-            "tool_name": call.name,
-            "result": llm.ToolResult(
-                data={
-                    "error": "InvalidArguments",
-                    "error_text": call.invalid_arguments or "",
-                },
-                error=True,
-            ),
-        }
+@callback
+def async_add_subentry_entities(
+    entry: ConfidantConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    subentry_type: str,
+    entity_class: Callable[[ConfidantConfigEntry, ConfigSubentry], Entity],
+) -> None:
+    """Add one entity of `entity_class` per subentry of `subentry_type`."""
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type != subentry_type:
+            continue
+        async_add_entities(
+            [entity_class(entry, subentry)],
+            config_subentry_id=subentry.subentry_id,
+        )
 
 
 class ConfidantLLMEntity(Entity):
@@ -248,6 +87,10 @@ class ConfidantLLMEntity(Entity):
             model=subentry.data.get(CONF_MODEL),
             entry_type=dr.DeviceEntryType.SERVICE,
         )
+        self._tool_specs = ToolSpecs()
+        # The LLM contexts of this agent's running turns, by id: a tool (the
+        # camera tool) called with one of them knows which agent asked.
+        self._turn_contexts: dict[int, llm.LLMContext] = {}
 
     @property
     def settings(self) -> AgentSettings:
@@ -260,7 +103,7 @@ class ConfidantLLMEntity(Entity):
         tools: list[ToolSpec] = []
         if chat_log.llm_api:
             tools = [
-                tool_spec(tool, chat_log.llm_api.custom_serializer)
+                self._tool_specs.spec(tool, chat_log.llm_api.custom_serializer)
                 for tool in chat_log.llm_api.tools
                 # Not the camera to a model that cannot see (model/check.py).
                 if offers_tool(self.entry, self.subentry, tool.name)
@@ -311,7 +154,7 @@ class ConfidantLLMEntity(Entity):
             spoken=self.speaks_answers,
         )
 
-    def _report_failure(
+    def report_failure(
         self, err: ProviderError | ToolLoopLimitError, doing: str
     ) -> str:
         """Log what kind of failure it was and return its content-free detail.
@@ -334,7 +177,16 @@ class ConfidantLLMEntity(Entity):
             async_report_invalid_auth(self.hass, self.entry)
         return detail
 
-    async def _async_run_turn(
+    @callback
+    def runs_turn(self, llm_context: llm.LLMContext) -> bool:
+        """Whether a tool called with `llm_context` is called by a turn of this agent.
+
+        Home Assistant hands a tool the LLM context the turn's API was made
+        with (vision/agents.py asks).
+        """
+        return self._turn_contexts.get(id(llm_context)) is llm_context
+
+    async def async_run_turn(
         self,
         chat_log: conversation.ChatLog,
         history: list[Message] | None = None,
@@ -342,27 +194,53 @@ class ConfidantLLMEntity(Entity):
         language: str | None = None,
         *,
         tail: str = "",
+        instructions: str = "",
     ) -> None:
         """Stream answers into the chat log and run tools until the model is done.
 
         With `history`, the request is the system prompt, those remembered
         messages and the chat log from `turn_start` on (this turn); without
-        it, the whole chat log. `tail` goes next to the person's words.
+        it, the whole chat log. `tail` goes next to the person's words;
+        `instructions` after the system prompt, in the request only.
 
         Raises a ProviderError when the provider fails and ToolLoopLimitError
         when the model keeps calling tools.
         """
-        token = running_agent.set(self)
+        llm_context = chat_log.llm_api.llm_context if chat_log.llm_api else None
+        if llm_context is not None:
+            self._turn_contexts[id(llm_context)] = llm_context
         try:
             await self._async_run_tool_loop(
                 chat_log,
                 history,
                 turn_start,
                 language or self.hass.config.language,
-                tail,
+                tail=tail,
+                instructions=instructions,
             )
         finally:
-            running_agent.reset(token)
+            if llm_context is not None:
+                self._turn_contexts.pop(id(llm_context), None)
+
+    async def _async_messages(
+        self,
+        chat_log: conversation.ChatLog,
+        history: list[Message] | None,
+        turn_start: int | None,
+        instructions: str,
+    ) -> list[Message]:
+        """What the next request carries, from the chat log and `history`."""
+        if history is None or turn_start is None:
+            messages = await chat_log_messages(self.hass, chat_log.content)
+        else:
+            messages = [
+                *await chat_log_messages(self.hass, chat_log.content[:1]),
+                *history,
+                *await chat_log_messages(self.hass, chat_log.content[turn_start:]),
+            ]
+        if instructions and messages and isinstance(messages[0], SystemMessage):
+            messages[0] = SystemMessage(f"{messages[0].text}\n\n{instructions}")
+        return messages
 
     async def _async_run_tool_loop(
         self,
@@ -370,18 +248,15 @@ class ConfidantLLMEntity(Entity):
         history: list[Message] | None,
         turn_start: int | None,
         language: str,
-        tail: str = "",
+        *,
+        tail: str,
+        instructions: str,
     ) -> None:
         provider = self.entry.runtime_data.provider
         for _ in range(MAX_TOOL_ITERATIONS):
-            if history is None or turn_start is None:
-                messages = await chat_log_messages(self, chat_log.content)
-            else:
-                messages = [
-                    *await chat_log_messages(self, chat_log.content[:1]),
-                    *history,
-                    *await chat_log_messages(self, chat_log.content[turn_start:]),
-                ]
+            messages = await self._async_messages(
+                chat_log, history, turn_start, instructions
+            )
             request = self._request(chat_log, messages, tail)
             answered = False
             # The agent's timeout bounds the whole answer, not each read; a
@@ -390,7 +265,7 @@ class ConfidantLLMEntity(Entity):
                 stream_with_first_token_deadline(provider, request),
                 answer_deadline(provider, request),
             )
-            deltas = _chat_log_deltas(stream, self, language, chat_log)
+            deltas = chat_log_deltas(stream, self.hass, language, chat_log)
             try:
                 async for _content in chat_log.async_add_delta_content_stream(
                     self.entity_id, deltas

@@ -8,7 +8,7 @@ provider. Numbers only, never content.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, override
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -66,17 +66,20 @@ class SentToCloudTodaySensor(SensorEntity):
             entry_type=dr.DeviceEntryType.SERVICE,
         )
 
+    @override
     async def async_added_to_hass(self) -> None:
         """Follow the ledger."""
         await super().async_added_to_hass()
         self.async_on_remove(self._ledger.async_add_listener(self.async_write_ha_state))
 
     @property
+    @override
     def native_value(self) -> int:
         """Bytes sent today to this entry's provider, where it is."""
         return self._ledger.today(local=self._local).bytes
 
     @property
+    @override
     def extra_state_attributes(self) -> dict[str, Any]:
         """Today's model requests and images, counted like the state."""
         today = self._ledger.today(local=self._local)

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from homeassistant.helpers import llm
 
-from ..entity import tool_spec
+from ..turn.tool_specs import tool_spec
 from .index import HOME_SHARE
 
 # About four bytes of English or JSON make a token.

@@ -144,7 +144,7 @@ class LookAtCameraTool(ConfidantTool):
         camera = await _async_camera(hass, llm_context, args[ARG_CAMERA])
         if isinstance(camera, ToolResult):
             return camera
-        if (caller := calling_agent(hass)) is None:
+        if (caller := calling_agent(hass, llm_context)) is None:
             return tool_error("NoConfidantAgent", "No Confidant agent is available.")
         if (looker := vision_agent(hass, caller)) is None:
             return tool_error(

@@ -10,13 +10,14 @@ from homeassistant.core import (
     HomeAssistant,
     callback,
 )
+from homeassistant.helpers import entity_platform, llm
 from homeassistant.helpers import entity_registry as er
 
 from ..const import (
     DOMAIN,
     SUBENTRY_CONVERSATION,
 )
-from ..entity import ConfidantLLMEntity, running_agent
+from ..entity import ConfidantLLMEntity
 
 
 @callback
@@ -50,16 +51,20 @@ def first_agent(hass: HomeAssistant) -> ConfidantLLMEntity | None:
 
 
 @callback
-def calling_agent(hass: HomeAssistant) -> ConfidantLLMEntity | None:
-    """The Confidant agent whose turn is running, else the first one loaded.
+def calling_agent(
+    hass: HomeAssistant, llm_context: llm.LLMContext
+) -> ConfidantLLMEntity | None:
+    """The Confidant agent whose turn called a tool, else the first one loaded.
 
-    Another integration's agent (core's OpenAI agent, say) can call the
-    camera tool through the Assist API too; then the first Confidant agent
-    looks.
+    Home Assistant hands the tool the LLM context of the calling turn; the
+    agent (or AI task) running that turn knows it. Another integration's
+    agent (core's OpenAI agent, say) can call the camera tool through the
+    Assist API too; then the first Confidant agent looks.
     """
-    agent = running_agent.get()
-    if agent is not None and agent.hass is hass:
-        return agent
+    for platform in entity_platform.async_get_platforms(hass, DOMAIN):
+        for entity in platform.entities.values():
+            if isinstance(entity, ConfidantLLMEntity) and entity.runs_turn(llm_context):
+                return entity
     return first_agent(hass)
 
 

@@ -1,0 +1,1 @@
+"""One turn of an agent, as steps: conversation.py runs them top to bottom."""

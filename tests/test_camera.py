@@ -51,7 +51,6 @@ from custom_components.confidant.const import (
 )
 from custom_components.confidant.dialogue.messages import async_spoken_message
 from custom_components.confidant.vision.describe import DESCRIBER_PROMPT
-from custom_components.confidant.vision.visitors import DATA_VISITORS
 
 from .agent_form import advanced_step
 from .cameras import TestCamera
@@ -523,7 +522,7 @@ async def test_recent_visitors_are_forgotten_after_a_day(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     # Gone from memory by the timer, before anyone asks.
-    assert not hass.data[DATA_VISITORS][config_entry.entry_id]._visitors
+    assert not config_entry.runtime_data.visitors._visitors
     assert (await api.async_call_tool(call)).data["visitors"] == []
 
 

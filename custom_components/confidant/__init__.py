@@ -33,6 +33,7 @@ from .providers.capabilities import ModelCapabilities
 from .providers.factory import async_create_provider
 from .repairs import async_check_models, async_clear_invalid_auth
 from .services import async_setup_services
+from .vision.visitors import RecentVisitors
 
 PLATFORMS = (Platform.AI_TASK, Platform.CONVERSATION, Platform.SENSOR)
 
@@ -50,6 +51,8 @@ class ConfidantRuntimeData:
     ledger: Ledger
     # Facts the household asked to be remembered (household_memory/).
     memory: FactStore
+    # What the cameras were said to show recently, in memory (vision/).
+    visitors: RecentVisitors
     # What each model can do, as its server said (model/check.py).
     capabilities: dict[str, ModelCapabilities] = field(default_factory=dict)
 
@@ -91,8 +94,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfidantConfigEntry) ->
 
     async_clear_invalid_auth(hass, entry)
     async_check_models(hass, entry, models)
+    visitors = RecentVisitors(hass)
+    entry.async_on_unload(visitors.clear)
     entry.runtime_data = ConfidantRuntimeData(
-        provider=provider, transcripts=transcripts, ledger=ledger, memory=memory
+        provider=provider,
+        transcripts=transcripts,
+        ledger=ledger,
+        memory=memory,
+        visitors=visitors,
     )
     transcripts.async_start(entry)
     # Tools, vision and context of each agent's model: repairs, budgets.

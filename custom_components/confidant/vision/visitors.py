@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -14,21 +13,18 @@ from homeassistant.core import (
 )
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
-from homeassistant.util.hass_dict import HassKey
 
-from ..const import (
-    DOMAIN,
-    RECENT_VISITORS_HOURS,
-    RECENT_VISITORS_MAX,
-)
+from ..const import DOMAIN, RECENT_VISITORS_HOURS, RECENT_VISITORS_MAX
 
 if TYPE_CHECKING:
-    from .. import ConfidantConfigEntry
-from .describe import Description, Visitor
+    from .describe import Description, Visitor
 
 
 class RecentVisitors:
-    """The last camera descriptions of one entry, forgotten after a day."""
+    """The last camera descriptions of one entry, forgotten after a day.
+
+    Kept on the entry's runtime data, so they go when it unloads.
+    """
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Start empty."""
@@ -79,34 +75,10 @@ class RecentVisitors:
         )
 
 
-DATA_VISITORS: HassKey[dict[str, RecentVisitors]] = HassKey(f"{DOMAIN}_visitors")
-
-
-@callback
-def entry_visitors(hass: HomeAssistant, entry: ConfidantConfigEntry) -> RecentVisitors:
-    """The recent visitors of a loaded entry; they go when it unloads."""
-    by_entry = hass.data.setdefault(DATA_VISITORS, {})
-    if (visitors := by_entry.get(entry.entry_id)) is None:
-        visitors = by_entry[entry.entry_id] = RecentVisitors(hass)
-        entry.async_on_unload(_forget_visitors(hass, entry.entry_id))
-    return visitors
-
-
-def _forget_visitors(hass: HomeAssistant, entry_id: str) -> Callable[[], None]:
-    @callback
-    def forget() -> None:
-        if (
-            visitors := hass.data.get(DATA_VISITORS, {}).pop(entry_id, None)
-        ) is not None:
-            visitors.clear()
-
-    return forget
-
-
 @callback
 def async_remember(hass: HomeAssistant, description: Description) -> None:
     """Remember a description in the entry of the agent that made it."""
-    entry_visitors(hass, description.agent.entry).add(description.as_visitor())
+    description.agent.entry.runtime_data.visitors.add(description.as_visitor())
 
 
 @callback
@@ -114,6 +86,6 @@ def all_recent_visitors(hass: HomeAssistant) -> list[Visitor]:
     """Every loaded entry's remembered descriptions, newest first."""
     found: list[Visitor] = []
     for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        found.extend(entry_visitors(hass, entry).recent())
+        found.extend(entry.runtime_data.visitors.recent())
     found.sort(key=lambda visitor: visitor.time, reverse=True)
     return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from homeassistant.components import conversation
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.confidant.const import CONF_LOCAL_FIRST
 
-from .conftest import AGENT_ID, speech
+from .conftest import ask, speech
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_confirmation import MemoryLock
 
@@ -60,16 +60,8 @@ def lock_state(hass: HomeAssistant) -> str:
 async def say(
     hass: HomeAssistant, text: str, conversation_id: str | None = None
 ) -> conversation.ConversationResult:
-    """Say something on the hallway satellite."""
-    return await conversation.async_converse(
-        hass,
-        text,
-        conversation_id,
-        Context(),
-        language="en",
-        agent_id=AGENT_ID,
-        device_id="hallway-satellite",
-    )
+    """Say something on the hallway satellite (a device may confirm)."""
+    return await ask(hass, text, conversation_id, device_id="hallway-satellite")
 
 
 @pytest.mark.usefixtures("scenes")

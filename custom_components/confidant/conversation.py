@@ -94,7 +94,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         self.confirmations = ConfirmationGate(
             self.hass, GatePolicy.from_options(self.subentry.data)
         )
-        self.home = TurnHome(self.hass, self.entry, self.subentry)
+        self.home = TurnHome(self.hass, self.entry, self.subentry, self.tool_specs)
 
     @override
     async def async_will_remove_from_hass(self) -> None:

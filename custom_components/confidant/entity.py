@@ -87,7 +87,8 @@ class ConfidantLLMEntity(Entity):
             model=subentry.data.get(CONF_MODEL),
             entry_type=dr.DeviceEntryType.SERVICE,
         )
-        self._tool_specs = ToolSpecs()
+        # Tools converted to provider specs once, for requests and the budget.
+        self.tool_specs = ToolSpecs()
         # The LLM contexts of this agent's running turns, by id: a tool (the
         # camera tool) called with one of them knows which agent asked.
         self._turn_contexts: dict[int, llm.LLMContext] = {}
@@ -103,7 +104,7 @@ class ConfidantLLMEntity(Entity):
         tools: list[ToolSpec] = []
         if chat_log.llm_api:
             tools = [
-                self._tool_specs.spec(tool, chat_log.llm_api.custom_serializer)
+                self.tool_specs.spec(tool, chat_log.llm_api.custom_serializer)
                 for tool in chat_log.llm_api.tools
                 # Not the camera to a model that cannot see (model/check.py).
                 if offers_tool(self.entry, self.subentry, tool.name)

@@ -77,6 +77,7 @@ from ..const import DEFAULT_PROMPT_BUDGET, DOMAIN, LOGGER
 from ..providers import AssistantMessage, Message, ToolResultMessage, UserMessage
 from ..tools import confidant_tools
 from ..tools.find_entities import FindEntitiesTool
+from ..turn.tool_specs import ToolSpecs
 from .budget import REQUEST_FRAMING_BYTES, home_allowance, tail_allowance, tool_bytes
 from .index import HomeContext
 from .registry import async_device_area, async_get_index
@@ -218,14 +219,16 @@ def async_assist_api(
     api_ids: str | list[str] | None,
     turn: Turn,
     *,
+    tool_specs: ToolSpecs,
     memory_search: llm.Tool | None = None,
 ) -> str | list[str] | llm.API | None:
     """What to pass `ChatLog.async_provide_llm_data` as the agent's LLM API.
 
     With the Assist API among the agent's APIs, Confidant's turn API in its
     place (merged with the others as Home Assistant merges them); otherwise
-    the API ids unchanged. `memory_search` is the turn's search of household
-    facts, if it needs one.
+    the API ids unchanged. `tool_specs` are the agent's converted tools (for
+    the budget); `memory_search` is the turn's search of household facts, if
+    it needs one.
     """
     if not api_ids:
         return api_ids
@@ -243,7 +246,11 @@ def async_assist_api(
             "as Home Assistant describes it, without a prompt budget"
         )
     ours = TurnAssistAPI(
-        hass, registered[llm.LLM_API_ASSIST], turn, memory_search=memory_search
+        hass,
+        registered[llm.LLM_API_ASSIST],
+        turn,
+        tool_specs=tool_specs,
+        memory_search=memory_search,
     )
     if len(ids) == 1:
         return ours
@@ -261,12 +268,14 @@ class TurnAssistAPI(llm.API):
         assist: llm.API,
         turn: Turn,
         *,
+        tool_specs: ToolSpecs,
         memory_search: llm.Tool | None = None,
     ) -> None:
         """Stand in for the registered Assist API: tools keep their names."""
         super().__init__(hass=hass, id=assist.id, name=assist.name)
         self._assist = assist
         self.turn = turn
+        self._tool_specs = tool_specs
         self.memory_search = memory_search
         self.context: HomeContext | None = None
 
@@ -354,11 +363,11 @@ class TurnAssistAPI(llm.API):
             self.turn.other_bytes
             + REQUEST_FRAMING_BYTES
             + len(live_prompt)
-            + tool_bytes(live_tool)
-            + tool_bytes(find_tool)
+            + tool_bytes(live_tool, self._tool_specs)
+            + tool_bytes(find_tool, self._tool_specs)
             + sum(
                 len(result.prompt or "")
-                + sum(tool_bytes(tool) for tool in result.tools)
+                + sum(tool_bytes(tool, self._tool_specs) for tool in result.tools)
                 for result in others
             )
         )

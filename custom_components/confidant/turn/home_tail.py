@@ -15,6 +15,7 @@ from ..household_memory import prompt as memory_prompt
 from ..model.check import prompt_budget
 from ..providers import Message
 from ..settings import AgentSettings
+from .tool_specs import ToolSpecs
 
 if TYPE_CHECKING:
     from .. import ConfidantConfigEntry
@@ -33,11 +34,13 @@ class TurnHome:
         hass: HomeAssistant,
         entry: ConfidantConfigEntry,
         subentry: ConfigSubentry,
+        tool_specs: ToolSpecs,
     ) -> None:
         """Start without an overview."""
         self._hass = hass
         self._entry = entry
         self._subentry = subentry
+        self._tool_specs = tool_specs
         self._overview: HomeContext | None = None
 
     def llm_api(
@@ -57,6 +60,7 @@ class TurnHome:
                 budget_tokens=prompt_budget(self._entry, self._subentry),
                 other_bytes=len(prompt.encode()),
             ),
+            tool_specs=self._tool_specs,
             memory_search=memory_search,
         )
 

@@ -73,10 +73,13 @@ class ConfirmationGate:
         self._held.pop(key)
         if (api := chat_log.llm_api) is None:
             return
+        # One hold for all of the turn's tools: a chat log keeps its tools
+        # for minutes, so nothing per tool beyond the wrapper itself.
+        hold = partial(self.async_hold, key)
         for index, tool in enumerate(api.tools):
             if isinstance(tool, GuardedTool):
                 tool = tool.tool  # noqa: PLW2901
-            api.tools[index] = GuardedTool(partial(self.async_hold, key), tool)
+            api.tools[index] = GuardedTool(hold, tool)
 
     @callback
     def async_hold(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 import probatio
@@ -37,18 +38,46 @@ class ToolSpecs:
     def __init__(self) -> None:
         """Start with nothing converted."""
         self._specs: dict[tuple[object, ...], tuple[ToolSpec, tuple[object, ...]]] = {}
+        self._sizes: dict[tuple[object, ...], int] = {}
 
     def spec(self, tool: llm.Tool, custom_serializer: Any) -> ToolSpec:
         """The tool's spec: converted now, or as it was the last time."""
-        schema = getattr(tool.parameters, "schema", None)
-        if not isinstance(schema, dict):
+        if (key := _key(tool, custom_serializer)) is None:
             return tool_spec(tool, custom_serializer)
-        pieces = (custom_serializer, *schema.keys(), *schema.values())
-        key = (tool.name, tool.description, *map(id, pieces))
         if (known := self._specs.get(key)) is not None:
             return known[0]
         spec = tool_spec(tool, custom_serializer)
         if len(self._specs) >= _LIMIT:
             self._specs.clear()
-        self._specs[key] = (spec, pieces)
+            self._sizes.clear()
+        self._specs[key] = (spec, _pieces(tool, custom_serializer))
         return spec
+
+    def size(
+        self,
+        tool: llm.Tool,
+        custom_serializer: Any,
+        measure: Callable[[llm.Tool, ToolSpec], int],
+    ) -> int:
+        """`measure` of the tool's spec, measured once per converted spec."""
+        key = _key(tool, custom_serializer)
+        if key is not None and (size := self._sizes.get(key)) is not None:
+            return size
+        size = measure(tool, self.spec(tool, custom_serializer))
+        if key is not None and key in self._specs:
+            self._sizes[key] = size
+        return size
+
+
+def _pieces(tool: llm.Tool, custom_serializer: Any) -> tuple[object, ...]:
+    """What a tool's spec is made of: its serializer and schema's pieces."""
+    schema: dict[Any, Any] = tool.parameters.schema
+    return (custom_serializer, *schema.keys(), *schema.values())
+
+
+def _key(tool: llm.Tool, custom_serializer: Any) -> tuple[object, ...] | None:
+    """A tool's spec by what it is made of; None when that cannot be told."""
+    if not isinstance(getattr(tool.parameters, "schema", None), dict):
+        return None
+    pieces = _pieces(tool, custom_serializer)
+    return (tool.name, tool.description, *map(id, pieces))

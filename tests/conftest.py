@@ -245,14 +245,17 @@ async def ask(
     text: str,
     conversation_id: str | None = None,
     device_id: str | None = None,
+    *,
+    user_id: str | None = None,
+    language: str = "en",
 ) -> conversation.ConversationResult:
     """Say something to the agent, the way Assist hands it over."""
     return await conversation.async_converse(
         hass,
         text,
         conversation_id,
-        Context(),
-        language="en",
+        Context(user_id=user_id),
+        language=language,
         agent_id=AGENT_ID,
         device_id=device_id,
     )

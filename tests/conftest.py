@@ -9,11 +9,13 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_API_KEY, CONF_URL
@@ -26,6 +28,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_fire_time_changed,
     setup_test_component_platform,
 )
 
@@ -259,6 +262,15 @@ async def ask(
         agent_id=AGENT_ID,
         device_id=device_id,
     )
+
+
+async def time_passes(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
+) -> None:
+    """The clock moves on and everything timed for then has run."""
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
 
 
 TINY_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")

@@ -37,7 +37,6 @@ from PIL import Image
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockUser,
-    async_fire_time_changed,
     setup_test_component_platform,
 )
 
@@ -62,6 +61,7 @@ from .conftest import (
     async_load_provider_entry,
     real_store_files,
     speech,
+    time_passes,
 )
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
 from .test_conformance import WIRES
@@ -518,9 +518,7 @@ async def test_recent_visitors_are_forgotten_after_a_day(
     visitors = (await api.async_call_tool(call)).data["visitors"]
     assert [visitor["description"] for visitor in visitors] == [DESCRIPTION]
 
-    freezer.tick(timedelta(hours=24, seconds=5))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(hours=24, seconds=5))
     # Gone from memory by the timer, before anyone asks.
     assert not config_entry.runtime_data.visitors._visitors
     assert (await api.async_call_tool(call)).data["visitors"] == []

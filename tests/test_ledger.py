@@ -44,6 +44,7 @@ from .conftest import (
     async_load_provider_entry,
     run_turn_with_image,
     speech,
+    time_passes,
 )
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
 from .test_conformance import PROVIDERS, WIRES
@@ -255,9 +256,7 @@ async def test_a_new_day_starts_at_local_midnight(
     assert hass.states.get(entity_id).attributes["bytes_today"] == sent
 
     # Still the same day a minute before midnight.
-    freezer.tick(timedelta(minutes=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(minutes=1))
     assert hass.states.get(entity_id).attributes["requests_today"] == 1
 
     freezer.move_to(evening + timedelta(minutes=2, seconds=1))
@@ -284,9 +283,7 @@ async def test_a_new_day_starts_at_local_midnight(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert [row["date"] for row in ledger_of(entry).rows()] == ["2025-03-15"]
-    freezer.tick(timedelta(days=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(days=1))
     assert ledger_of(entry).rows() == []
 
 

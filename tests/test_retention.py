@@ -35,7 +35,6 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockUser,
-    async_fire_time_changed,
 )
 
 from custom_components.confidant.const import (
@@ -61,6 +60,7 @@ from .conftest import (
     async_load_entry,
     real_store_files,
     speech,
+    time_passes,
 )
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_confirmation import (  # noqa: F401 - the fixture is used by name
@@ -132,9 +132,37 @@ async def say(
 
 async def flush(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     """Let delayed store writes happen (Confidant's and Home Assistant's)."""
-    freezer.tick(timedelta(seconds=max(SAVE_DELAY, 10) + 1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(seconds=max(SAVE_DELAY, 10) + 1))
+
+
+async def say_and_save(
+    hass: HomeAssistant,
+    server: LLMServer,
+    freezer: FrozenDateTimeFactory,
+    words: str,
+    answer: str,
+) -> conversation.ConversationResult:
+    """The person says the words, the model answers, the delayed writes happen."""
+    server.script(Reply(text=answer))
+    result = await ask(hass, words)
+    await flush(hass, freezer)
+    return result
+
+
+async def call(
+    hass: HomeAssistant, service: str, user: MockUser, **data: Any
+) -> dict[str, Any]:
+    """Call an action as this user and return its response."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        service,
+        data,
+        blocking=True,
+        return_response=True,
+        context=Context(user_id=user.id),
+    )
+    assert response is not None
+    return dict(response)
 
 
 def kept(
@@ -143,6 +171,31 @@ def kept(
     """The turns saved in an entry's store (mocked storage)."""
     saved = hass_storage.get(storage_key(entry_id))
     return [] if saved is None else list(saved["data"]["turns"])
+
+
+def kept_texts(hass_storage: dict[str, Any]) -> list[str]:
+    """The person's words of every turn saved in the store, oldest first."""
+    return [turn["text"] for turn in kept(hass_storage)]
+
+
+async def saved_texts(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, hass_storage: dict[str, Any]
+) -> list[str]:
+    """The words of every turn saved, once the delayed writes are done."""
+    await flush(hass, freezer)
+    return kept_texts(hass_storage)
+
+
+def remembered_texts(entry: MockConfigEntry) -> list[str]:
+    """The words of every turn the entry holds in memory."""
+    return [turn["text"] for turn in entry.runtime_data.transcripts.turns()]
+
+
+def unreadable_issue(hass: HomeAssistant) -> ir.IssueEntry | None:
+    """The repair issue raised for the entry's unreadable store, if any."""
+    return ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{ISSUE_STORE_UNREADABLE}_{ENTRY_ID}"
+    )
 
 
 def stores_with(hass_storage: dict[str, Any], marker: str) -> set[str]:
@@ -347,9 +400,13 @@ async def test_nothing_is_kept_unless_retention_is_on_and_agreed(
 ) -> None:
     """Retention off, or on without consent: no store, no words anywhere."""
     entry = await setup_confidant(hass, llm_server, options)
-    llm_server.script(Reply(text="Sure. answer-marker-off"))
-    await ask(hass, "remember this, words-marker-off")
-    await flush(hass, freezer)
+    await say_and_save(
+        hass,
+        llm_server,
+        freezer,
+        "remember this, words-marker-off",
+        "Sure. answer-marker-off",
+    )
 
     assert_nothing_kept(hass_storage, entry, "words-marker-off", "answer-marker-off")
 
@@ -394,8 +451,7 @@ async def test_excluded_devices_and_users_are_never_kept(
     await say(hass, "kept from the living room", device_id=living_room.id)
     await say(hass, "kept from the owner", user_id=hass_admin_user.id)
 
-    await flush(hass, freezer)
-    assert [turn["text"] for turn in kept(hass_storage)] == [
+    assert await saved_texts(hass, freezer, hass_storage) == [
         "kept from the living room",
         "kept from the owner",
     ]
@@ -420,21 +476,16 @@ async def test_expired_turns_are_purged_every_hour(
     await ask(hass, "first words")
     freezer.tick(timedelta(days=1))
     await ask(hass, "second words")
-    await flush(hass, freezer)
-    assert [turn["text"] for turn in kept(hass_storage)] == [
+    assert await saved_texts(hass, freezer, hass_storage) == [
         "first words",
         "second words",
     ]
 
-    freezer.tick(timedelta(days=1, hours=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(days=1, hours=1))
 
-    assert [turn["text"] for turn in kept(hass_storage)] == ["second words"]
+    assert kept_texts(hass_storage) == ["second words"]
     assert stores_with(hass_storage, "first words") == set()
-    assert [t["text"] for t in entry.runtime_data.transcripts.turns()] == [
-        "second words"
-    ]
+    assert remembered_texts(entry) == ["second words"]
 
 
 async def test_expired_turns_are_purged_at_start_up(
@@ -451,10 +502,8 @@ async def test_expired_turns_are_purged_at_start_up(
     )
     entry = await setup_confidant(hass, llm_server)
 
-    assert [turn["text"] for turn in kept(hass_storage)] == ["from yesterday"]
-    assert [t["text"] for t in entry.runtime_data.transcripts.turns()] == [
-        "from yesterday"
-    ]
+    assert kept_texts(hass_storage) == ["from yesterday"]
+    assert remembered_texts(entry) == ["from yesterday"]
 
 
 # --- Turning retention off, reloading, removing --------------------------------
@@ -475,9 +524,7 @@ async def test_kept_turns_survive_a_reload_and_go_when_retention_is_turned_off(
     # Reloading flushes the pending write and reads it back.
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert [t["text"] for t in entry.runtime_data.transcripts.turns()] == [
-        "keep this, words-marker-r"
-    ]
+    assert remembered_texts(entry) == ["keep this, words-marker-r"]
 
     hass.config_entries.async_update_entry(
         entry, options={CONF_RETENTION_DAYS: 0, CONF_RETENTION_CONSENT: True}
@@ -498,9 +545,7 @@ async def test_withdrawing_consent_deletes_everything_kept(
 ) -> None:
     """Days still set but consent withdrawn: nothing may stay."""
     entry = await setup_confidant(hass, llm_server)
-    llm_server.script(Reply(text="ok"))
-    await ask(hass, "words-marker-c")
-    await flush(hass, freezer)
+    await say_and_save(hass, llm_server, freezer, "words-marker-c", "ok")
     assert stores_with(hass_storage, "words-marker-c") == {KEY}
 
     hass.config_entries.async_update_entry(
@@ -528,9 +573,7 @@ async def test_on_disk_the_words_are_only_in_confidant_store_file(
     await ask(hass, "words-marker-d")
     await flush(hass, freezer)
     # Long enough for every delayed write of Home Assistant's own stores.
-    freezer.tick(timedelta(minutes=5))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(minutes=5))
 
     root = Path(hass.config.config_dir)
     assert files_with(root, "words-marker-d") == {f".storage/{KEY}"}
@@ -557,9 +600,7 @@ async def test_an_unreadable_store_is_moved_aside_and_never_stops_confidant(
 
     entry = await setup_confidant(hass, llm_server)
 
-    issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, f"{ISSUE_STORE_UNREADABLE}_{ENTRY_ID}"
-    )
+    issue = unreadable_issue(hass)
     assert issue is not None
     assert issue.translation_key == ISSUE_STORE_UNREADABLE
     assert issue.severity is ir.IssueSeverity.WARNING
@@ -575,46 +616,26 @@ async def test_an_unreadable_store_is_moved_aside_and_never_stops_confidant(
     assert issue.translation_placeholders["file"] == copy.name
     assert matching(disk, KEY) == []
 
-    llm_server.script(Reply(text="fresh answer"))
-    await ask(hass, "fresh words-marker-56")
-    await flush(hass, freezer)
+    await say_and_save(
+        hass, llm_server, freezer, "fresh words-marker-56", "fresh answer"
+    )
     fresh = json.loads(read(disk / KEY))
     assert [turn["text"] for turn in fresh["data"]["turns"]] == [
         "fresh words-marker-56"
     ]
 
-    exported = await hass.services.async_call(
-        DOMAIN,
-        "export_transcripts",
-        {},
-        blocking=True,
-        return_response=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
-    assert exported is not None
-    [exported_entry] = exported["config_entries"]  # type: ignore[misc]
+    exported = await call(hass, "export_transcripts", hass_admin_user)
+    [exported_entry] = exported["config_entries"]
     assert exported_entry["unreadable_files"] == [copy.name]
 
-    deleted = await hass.services.async_call(
-        DOMAIN,
-        "delete_transcripts",
-        {"scope": "all"},
-        blocking=True,
-        return_response=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
+    deleted = await call(hass, "delete_transcripts", hass_admin_user, scope="all")
     assert deleted == {"deleted": 1}
     root = Path(hass.config.config_dir)
     assert files_with(root, "corrupt-marker-55") == set()
     assert files_with(root, "words-marker-56") == set()
     assert matching(disk, f"{KEY}*") == []
     assert temp_files(disk) == []
-    assert (
-        ir.async_get(hass).async_get_issue(
-            DOMAIN, f"{ISSUE_STORE_UNREADABLE}_{ENTRY_ID}"
-        )
-        is None
-    )
+    assert unreadable_issue(hass) is None
     assert entry.state is ConfigEntryState.LOADED
 
 
@@ -640,9 +661,7 @@ async def test_any_unreadable_store_is_set_aside(
     assert [copy.read_bytes() for copy in matching(disk, f"{KEY}.unreadable.*")] == [
         content
     ]
-    assert ir.async_get(hass).async_get_issue(
-        DOMAIN, f"{ISSUE_STORE_UNREADABLE}_{ENTRY_ID}"
-    )
+    assert unreadable_issue(hass)
     assert entry.runtime_data.transcripts.turns() == []
 
 
@@ -660,18 +679,11 @@ async def test_an_unreadable_copy_expires_with_the_retention_period(
     )
     assert len(matching(disk, f"{KEY}.unreadable.*")) == 1
 
-    freezer.tick(timedelta(days=1, hours=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(days=1, hours=1))
 
     assert matching(disk, f"{KEY}.unreadable.*") == []
     assert files_with(Path(hass.config.config_dir), "corrupt-marker-exp") == set()
-    assert (
-        ir.async_get(hass).async_get_issue(
-            DOMAIN, f"{ISSUE_STORE_UNREADABLE}_{ENTRY_ID}"
-        )
-        is None
-    )
+    assert unreadable_issue(hass) is None
 
 
 def crash_leftover(storage: Path, name: str, key: str, marker: str) -> Path:
@@ -695,9 +707,7 @@ async def test_removing_the_entry_deletes_every_file_it_wrote(
 ) -> None:
     """Store, moved-aside copy and a crash's temp file go; other files stay."""
     entry = await setup_confidant(hass, llm_server)
-    llm_server.script(Reply(text="answer-marker-rm"))
-    await ask(hass, "words-marker-rm")
-    await flush(hass, freezer)
+    await say_and_save(hass, llm_server, freezer, "words-marker-rm", "answer-marker-rm")
     put(disk, f"{KEY}.unreadable.20250101T000000000000Z", "words-marker-rm")
     crash_leftover(disk, "tmpk2l9x0ab", KEY, "words-marker-rm")
     unrelated = crash_leftover(disk, "tmpunrelated", "core.restore_state", "other")
@@ -723,9 +733,9 @@ async def test_turning_retention_off_deletes_every_file(
 ) -> None:
     """The reload with 0 days leaves no file with the words behind."""
     entry = await setup_confidant(hass, llm_server)
-    llm_server.script(Reply(text="answer-marker-off2"))
-    await ask(hass, "words-marker-off2")
-    await flush(hass, freezer)
+    await say_and_save(
+        hass, llm_server, freezer, "words-marker-off2", "answer-marker-off2"
+    )
     assert matching(disk, KEY) == [disk / KEY]
     put(disk, f"{KEY}.unreadable.20250101T000000000000Z", "words-marker-off2")
 
@@ -752,13 +762,12 @@ async def test_a_deletion_rewrites_the_file_and_leaves_no_temp_file(
     await flush(hass, freezer)
     crash_leftover(disk, "tmpcrash0001", KEY, "words-marker-gone")
 
-    deleted = await hass.services.async_call(
-        DOMAIN,
+    deleted = await call(
+        hass,
         "delete_transcripts",
-        {"scope": "conversation", "conversation_id": first.conversation_id},
-        blocking=True,
-        return_response=True,
-        context=Context(user_id=hass_admin_user.id),
+        hass_admin_user,
+        scope="conversation",
+        conversation_id=first.conversation_id,
     )
 
     assert deleted == {"deleted": 1}

@@ -9,7 +9,7 @@ import probatio as vol
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
@@ -30,8 +30,10 @@ from .test_retention import (
     ENTRY_ID,
     KEEP,
     KEY,
+    call,
     flush,
     kept,
+    kept_texts,
     saved_store,
     say,
     setup_confidant,
@@ -51,22 +53,6 @@ TURN_FIELDS = {
     "tools",
     "config_entry_id",
 }
-
-
-async def call(
-    hass: HomeAssistant, service: str, user: MockUser, **data: Any
-) -> dict[str, Any]:
-    """Call an action as this user and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        service,
-        data,
-        blocking=True,
-        return_response=True,
-        context=Context(user_id=user.id),
-    )
-    assert response is not None
-    return dict(response)
 
 
 def texts(response: dict[str, Any]) -> list[str]:
@@ -152,7 +138,7 @@ async def test_only_administrators_may_call(
     data = {"scope": "all"} if service == "delete_transcripts" else {}
     with pytest.raises(Unauthorized):
         await call(hass, service, hass_read_only_user, **data)
-    assert [turn["text"] for turn in kept(hass_storage)] == ["still here"]
+    assert kept_texts(hass_storage) == ["still here"]
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -396,7 +382,7 @@ async def test_delete_a_time_range(
         until="2025-03-12T23:00:00+00:00",
     )
     assert response == {"deleted": 2}
-    assert [t["text"] for t in kept(hass_storage)] == [
+    assert kept_texts(hass_storage) == [
         "day one in the kitchen",
         "day four from the owner",
     ]
@@ -408,7 +394,7 @@ async def test_delete_a_time_range(
         until="2025-03-10T23:00:00+00:00",
     )
     assert response == {"deleted": 1}
-    assert [t["text"] for t in kept(hass_storage)] == ["day four from the owner"]
+    assert kept_texts(hass_storage) == ["day four from the owner"]
 
 
 async def test_delete_a_device(
@@ -424,7 +410,7 @@ async def test_delete_a_device(
         hass, "delete_transcripts", hass_admin_user, scope="device", device_id=kitchen
     )
     assert response == {"deleted": 2}
-    assert [t["text"] for t in kept(hass_storage)] == [
+    assert kept_texts(hass_storage) == [
         "day three in the bedroom",
         "day four from the owner",
     ]
@@ -445,7 +431,7 @@ async def test_delete_a_conversation(
         conversation_id=recorded.conversations[1],
     )
     assert response == {"deleted": 1}
-    assert "day three in the bedroom" not in [t["text"] for t in kept(hass_storage)]
+    assert "day three in the bedroom" not in kept_texts(hass_storage)
     assert len(kept(hass_storage)) == 3
 
 

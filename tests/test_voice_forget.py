@@ -16,7 +16,16 @@ from custom_components.confidant.dialogue.messages import async_spoken_message
 from .conftest import Home, speech
 from .llm_server import LLMServer, Reply
 from .test_conversation import history
-from .test_retention import KEEP, flush, kept, say, setup_confidant, stores_with
+from .test_retention import (
+    KEEP,
+    flush,
+    kept,
+    kept_texts,
+    saved_texts,
+    say,
+    setup_confidant,
+    stores_with,
+)
 
 CHAT = "/v1/chat/completions"
 KITCHEN = "kitchen-satellite"
@@ -119,7 +128,7 @@ async def test_forget_what_i_just_said(
     assert speech(result) == await async_spoken_message(hass, language, message)
     if options:
         assert result.continue_conversation is False
-        assert [turn["text"] for turn in kept(hass_storage)] == ["first words"]
+        assert kept_texts(hass_storage) == ["first words"]
         assert stores_with(hass_storage, "secret-words") == set()
         assert stores_with(hass_storage, FORGET_LAST[language]) == set()
     else:
@@ -153,8 +162,7 @@ async def test_forget_after_a_new_conversation_finds_the_last_turn_of_the_device
     result = await say(hass, FORGET_LAST["en"], device_id=KITCHEN)
 
     assert speech(result) == await async_spoken_message(hass, "en", "forgot_last_turn")
-    await flush(hass, freezer)
-    assert [turn["text"] for turn in kept(hass_storage)] == [
+    assert await saved_texts(hass, freezer, hass_storage) == [
         "older from the kitchen",
         "just now from the bedroom",
     ]
@@ -219,7 +227,7 @@ async def test_delete_everything_i_said_today_with_retention_on(
 
     assert speech(result) == await async_spoken_message(hass, language, "forgot_today")
     assert result.continue_conversation is False
-    assert [turn["text"] for turn in kept(hass_storage)] == [
+    assert kept_texts(hass_storage) == [
         "yesterday in the kitchen",
         "today in the bedroom",
     ]
@@ -249,8 +257,7 @@ async def test_delete_today_for_a_signed_in_user_spares_other_users(
 
     await say(hass, FORGET_TODAY["en"], user_id=hass_admin_user.id)
 
-    await flush(hass, freezer)
-    assert [turn["text"] for turn in kept(hass_storage)] == ["from the other user"]
+    assert await saved_texts(hass, freezer, hass_storage) == ["from the other user"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

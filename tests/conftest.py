@@ -44,7 +44,10 @@ from custom_components.confidant.const import (
 from .ha_versions import chat_session_for
 from .entities import TestLight
 from .generated_home import LoadedHome, async_load_home, generate_home
-from .llm_server import LLMServer
+from .llm_server import LLMServer, ToolCallStep
+
+# The model turns the kitchen lights on through Assist.
+TURN_ON_KITCHEN = ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})
 
 
 # The real file methods of Home Assistant's Store, taken before the test
@@ -271,6 +274,18 @@ async def time_passes(
     freezer.tick(delta)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
+
+
+async def one_conversation(
+    hass: HomeAssistant, *texts: str
+) -> list[conversation.ConversationResult]:
+    """Say each text after the last, all in one conversation."""
+    results: list[conversation.ConversationResult] = []
+    conversation_id = None
+    for text in texts:
+        results.append(await ask(hass, text, conversation_id))
+        conversation_id = results[-1].conversation_id
+    return results
 
 
 TINY_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")

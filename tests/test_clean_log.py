@@ -31,6 +31,7 @@ from custom_components.confidant.const import (
 
 from .cameras import FRONT_DOOR, async_setup_front_door_camera
 from .conftest import (
+    TURN_ON_KITCHEN,
     Home,
     agent_subentry,
     ask,
@@ -97,11 +98,7 @@ async def test_a_whole_life_cycle_logs_nothing_of_confidants(
         )
 
         llm_server.script(
-            Reply(
-                tool_calls=[
-                    ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})
-                ]
-            ),
+            Reply(tool_calls=[TURN_ON_KITCHEN]),
             Reply(text="The kitchen lights are on."),
             Reply(
                 tool_calls=[

@@ -44,7 +44,7 @@ from custom_components.confidant.const import (
     CONF_LOCAL_FIRST,
 )
 
-from .conftest import Home, ask, confidant_agent, speech
+from .conftest import TURN_ON_KITCHEN, Home, ask, confidant_agent, speech
 from .llm_server import LLMServer, Reply, ToolCallStep
 
 CHAT = "/v1/chat/completions"
@@ -634,7 +634,7 @@ async def test_sensitive_calls_are_held(
     ("call", "entity", "after"),
     [
         (
-            ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"}),
+            TURN_ON_KITCHEN,
             "kitchen",
             STATE_ON,
         ),
@@ -762,7 +762,7 @@ async def test_only_the_sensitive_call_waits(
         Reply(
             tool_calls=[
                 UNLOCK_FRONT_DOOR,
-                ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"}),
+                TURN_ON_KITCHEN,
             ]
         ),
         Reply(text=QUESTION),

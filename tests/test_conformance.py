@@ -29,6 +29,7 @@ from custom_components.confidant.const import (
 from .conftest import (
     AGENT_ID,
     TINY_JPEG,
+    TURN_ON_KITCHEN,
     Home,
     agent_subentry,
     ask,
@@ -189,9 +190,7 @@ async def test_one_tool_call(
 ) -> None:
     """The model turns the light on through Assist and confirms."""
     llm_server.script(
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})]
-        ),
+        Reply(tool_calls=[TURN_ON_KITCHEN]),
         Reply(text="Done, the kitchen is lit."),
     )
     result = await ask(hass, "turn on the kitchen lights")
@@ -213,7 +212,7 @@ async def test_two_parallel_tool_calls(
     llm_server.script(
         Reply(
             tool_calls=[
-                ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"}),
+                TURN_ON_KITCHEN,
                 ToolCallStep("GetLiveContext", {}),
             ]
         ),
@@ -237,9 +236,7 @@ async def test_two_round_tool_loop(
     """Look first, act second, then answer: three requests, history kept in order."""
     llm_server.script(
         Reply(tool_calls=[ToolCallStep("GetLiveContext", {})]),
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})]
-        ),
+        Reply(tool_calls=[TURN_ON_KITCHEN]),
         Reply(text="It was off, so I turned it on."),
     )
     result = await ask(hass, "is the kitchen light off? if so turn it on")
@@ -347,9 +344,7 @@ async def test_malformed_tool_call_json(
         Reply(
             tool_calls=[ToolCallStep("intent__HassTurnOn", '{"name": "Kitchen lights"')]
         ),
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})]
-        ),
+        Reply(tool_calls=[TURN_ON_KITCHEN]),
         Reply(text="Fixed it, the light is on."),
     )
     assert hass.states.get(home.kitchen).state == STATE_OFF

@@ -25,6 +25,7 @@ from custom_components.confidant.diagnostics import _without_credentials
 
 from .conftest import (
     TINY_JPEG,
+    TURN_ON_KITCHEN,
     Home,
     agent_subentry,
     ask,
@@ -32,7 +33,7 @@ from .conftest import (
     run_turn_with_image,
     speech,
 )
-from .llm_server import LLMServer, Reply, ToolCallStep
+from .llm_server import LLMServer, Reply
 
 KEY = "sk-ant-api03-DIAGNOSTICS-SECRET-KEY"
 # Words that only a conversation (or the agent's own instructions) carries.
@@ -81,9 +82,7 @@ async def test_diagnostics_hold_numbers_not_words(
     result = await ask(hass, "PINEAPPLE-QUESTION: what's the weather?")
     assert speech(result) == "It is MANGO-ANSWER weather."
     llm_server.script(
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})]
-        ),
+        Reply(tool_calls=[TURN_ON_KITCHEN]),
         Reply(text="Done, MANGO-ANSWER."),
     )
     await ask(hass, "turn on the kitchen lights", result.conversation_id)

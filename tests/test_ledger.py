@@ -38,6 +38,7 @@ from custom_components.confidant.privacy.meter import MeteredProvider
 
 from .conftest import (
     TINY_JPEG,
+    TURN_ON_KITCHEN,
     Home,
     agent_subentry,
     ask,
@@ -46,7 +47,7 @@ from .conftest import (
     speech,
     time_passes,
 )
-from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
+from .llm_server import LLMServer, RecordedRequest, Reply
 from .test_conformance import PROVIDERS, WIRES
 
 CLOUD = {"openai", "anthropic"}  # 127.0.0.1 or not, the model is in the cloud
@@ -127,9 +128,7 @@ async def converse(hass: HomeAssistant, server: LLMServer, tmp_path: Path) -> No
     server.script(Reply(text="It is sunny."))
     assert speech(await ask(hass, "what's the weather like")) == "It is sunny."
     server.script(
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})]
-        ),
+        Reply(tool_calls=[TURN_ON_KITCHEN]),
         Reply(text="The kitchen is lit."),
     )
     assert speech(await ask(hass, "turn on the kitchen")) == "The kitchen is lit."

@@ -54,6 +54,7 @@ from custom_components.confidant.privacy.retention import (
 
 from .conftest import (
     AGENT_ID,
+    TURN_ON_KITCHEN,
     Home,
     agent_subentry,
     ask,
@@ -62,7 +63,7 @@ from .conftest import (
     speech,
     time_passes,
 )
-from .llm_server import LLMServer, Reply, ToolCallStep
+from .llm_server import LLMServer, Reply
 from .test_confirmation import (  # noqa: F401 - the fixture is used by name
     ASKS_UNLOCK,
     DEVICE,
@@ -76,7 +77,6 @@ ENTRY_ID = "01JTRANSCRIPTSTESTENTRY001"
 KEY = storage_key(ENTRY_ID)
 CHAT = "/v1/chat/completions"
 KEEP: dict[str, Any] = {CONF_RETENTION_DAYS: 7, CONF_RETENTION_CONSENT: True}
-TURN_ON_KITCHEN = ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})
 
 # --- Helpers shared with the service and voice tests -------------------------
 

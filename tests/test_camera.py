@@ -21,6 +21,7 @@ from unittest.mock import ANY
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import conversation
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_NAME, CONF_URL
@@ -142,6 +143,16 @@ def look(camera: str, question: str = "Who is at the door?") -> Reply:
     )
 
 
+async def ask_whos_at_the_front_door(
+    hass: HomeAssistant, server: LLMServer, vision: Reply, answer: str
+) -> conversation.ConversationResult:
+    """The model looks through the front door camera, hears back, and answers."""
+    server.script(look("Front door"), vision, Reply(text=answer))
+    result = await ask(hass, "who's at the front door?")
+    assert speech(result) == answer
+    return result
+
+
 def assert_shrunk_jpeg(data: bytes, width: int = 640) -> None:
     """A JPEG no wider than the limit, with the camera's aspect ratio."""
     with Image.open(io.BytesIO(data)) as image:
@@ -160,13 +171,12 @@ async def test_whos_at_the_front_door(
     llm_server: LLMServer,
 ) -> None:
     """Question -> tool call -> vision request with the image -> tool result -> answer."""
-    llm_server.script(
-        look("Front door"),
+    await ask_whos_at_the_front_door(
+        hass,
+        llm_server,
         Reply(text=DESCRIPTION),
-        Reply(text="A courier with a parcel is at the front door."),
+        "A courier with a parcel is at the front door.",
     )
-    result = await ask(hass, "who's at the front door?")
-    assert speech(result) == "A courier with a parcel is at the front door."
     assert cameras.front_door.snapshots == 1
 
     first, vision, final = llm_server.requests_to(CHAT)
@@ -264,10 +274,9 @@ async def test_a_cloud_agent_hands_images_to_a_local_vision_agent(
         llm_server,
         [agent_subentry("gpt-5-mini", **{CONF_VISION_AGENT: "conversation.eyes"})],
     )
-    llm_server.script(
-        look("Front door"), Reply(text=DESCRIPTION), Reply(text="A courier.")
+    await ask_whos_at_the_front_door(
+        hass, llm_server, Reply(text=DESCRIPTION), "A courier."
     )
-    assert speech(await ask(hass, "who's at the front door?")) == "A courier."
     cloud = llm_server.requests_to(WIRES["openai"].path)
     (local,) = llm_server.requests_to(WIRES["ollama"].path)
     assert len(cloud) == 2
@@ -377,13 +386,9 @@ async def test_a_provider_error_is_a_tool_error(
     llm_server: LLMServer,
 ) -> None:
     """The vision request fails: the model hears why and still answers."""
-    llm_server.script(
-        look("Front door"),
-        Reply(status=400),
-        Reply(text="I couldn't look at the camera."),
+    await ask_whos_at_the_front_door(
+        hass, llm_server, Reply(status=400), "I couldn't look at the camera."
     )
-    result = await ask(hass, "who's at the front door?")
-    assert speech(result) == "I couldn't look at the camera."
     (tool_result,) = tool_results(llm_server.requests_to(CHAT)[2])
     assert tool_result["error"] == "bad_request"
     assert "refused the request" in tool_result["error_text"]

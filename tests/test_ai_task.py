@@ -81,6 +81,17 @@ async def failing_task(hass: HomeAssistant, **task: Any) -> HomeAssistantError:
     return failed.value
 
 
+async def structured_answer_fails(
+    hass: HomeAssistant, server: LLMServer, answer: str
+) -> HomeAssistantError:
+    """The model answers the front-door task that asks for a structure; its error."""
+    await add_entry(hass, "openai_compatible", server)
+    server.script(Reply(text=answer))
+    return await failing_task(
+        hass, task_name="front door", instructions=INSTRUCTIONS, structure=STRUCTURE
+    )
+
+
 @pytest.fixture
 async def tasks(hass: HomeAssistant, home: Home, tmp_path: Path) -> Path:
     """Home Assistant's AI Task and media source, as a real install has them.
@@ -260,11 +271,8 @@ async def test_invalid_json_is_a_clear_error(
     hass: HomeAssistant, tasks: Path, llm_server: LLMServer
 ) -> None:
     """A model that answers in prose when JSON was asked fails the task, in words."""
-    await add_entry(hass, "openai_compatible", llm_server)
-    llm_server.script(Reply(text="Sure! The visitor is a courier."))
-
-    failed = await failing_task(
-        hass, task_name="front door", instructions=INSTRUCTIONS, structure=STRUCTURE
+    failed = await structured_answer_fails(
+        hass, llm_server, "Sure! The visitor is a courier."
     )
     assert failed.translation_domain == DOMAIN
     assert failed.translation_key == "invalid_json"
@@ -291,12 +299,7 @@ async def test_json_of_the_wrong_shape_is_a_clear_error(
     where: str,
 ) -> None:
     """JSON that does not fit the structure fails, naming the field but none of the answer."""
-    await add_entry(hass, "openai_compatible", llm_server)
-    llm_server.script(Reply(text=answer))
-
-    failed = await failing_task(
-        hass, task_name="front door", instructions=INSTRUCTIONS, structure=STRUCTURE
-    )
+    failed = await structured_answer_fails(hass, llm_server, answer)
     assert failed.translation_key == "structure_mismatch"
     assert where in str(failed)
     for words in ("Jane Doe", "two"):

@@ -27,11 +27,11 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_mock_service,
-    setup_test_component_platform,
 )
 
 from .cameras import FRONT_DOOR, async_setup_front_door_camera
 from .conftest import AGENT_ID
+from .entities import async_add_test_entities
 from .llm_server import LLMServer, Reply
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,9 +75,7 @@ async def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
 async def doorbell(hass: HomeAssistant) -> RingingDoorbell:
     """The doorbell as a real event entity."""
     bell = RingingDoorbell()
-    setup_test_component_platform(hass, "event", [bell])
-    assert await async_setup_component(hass, "event", {"event": {"platform": "test"}})
-    await hass.async_block_till_done()
+    await async_add_test_entities(hass, {"event": [bell]})
     assert hass.states.get(DOORBELL) is not None
     return bell
 

@@ -33,12 +33,10 @@ from homeassistant.exceptions import (
     Unauthorized,
 )
 from homeassistant.helpers import llm
-from homeassistant.setup import async_setup_component
 from PIL import Image
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockUser,
-    setup_test_component_platform,
 )
 
 from custom_components.confidant.const import (
@@ -64,6 +62,7 @@ from .conftest import (
     speech,
     time_passes,
 )
+from .entities import async_add_test_entities
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
 from .test_conformance import WIRES
 from .test_retention import KEEP, flush, say
@@ -101,9 +100,7 @@ async def cameras(hass: HomeAssistant, home: Home) -> Cameras:
     """Two real camera entities in the test home."""
     front_door = TestCamera("Front door", "front-door", doorstep_jpeg())
     garage = TestCamera("Garage", "garage", doorstep_jpeg((800, 600)))
-    setup_test_component_platform(hass, "camera", [front_door, garage])
-    assert await async_setup_component(hass, "camera", {"camera": {"platform": "test"}})
-    await hass.async_block_till_done()
+    await async_add_test_entities(hass, {"camera": [front_door, garage]})
     assert hass.states.get(FRONT_DOOR) is not None
     assert hass.states.get(GARAGE) is not None
     async_expose_entity(hass, "conversation", FRONT_DOOR, True)

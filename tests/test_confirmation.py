@@ -33,10 +33,8 @@ from homeassistant.components.valve import (
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    setup_test_component_platform,
 )
 
 from custom_components.confidant.const import (
@@ -45,6 +43,7 @@ from custom_components.confidant.const import (
 )
 
 from .conftest import TURN_ON_KITCHEN, Home, ask, confidant_agent, speech
+from .entities import async_add_test_entities
 from .llm_server import LLMServer, Reply, ToolCallStep
 
 CHAT = "/v1/chat/completions"
@@ -181,10 +180,7 @@ async def sensitive(hass: HomeAssistant, home: Home) -> Sensitive:
         "valve": [MemoryValve("Main water", "main-water")],
         "alarm_control_panel": [MemoryAlarm("House alarm", "house-alarm")],
     }
-    for domain, entities in platforms.items():
-        setup_test_component_platform(hass, domain, entities)
-        assert await async_setup_component(hass, domain, {domain: {"platform": "test"}})
-    await hass.async_block_till_done()
+    await async_add_test_entities(hass, platforms)
 
     registry = er.async_get(hass)
     ids = {

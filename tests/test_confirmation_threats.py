@@ -34,7 +34,6 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockUser,
-    setup_test_component_platform,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -56,6 +55,7 @@ from custom_components.confidant.dialogue.sensitivity.verbs import SensitivityPo
 
 from .agent_form import advanced_step, answers
 from .conftest import AGENT_ID, Home, ask, confidant_agent, speech
+from .entities import async_add_test_entities
 from .ha_versions import HA_VERSION, chat_session_for
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_ai_task import TASK_ID, tasks  # noqa: F401 - fixture
@@ -134,10 +134,7 @@ async def house(hass: HomeAssistant, home: Home) -> House:
         "alarm_control_panel": [MemoryAlarm("House alarm", "house-alarm")],
         "button": [RelayButton("Garage relay", "garage-relay")],
     }
-    for domain, entities in platforms.items():
-        setup_test_component_platform(hass, domain, entities)
-        assert await async_setup_component(hass, domain, {domain: {"platform": "test"}})
-    await hass.async_block_till_done()
+    await async_add_test_entities(hass, platforms)
     for entity_id in (
         FRONT_DOOR,
         BACK_DOOR,

@@ -23,6 +23,7 @@ from homeassistant.components import conversation
 from homeassistant.components.conversation.const import DATA_COMPONENT
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
@@ -289,6 +290,26 @@ async def one_conversation(
 
 
 TINY_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+
+def tiny_jpeg_file(folder: Path, name: str) -> Path:
+    """A tiny JPEG written to a file, as a turn attaches one."""
+    path = folder / name
+    path.write_bytes(TINY_JPEG)
+    return path
+
+
+def other_devices(hass: HomeAssistant, *names: str) -> list[str]:
+    """Devices of another integration (a satellite's, a doorbell's): their ids."""
+    owner = MockConfigEntry(domain="test")
+    owner.add_to_hass(hass)
+    registry = dr.async_get(hass)
+    return [
+        registry.async_get_or_create(
+            config_entry_id=owner.entry_id, identifiers={("test", name)}
+        ).id
+        for name in names
+    ]
 
 
 async def run_turn_with_image(hass: HomeAssistant, text: str, path: Path) -> str:

@@ -65,7 +65,12 @@ from .conftest import (
 from .entities import async_add_test_entities
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
 from .test_conformance import WIRES
-from .test_retention import KEEP, flush, say
+from .test_retention import (  # noqa: F401 - hass_config_dir is a fixture
+    KEEP,
+    flush,
+    hass_config_dir,
+    say,
+)
 
 CHAT = "/v1/chat/completions"
 LOOK = "confidant__look_at_camera"
@@ -453,10 +458,17 @@ async def test_no_tools_without_an_exposed_camera(
 # --- The describe_camera action and recent visitors -----------------------------------
 
 
-async def describe(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
+async def describe(
+    hass: HomeAssistant, context: Context | None = None, **data: Any
+) -> dict[str, Any]:
     """Call confidant.describe_camera the way the doorbell blueprint does."""
     response = await hass.services.async_call(
-        DOMAIN, "describe_camera", data, blocking=True, return_response=True
+        DOMAIN,
+        "describe_camera",
+        data,
+        blocking=True,
+        return_response=True,
+        context=context,
     )
     assert isinstance(response, dict)
     return response
@@ -559,34 +571,14 @@ async def test_describe_camera_needs_access_to_the_camera(
     user.mock_policy({"entities": {"entity_ids": {FRONT_DOOR: True}}})
     context = Context(user_id=user.id)
     with pytest.raises(Unauthorized):
-        await hass.services.async_call(
-            DOMAIN,
-            "describe_camera",
-            {"camera_entity_id": GARAGE},
-            blocking=True,
-            return_response=True,
-            context=context,
-        )
+        await describe(hass, context, camera_entity_id=GARAGE)
     assert cameras.garage.snapshots == 0
     llm_server.script(Reply(text=DESCRIPTION))
-    response = await hass.services.async_call(
-        DOMAIN,
-        "describe_camera",
-        {"camera_entity_id": FRONT_DOOR},
-        blocking=True,
-        return_response=True,
-        context=context,
-    )
+    response = await describe(hass, context, camera_entity_id=FRONT_DOOR)
     assert response == {"text": DESCRIPTION, "camera": FRONT_DOOR, "time": ANY}
 
 
 # --- Nothing on disk ------------------------------------------------------------------
-
-
-@pytest.fixture
-def hass_config_dir(hass_tmp_config_dir: str) -> str:
-    """A real config directory on disk for every test of this module."""
-    return hass_tmp_config_dir
 
 
 @pytest.fixture

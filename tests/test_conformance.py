@@ -36,6 +36,7 @@ from .conftest import (
     async_load_provider_entry,
     run_turn_with_image,
     speech,
+    tiny_jpeg_file,
 )
 from .ha_versions import chat_session_for
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
@@ -256,8 +257,7 @@ async def test_image_in_the_request(
     tmp_path: Path,
 ) -> None:
     """An attached image reaches the provider byte for byte."""
-    path = tmp_path / "porch.jpg"
-    path.write_bytes(TINY_JPEG)
+    path = tiny_jpeg_file(tmp_path, "porch.jpg")
     llm_server.script(Reply(text="A parcel on the porch."))
     assert (
         await run_turn_with_image(hass, "what is on the porch?", path)

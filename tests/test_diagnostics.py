@@ -24,7 +24,6 @@ from custom_components.confidant.const import (
 from custom_components.confidant.diagnostics import _without_credentials
 
 from .conftest import (
-    TINY_JPEG,
     TURN_ON_KITCHEN,
     Home,
     agent_subentry,
@@ -32,6 +31,7 @@ from .conftest import (
     provider_url,
     run_turn_with_image,
     speech,
+    tiny_jpeg_file,
 )
 from .llm_server import LLMServer, Reply
 
@@ -86,8 +86,7 @@ async def test_diagnostics_hold_numbers_not_words(
         Reply(text="Done, MANGO-ANSWER."),
     )
     await ask(hass, "turn on the kitchen lights", result.conversation_id)
-    path = tmp_path / "porch.jpg"
-    path.write_bytes(TINY_JPEG)
+    path = tiny_jpeg_file(tmp_path, "porch.jpg")
     llm_server.script(Reply(text="A MANGO-ANSWER parcel."))
     await run_turn_with_image(hass, "PAPAYA-IMAGE-QUESTION", path)
     assert any(b"PINEAPPLE-QUESTION" in request.body for request in llm_server.requests)

@@ -21,9 +21,8 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import Unauthorized
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+from pytest_homeassistant_custom_component.common import MockUser
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -47,6 +46,7 @@ from .conftest import (
     Home,
     agent_subentry,
     async_load_provider_entry,
+    other_devices,
     speech,
 )
 from .llm_server import LLMServer, Reply, ToolCallStep
@@ -652,22 +652,18 @@ async def test_a_satellite_of_an_excluded_device_cannot_store(
     hass_storage: dict[str, Any],
 ) -> None:
     """Excluding the doorbell's device covers its satellite entity too."""
-    device_entry = MockConfigEntry(domain="test")
-    device_entry.add_to_hass(hass)
-    device = dr.async_get(hass).async_get_or_create(
-        config_entry_id=device_entry.entry_id, identifiers={("test", "doorbell")}
-    )
+    [doorbell] = other_devices(hass, "doorbell")
     satellite = er.async_get(hass).async_get_or_create(
-        "assist_satellite", "test", "doorbell", device_id=device.id
+        "assist_satellite", "test", "doorbell", device_id=doorbell
     )
     await setup_confidant(
-        hass, llm_server, {**REMEMBERS, CONF_EXCLUDED_DEVICES: [device.id]}
+        hass, llm_server, {**REMEMBERS, CONF_EXCLUDED_DEVICES: [doorbell]}
     )
     result = await say(
         hass, f"remember that {PLANTED}", satellite_id=satellite.entity_id
     )
     assert speech(result) == await said(hass, "en", "memory_not_kept")
-    result = await say(hass, f"remember that {PLANTED}", device_id=device.id)
+    result = await say(hass, f"remember that {PLANTED}", device_id=doorbell)
     assert speech(result) == await said(hass, "en", "memory_not_kept")
     assert stores_with(hass_storage, "0000") == set()
 

@@ -37,7 +37,6 @@ from custom_components.confidant.privacy.ledger import (
 from custom_components.confidant.privacy.meter import MeteredProvider
 
 from .conftest import (
-    TINY_JPEG,
     TURN_ON_KITCHEN,
     Home,
     agent_subentry,
@@ -46,6 +45,7 @@ from .conftest import (
     run_turn_with_image,
     speech,
     time_passes,
+    tiny_jpeg_file,
 )
 from .llm_server import LLMServer, RecordedRequest, Reply
 from .test_conformance import PROVIDERS, WIRES
@@ -132,8 +132,7 @@ async def converse(hass: HomeAssistant, server: LLMServer, tmp_path: Path) -> No
         Reply(text="The kitchen is lit."),
     )
     assert speech(await ask(hass, "turn on the kitchen")) == "The kitchen is lit."
-    path = tmp_path / "porch.jpg"
-    path.write_bytes(TINY_JPEG)
+    path = tiny_jpeg_file(tmp_path, "porch.jpg")
     server.script(Reply(text="A parcel."))
     assert await run_turn_with_image(hass, "what is on the porch?", path) == "A parcel."
     # The server received this one and refused it: it left the house all the same.

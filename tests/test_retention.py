@@ -28,7 +28,6 @@ from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_URL
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
@@ -59,6 +58,7 @@ from .conftest import (
     agent_subentry,
     ask,
     async_load_entry,
+    other_devices,
     real_store_files,
     speech,
     time_passes,
@@ -421,17 +421,9 @@ async def test_excluded_devices_and_users_are_never_kept(
     hass_read_only_user: MockUser,
 ) -> None:
     """A child's room device (also through its satellite) and a guest: not kept."""
-    other = MockConfigEntry(domain="test")
-    other.add_to_hass(hass)
-    devices = dr.async_get(hass)
-    kids_room = devices.async_get_or_create(
-        config_entry_id=other.entry_id, identifiers={("test", "kids-room")}
-    )
-    living_room = devices.async_get_or_create(
-        config_entry_id=other.entry_id, identifiers={("test", "living-room")}
-    )
+    kids_room, living_room = other_devices(hass, "kids-room", "living-room")
     satellite = er.async_get(hass).async_get_or_create(
-        "assist_satellite", "test", "kids-satellite", device_id=kids_room.id
+        "assist_satellite", "test", "kids-satellite", device_id=kids_room
     )
     guest = hass_read_only_user
     await setup_confidant(
@@ -439,16 +431,16 @@ async def test_excluded_devices_and_users_are_never_kept(
         llm_server,
         {
             **KEEP,
-            CONF_EXCLUDED_DEVICES: [kids_room.id],
+            CONF_EXCLUDED_DEVICES: [kids_room],
             CONF_EXCLUDED_USERS: [guest.id],
         },
     )
     llm_server.script(*(Reply(text=f"answer {n}") for n in range(5)))
 
-    await say(hass, "kids device secret", device_id=kids_room.id)
+    await say(hass, "kids device secret", device_id=kids_room)
     await say(hass, "kids satellite secret", satellite_id=satellite.entity_id)
-    await say(hass, "guest secret", device_id=living_room.id, user_id=guest.id)
-    await say(hass, "kept from the living room", device_id=living_room.id)
+    await say(hass, "guest secret", device_id=living_room, user_id=guest.id)
+    await say(hass, "kept from the living room", device_id=living_room)
     await say(hass, "kept from the owner", user_id=hass_admin_user.id)
 
     assert await saved_texts(hass, freezer, hass_storage) == [

@@ -11,7 +11,6 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
-from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
@@ -24,7 +23,7 @@ from custom_components.confidant.const import (
     DOMAIN,
 )
 
-from .conftest import AGENT_ID, Home
+from .conftest import AGENT_ID, Home, other_devices
 from .llm_server import LLMServer, Reply
 from .test_retention import (
     ENTRY_ID,
@@ -70,16 +69,8 @@ class Recorded:
 @pytest.fixture
 async def devices(hass: HomeAssistant) -> tuple[str, str]:
     """Two satellites' devices."""
-    other = MockConfigEntry(domain="test")
-    other.add_to_hass(hass)
-    registry = dr.async_get(hass)
-    kitchen = registry.async_get_or_create(
-        config_entry_id=other.entry_id, identifiers={("test", "kitchen")}
-    )
-    bedroom = registry.async_get_or_create(
-        config_entry_id=other.entry_id, identifiers={("test", "bedroom")}
-    )
-    return kitchen.id, bedroom.id
+    kitchen, bedroom = other_devices(hass, "kitchen", "bedroom")
+    return kitchen, bedroom
 
 
 @pytest.fixture

@@ -253,18 +253,24 @@ async def ask(
     conversation_id: str | None = None,
     device_id: str | None = None,
     *,
+    satellite_id: str | None = None,
     user_id: str | None = None,
     language: str = "en",
+    agent_id: str = AGENT_ID,
 ) -> conversation.ConversationResult:
-    """Say something to the agent, the way Assist hands it over."""
+    """Say something to the agent, the way Assist hands it over.
+
+    From a device and/or a satellite, as a signed-in user, or neither.
+    """
     return await conversation.async_converse(
         hass,
         text,
         conversation_id,
         Context(user_id=user_id),
         language=language,
-        agent_id=AGENT_ID,
+        agent_id=agent_id,
         device_id=device_id,
+        satellite_id=satellite_id,
     )
 
 

@@ -69,7 +69,6 @@ from .test_retention import (  # noqa: F401 - hass_config_dir is a fixture
     KEEP,
     flush,
     hass_config_dir,
-    say,
 )
 
 CHAT = "/v1/chat/completions"
@@ -248,7 +247,7 @@ async def test_a_vision_agent_looks_for_the_calling_agent(
     llm_server.script(
         look("camera.front_door"), Reply(text=DESCRIPTION), Reply(text="A courier.")
     )
-    result = await say(
+    result = await ask(
         hass, "who's at the front door?", agent_id="conversation.doorman"
     )
     assert speech(result) == "A courier."

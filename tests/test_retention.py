@@ -106,30 +106,6 @@ async def setup_confidant(
     return entry
 
 
-async def say(
-    hass: HomeAssistant,
-    text: str,
-    conversation_id: str | None = None,
-    *,
-    device_id: str | None = None,
-    satellite_id: str | None = None,
-    user_id: str | None = None,
-    language: str = "en",
-    agent_id: str = AGENT_ID,
-) -> conversation.ConversationResult:
-    """Say something to the agent as a device and/or a signed-in user."""
-    return await conversation.async_converse(
-        hass,
-        text,
-        conversation_id,
-        Context(user_id=user_id),
-        language=language,
-        agent_id=agent_id,
-        device_id=device_id,
-        satellite_id=satellite_id,
-    )
-
-
 async def flush(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     """Let delayed store writes happen (Confidant's and Home Assistant's)."""
     await time_passes(hass, freezer, timedelta(seconds=max(SAVE_DELAY, 10) + 1))
@@ -311,7 +287,7 @@ async def test_a_turn_is_kept_only_in_confidant_store(
         Reply(tool_calls=[TURN_ON_KITCHEN]), Reply(text="On. answer-marker-b71")
     )
     said_at = dt_util.utcnow()
-    result = await say(
+    result = await ask(
         hass,
         "kitchen lights please, words-marker-a93",
         device_id="kitchen-satellite",
@@ -437,11 +413,11 @@ async def test_excluded_devices_and_users_are_never_kept(
     )
     llm_server.script(*(Reply(text=f"answer {n}") for n in range(5)))
 
-    await say(hass, "kids device secret", device_id=kids_room)
-    await say(hass, "kids satellite secret", satellite_id=satellite.entity_id)
-    await say(hass, "guest secret", device_id=living_room, user_id=guest.id)
-    await say(hass, "kept from the living room", device_id=living_room)
-    await say(hass, "kept from the owner", user_id=hass_admin_user.id)
+    await ask(hass, "kids device secret", device_id=kids_room)
+    await ask(hass, "kids satellite secret", satellite_id=satellite.entity_id)
+    await ask(hass, "guest secret", device_id=living_room, user_id=guest.id)
+    await ask(hass, "kept from the living room", device_id=living_room)
+    await ask(hass, "kept from the owner", user_id=hass_admin_user.id)
 
     assert await saved_texts(hass, freezer, hass_storage) == [
         "kept from the living room",

@@ -23,7 +23,7 @@ from custom_components.confidant.const import (
     DOMAIN,
 )
 
-from .conftest import AGENT_ID, Home, other_devices
+from .conftest import AGENT_ID, Home, ask, other_devices
 from .llm_server import LLMServer, Reply
 from .test_retention import (
     ENTRY_ID,
@@ -34,7 +34,6 @@ from .test_retention import (
     kept,
     kept_texts,
     saved_store,
-    say,
     setup_confidant,
     stored_turn,
 )
@@ -88,16 +87,16 @@ async def recorded(
     freezer.move_to("2025-03-10T12:00:00+00:00")
     llm_server.script(*(Reply(text=f"answer {n}") for n in range(4)))
     out = Recorded()
-    first = await say(hass, "day one in the kitchen", device_id=kitchen)
+    first = await ask(hass, "day one in the kitchen", device_id=kitchen)
     freezer.tick(timedelta(days=1))
-    second = await say(
+    second = await ask(
         hass, "day two in the kitchen", first.conversation_id, device_id=kitchen
     )
     assert second.conversation_id == first.conversation_id
     freezer.tick(timedelta(days=1))
-    third = await say(hass, "day three in the bedroom", device_id=bedroom)
+    third = await ask(hass, "day three in the bedroom", device_id=bedroom)
     freezer.tick(timedelta(days=1))
-    fourth = await say(hass, "day four from the owner", user_id=hass_admin_user.id)
+    fourth = await ask(hass, "day four from the owner", user_id=hass_admin_user.id)
     out.conversations = [
         first.conversation_id,
         third.conversation_id,
@@ -123,7 +122,7 @@ async def test_only_administrators_may_call(
     """A non-admin user gets an authorization error, and nothing is deleted."""
     await setup_confidant(hass, llm_server)
     llm_server.script(Reply(text="ok"))
-    await say(hass, "still here")
+    await ask(hass, "still here")
     await flush(hass, freezer)
 
     data = {"scope": "all"} if service == "delete_transcripts" else {}
@@ -215,7 +214,7 @@ async def test_list_with_retention_off_is_empty(
     """Nothing kept, nothing listed, and the answer says why."""
     await setup_confidant(hass, llm_server, {})
     llm_server.script(Reply(text="ok"))
-    await say(hass, "not kept")
+    await ask(hass, "not kept")
     await flush(hass, freezer)
     assert await call(hass, "list_transcripts", hass_admin_user) == {
         "transcripts": [],
@@ -299,9 +298,9 @@ async def test_export_is_everything_kept_with_the_settings_in_force(
     }
     await setup_confidant(hass, llm_server, options)
     llm_server.script(Reply(text="first answer"), Reply(text="second answer"))
-    await say(hass, "first words")
+    await ask(hass, "first words")
     freezer.tick(timedelta(minutes=1))
-    await say(hass, "second words")
+    await ask(hass, "second words")
     await flush(hass, freezer)
 
     exported = await call(hass, "export_transcripts", hass_admin_user)
@@ -479,8 +478,8 @@ async def test_an_action_covers_one_entry_or_all(
     )
     second_agent = "conversation.second_agent"
     llm_server.script(Reply(text="one"), Reply(text="two"))
-    await say(hass, "to the first")
-    await say(hass, "to the second", agent_id=second_agent)
+    await ask(hass, "to the first")
+    await ask(hass, "to the second", agent_id=second_agent)
     await flush(hass, freezer)
 
     everything = await call(hass, "list_transcripts", hass_admin_user)

@@ -47,6 +47,9 @@ from .entities import TestLight
 from .generated_home import LoadedHome, async_load_home, generate_home
 from .llm_server import LLMServer, ToolCallStep
 
+# Every kind of provider Confidant talks to.
+PROVIDERS = ["openai", "anthropic", "ollama", "openai_compatible"]
+
 # The model turns the kitchen lights on through Assist.
 TURN_ON_KITCHEN = ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})
 
@@ -91,6 +94,12 @@ class Home:
 
     kitchen: str
     hallway: str
+
+
+@pytest.fixture(params=PROVIDERS)
+def kind(request: pytest.FixtureRequest) -> str:
+    """The provider under test: each in turn, unless a test names its own."""
+    return str(request.param)
 
 
 @pytest.fixture

@@ -35,9 +35,9 @@ from custom_components.confidant.const import (
 )
 
 from .cameras import FRONT_DOOR, async_setup_front_door_camera, porch_jpeg
-from .conftest import Home, agent_subentry, async_load_provider_entry
+from .conftest import PROVIDERS, Home, agent_subentry, async_load_provider_entry
 from .llm_server import LLMServer, Reply
-from .test_conformance import PROVIDERS, WIRES
+from .test_conformance import WIRES
 
 TASK_ID = "ai_task.confidant_ai_task"
 CAMERA_ATTACHMENT = {
@@ -74,10 +74,15 @@ async def add_entry(
     )
 
 
+async def run_task(hass: HomeAssistant, **task: Any) -> ai_task.GenDataTaskResult:
+    """Run a task of Confidant's AI task entity."""
+    return await ai_task.async_generate_data(hass, entity_id=TASK_ID, **task)
+
+
 async def failing_task(hass: HomeAssistant, **task: Any) -> HomeAssistantError:
     """Run a task of Confidant's AI task entity that must fail; its error."""
     with pytest.raises(HomeAssistantError) as failed:
-        await ai_task.async_generate_data(hass, entity_id=TASK_ID, **task)
+        await run_task(hass, **task)
     return failed.value
 
 
@@ -142,10 +147,9 @@ async def test_structured_task_with_a_camera_image(
     await add_entry(hass, kind, llm_server, **{CONF_ALLOW_CLOUD_IMAGES: True})
     llm_server.script(Reply(text='```json\n{"visitor": "a courier", "people": 1}\n```'))
 
-    result = await ai_task.async_generate_data(
+    result = await run_task(
         hass,
         task_name="front door",
-        entity_id=TASK_ID,
         instructions=INSTRUCTIONS,
         structure=STRUCTURE,
         attachments=[CAMERA_ATTACHMENT],
@@ -202,10 +206,9 @@ async def test_plain_text_task(
     await add_entry(hass, "openai_compatible", llm_server)
     llm_server.script(Reply(text="Good morning! Sunny, 21 degrees."))
 
-    result = await ai_task.async_generate_data(
+    result = await run_task(
         hass,
         task_name="greeting",
-        entity_id=TASK_ID,
         instructions="Write a one-line morning greeting.",
     )
 
@@ -226,10 +229,9 @@ async def test_image_file_from_the_media_folder(
     await add_entry(hass, "ollama", llm_server)
     llm_server.script(Reply(text="A green lawn."))
 
-    result = await ai_task.async_generate_data(
+    result = await run_task(
         hass,
         task_name="garden",
-        entity_id=TASK_ID,
         instructions="What is in the picture?",
         attachments=[
             {

@@ -31,6 +31,7 @@ from custom_components.confidant.const import (
 
 from .cameras import FRONT_DOOR, async_setup_front_door_camera
 from .conftest import (
+    PROVIDERS,
     TURN_ON_KITCHEN,
     Home,
     agent_subentry,
@@ -40,7 +41,6 @@ from .conftest import (
 )
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_ai_task import task_subentry
-from .test_conformance import PROVIDERS
 
 CONFIDANT_PATH = str(Path(__file__).resolve().parent.parent / "custom_components")
 

@@ -39,10 +39,8 @@ from custom_components.confidant.const import (
 )
 
 from .agent_form import advanced_step
-from .conftest import Home
+from .conftest import PROVIDERS, Home
 from .llm_server import LLMServer
-
-PROVIDERS = ["openai", "anthropic", "ollama", "openai_compatible"]
 
 
 def server_url(kind: str, server: LLMServer) -> str:

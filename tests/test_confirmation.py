@@ -232,7 +232,7 @@ def last_user_text(server: LLMServer, index: int) -> str:
 def state(hass: HomeAssistant, entity_id: str) -> str:
     """The entity's state: the witness of what really happened."""
     current = hass.states.get(entity_id)
-    assert current is not None
+    assert current is not None, entity_id
     return current.state
 
 

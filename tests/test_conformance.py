@@ -41,8 +41,6 @@ from .conftest import (
 from .ha_versions import chat_session_for
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
 
-PROVIDERS = ["openai", "anthropic", "ollama", "openai_compatible"]
-
 
 @dataclass(frozen=True)
 class Wire:
@@ -110,12 +108,6 @@ WIRES = {
     "ollama": Wire("/api/chat"),
     "openai_compatible": Wire("/v1/chat/completions"),
 }
-
-
-@pytest.fixture(params=PROVIDERS)
-def kind(request: pytest.FixtureRequest) -> str:
-    """The provider under test."""
-    return str(request.param)
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from custom_components.confidant.privacy.ledger import (
 from custom_components.confidant.privacy.meter import MeteredProvider
 
 from .conftest import (
+    PROVIDERS,
     TURN_ON_KITCHEN,
     Home,
     agent_subentry,
@@ -48,7 +49,7 @@ from .conftest import (
     tiny_jpeg_file,
 )
 from .llm_server import LLMServer, RecordedRequest, Reply
-from .test_conformance import PROVIDERS, WIRES
+from .test_conformance import WIRES
 
 CLOUD = {"openai", "anthropic"}  # 127.0.0.1 or not, the model is in the cloud
 # Requests of the start-up check: the model list, then what the model can do

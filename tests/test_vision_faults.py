@@ -25,15 +25,8 @@ from .cameras import FRONT_DOOR, async_setup_front_door_camera
 from .conftest import Home, agent_subentry, async_load_provider_entry
 from .llm_server import LLMServer, RawReply, Reply
 from .test_camera import describe
-from .test_conformance import PROVIDERS
 
 TIMEOUT = 0.5
-
-
-@pytest.fixture(params=PROVIDERS)
-def kind(request: pytest.FixtureRequest) -> str:
-    """The provider under test."""
-    return str(request.param)
 
 
 @pytest.fixture

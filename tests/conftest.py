@@ -174,17 +174,27 @@ async def async_load_provider_entry(
     Its agents and AI tasks are the subentries given.
     """
     return await async_load_entry(
-        hass,
-        MockConfigEntry(
-            domain=DOMAIN,
-            data={
-                CONF_PROVIDER: kind,
-                CONF_URL: provider_url(kind, server),
-                CONF_API_KEY: "test-key",
-            },
-            subentries_data=list(subentries),
-            **entry_fields,
-        ),
+        hass, provider_entry(server, kind, *subentries, **entry_fields)
+    )
+
+
+def provider_entry(
+    server: LLMServer,
+    kind: str,
+    *subentries: ConfigSubentryData,
+    api_key: str = "test-key",
+    **entry_fields: Any,
+) -> MockConfigEntry:
+    """An entry of one provider on the scripted server, not yet added."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        data={
+            CONF_PROVIDER: kind,
+            CONF_URL: provider_url(kind, server),
+            CONF_API_KEY: api_key,
+        },
+        subentries_data=list(subentries),
+        **entry_fields,
     )
 
 

@@ -74,6 +74,14 @@ async def add_entry(
     )
 
 
+def media_file(name: str, content_type: str) -> dict[str, str]:
+    """An attachment from the media folder, as a task names it."""
+    return {
+        "media_content_id": f"media-source://media_source/local/{name}",
+        "media_content_type": content_type,
+    }
+
+
 async def run_task(hass: HomeAssistant, **task: Any) -> ai_task.GenDataTaskResult:
     """Run a task of Confidant's AI task entity."""
     return await ai_task.async_generate_data(hass, entity_id=TASK_ID, **task)
@@ -233,12 +241,7 @@ async def test_image_file_from_the_media_folder(
         hass,
         task_name="garden",
         instructions="What is in the picture?",
-        attachments=[
-            {
-                "media_content_id": "media-source://media_source/local/garden.jpg",
-                "media_content_type": "image/jpeg",
-            }
-        ],
+        attachments=[media_file("garden.jpg", "image/jpeg")],
     )
 
     assert result.data == "A green lawn."
@@ -257,12 +260,7 @@ async def test_a_file_that_is_not_an_image_is_refused(
         hass,
         task_name="bill",
         instructions="How much is the bill?",
-        attachments=[
-            {
-                "media_content_id": "media-source://media_source/local/bill.pdf",
-                "media_content_type": "application/pdf",
-            }
-        ],
+        attachments=[media_file("bill.pdf", "application/pdf")],
     )
     assert refused.translation_key == "unsupported_attachment"
     assert "application/pdf" in str(refused)

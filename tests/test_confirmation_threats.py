@@ -88,6 +88,7 @@ SIDE_GARAGE = "cover.side_garage"
 GARDEN_GATE = "cover.gartentor"
 ALARM = "alarm_control_panel.house_alarm"
 RELAY = "button.garage_relay"
+PRESS_RELAY = ToolCallStep("intent__HassTurnOn", {"name": "Garage relay"})
 
 
 class RelayButton(ButtonEntity):
@@ -568,9 +569,7 @@ async def test_the_always_ask_list_covers_a_relay_button(
 ) -> None:
     """A button the household listed is pressed only after a yes."""
     llm_server.script(
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Garage relay"})]
-        ),
+        Reply(tool_calls=[PRESS_RELAY]),
         Reply(text="OK."),
     )
     result = await say(hass, "press the relay")
@@ -588,9 +587,7 @@ async def test_an_unlisted_button_is_pressed_at_once(
 ) -> None:
     """Without the list, a button is an ordinary device."""
     llm_server.script(
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Garage relay"})]
-        ),
+        Reply(tool_calls=[PRESS_RELAY]),
         Reply(text="Pressed."),
     )
     assert speech(await say(hass, "press the relay")) == "Pressed."

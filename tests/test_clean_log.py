@@ -41,6 +41,7 @@ from .conftest import (
 )
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_ai_task import task_subentry
+from .test_retention import call
 
 CONFIDANT_PATH = str(Path(__file__).resolve().parent.parent / "custom_components")
 
@@ -142,16 +143,8 @@ async def test_a_whole_life_cycle_logs_nothing_of_confidants(
         )
         assert described is not None
         for action in ("list_transcripts", "export_transcripts"):
-            await hass.services.async_call(
-                DOMAIN, action, {}, blocking=True, return_response=True
-            )
-        await hass.services.async_call(
-            DOMAIN,
-            "delete_transcripts",
-            {"scope": "all"},
-            blocking=True,
-            return_response=True,
-        )
+            await call(hass, action)
+        await call(hass, "delete_transcripts", scope="all")
 
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()

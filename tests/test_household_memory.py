@@ -61,6 +61,7 @@ from .test_confirmation import (  # noqa: F401 - fixture by name
     state,
 )
 from .test_retention import (
+    call,
     disk,  # noqa: F401 - fixture by name
     files_with,
     flush,
@@ -558,18 +559,14 @@ async def test_admin_actions_list_export_and_delete(
     await ask(hass, "remember that the bins go out on Tuesday", device_id=KITCHEN)
     await ask(hass, "remember that my dentist is on Friday", user_id=alice)
 
-    listed = await hass.services.async_call(
-        DOMAIN, "list_memory", {}, blocking=True, return_response=True
-    )
+    listed = await call(hass, "list_memory")
     assert [(f["text"], f["user_id"]) for f in listed["facts"]] == [
         ("my dentist is on Friday", alice),
         ("the bins go out on Tuesday", None),
     ]
     assert all(f["config_entry_id"] == ENTRY_ID for f in listed["facts"])
 
-    exported = await hass.services.async_call(
-        DOMAIN, "export_transcripts", {}, blocking=True, return_response=True
-    )
+    exported = await call(hass, "export_transcripts")
     [entry_export] = exported["config_entries"]
     memory = entry_export["memory"]
     assert memory["settings"]["enabled"] is True
@@ -580,38 +577,16 @@ async def test_admin_actions_list_export_and_delete(
     assert set(memory["facts"][0]) == {"id", "time", "text", "user_id", "device_id"}
 
     with pytest.raises(Unauthorized):
-        await hass.services.async_call(
-            DOMAIN,
-            "delete_memory",
-            {"scope": "all"},
-            blocking=True,
-            return_response=True,
-            context=hass_read_only_user_context(hass_read_only_user),
-        )
+        await call(hass, "delete_memory", hass_read_only_user, scope="all")
 
-    deleted = await hass.services.async_call(
-        DOMAIN,
-        "delete_memory",
-        {"scope": "person", "user_id": alice},
-        blocking=True,
-        return_response=True,
-    )
+    deleted = await call(hass, "delete_memory", scope="person", user_id=alice)
     assert deleted == {"deleted": 1}
     assert [fact["text"] for fact in facts(hass_storage)] == [
         "the bins go out on Tuesday"
     ]
-    deleted = await hass.services.async_call(
-        DOMAIN, "delete_memory", {"scope": "all"}, blocking=True, return_response=True
-    )
+    deleted = await call(hass, "delete_memory", scope="all")
     assert deleted == {"deleted": 1}
     assert KEY not in hass_storage
-
-
-def hass_read_only_user_context(user: MockUser) -> Any:
-    """A service call context of a user who is not an administrator."""
-    from homeassistant.core import Context  # noqa: PLC0415
-
-    return Context(user_id=user.id)
 
 
 # --- Never in logs or diagnostics --------------------------------------------------

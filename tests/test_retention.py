@@ -126,16 +126,16 @@ async def say_and_save(
 
 
 async def call(
-    hass: HomeAssistant, service: str, user: MockUser, **data: Any
+    hass: HomeAssistant, service: str, user: MockUser | None = None, **data: Any
 ) -> dict[str, Any]:
-    """Call an action as this user and return its response."""
+    """Call one of Confidant's actions (as this user) and return its response."""
     response = await hass.services.async_call(
         DOMAIN,
         service,
         data,
         blocking=True,
         return_response=True,
-        context=Context(user_id=user.id),
+        context=Context(user_id=user.id if user else None),
     )
     assert response is not None
     return dict(response)

@@ -8,9 +8,9 @@ import zlib
 
 from homeassistant.components.camera import Camera
 from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 from PIL import Image
-from pytest_homeassistant_custom_component.common import setup_test_component_platform
+
+from .entities import async_add_test_entities
 
 FRONT_DOOR = "camera.front_door"
 
@@ -66,8 +66,6 @@ async def async_setup_front_door_camera(
 ) -> TestCamera:
     """Add camera.front_door to the test home."""
     camera = TestCamera("Front door", "front-door", image or porch_jpeg())
-    setup_test_component_platform(hass, "camera", [camera])
-    assert await async_setup_component(hass, "camera", {"camera": {"platform": "test"}})
-    await hass.async_block_till_done()
+    await async_add_test_entities(hass, {"camera": [camera]})
     assert hass.states.get(FRONT_DOOR) is not None
     return camera

@@ -9,11 +9,13 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_API_KEY, CONF_URL
@@ -21,11 +23,13 @@ from homeassistant.components import conversation
 from homeassistant.components.conversation.const import DATA_COMPONENT
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import area_registry as ar
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.storage import Store
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_fire_time_changed,
     setup_test_component_platform,
 )
 
@@ -41,7 +45,13 @@ from custom_components.confidant.const import (
 from .ha_versions import chat_session_for
 from .entities import TestLight
 from .generated_home import LoadedHome, async_load_home, generate_home
-from .llm_server import LLMServer
+from .llm_server import LLMServer, ToolCallStep
+
+# Every kind of provider Confidant talks to.
+PROVIDERS = ["openai", "anthropic", "ollama", "openai_compatible"]
+
+# The model turns the kitchen lights on through Assist.
+TURN_ON_KITCHEN = ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})
 
 
 # The real file methods of Home Assistant's Store, taken before the test
@@ -84,6 +94,12 @@ class Home:
 
     kitchen: str
     hallway: str
+
+
+@pytest.fixture(params=PROVIDERS)
+def kind(request: pytest.FixtureRequest) -> str:
+    """The provider under test: each in turn, unless a test names its own."""
+    return str(request.param)
 
 
 @pytest.fixture
@@ -158,17 +174,27 @@ async def async_load_provider_entry(
     Its agents and AI tasks are the subentries given.
     """
     return await async_load_entry(
-        hass,
-        MockConfigEntry(
-            domain=DOMAIN,
-            data={
-                CONF_PROVIDER: kind,
-                CONF_URL: provider_url(kind, server),
-                CONF_API_KEY: "test-key",
-            },
-            subentries_data=list(subentries),
-            **entry_fields,
-        ),
+        hass, provider_entry(server, kind, *subentries, **entry_fields)
+    )
+
+
+def provider_entry(
+    server: LLMServer,
+    kind: str,
+    *subentries: ConfigSubentryData,
+    api_key: str = "test-key",
+    **entry_fields: Any,
+) -> MockConfigEntry:
+    """An entry of one provider on the scripted server, not yet added."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        data={
+            CONF_PROVIDER: kind,
+            CONF_URL: provider_url(kind, server),
+            CONF_API_KEY: api_key,
+        },
+        subentries_data=list(subentries),
+        **entry_fields,
     )
 
 
@@ -245,20 +271,70 @@ async def ask(
     text: str,
     conversation_id: str | None = None,
     device_id: str | None = None,
+    *,
+    satellite_id: str | None = None,
+    user_id: str | None = None,
+    language: str = "en",
+    agent_id: str = AGENT_ID,
 ) -> conversation.ConversationResult:
-    """Say something to the agent, the way Assist hands it over."""
+    """Say something to the agent, the way Assist hands it over.
+
+    From a device and/or a satellite, as a signed-in user, or neither.
+    """
     return await conversation.async_converse(
         hass,
         text,
         conversation_id,
-        Context(),
-        language="en",
-        agent_id=AGENT_ID,
+        Context(user_id=user_id),
+        language=language,
+        agent_id=agent_id,
         device_id=device_id,
+        satellite_id=satellite_id,
     )
 
 
+async def time_passes(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
+) -> None:
+    """The clock moves on and everything timed for then has run."""
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+async def one_conversation(
+    hass: HomeAssistant, *texts: str
+) -> list[conversation.ConversationResult]:
+    """Say each text after the last, all in one conversation."""
+    results: list[conversation.ConversationResult] = []
+    conversation_id = None
+    for text in texts:
+        results.append(await ask(hass, text, conversation_id))
+        conversation_id = results[-1].conversation_id
+    return results
+
+
 TINY_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+
+def tiny_jpeg_file(folder: Path, name: str) -> Path:
+    """A tiny JPEG written to a file, as a turn attaches one."""
+    path = folder / name
+    path.write_bytes(TINY_JPEG)
+    return path
+
+
+def other_devices(hass: HomeAssistant, *names: str) -> list[str]:
+    """Devices of another integration (a satellite's, a doorbell's): their ids."""
+    owner = MockConfigEntry(domain="test")
+    owner.add_to_hass(hass)
+    registry = dr.async_get(hass)
+    return [
+        registry.async_get_or_create(
+            config_entry_id=owner.entry_id, identifiers={("test", name)}
+        ).id
+        for name in names
+    ]
 
 
 async def run_turn_with_image(hass: HomeAssistant, text: str, path: Path) -> str:

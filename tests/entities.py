@@ -5,6 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.light import ATTR_BRIGHTNESS, ColorMode, LightEntity
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import setup_test_component_platform
+
+
+async def async_add_test_entities(
+    hass: HomeAssistant, platforms: dict[str, list[Any]]
+) -> None:
+    """Set up each domain with a test platform holding these entities."""
+    for domain, entities in platforms.items():
+        setup_test_component_platform(hass, domain, entities)
+        assert await async_setup_component(hass, domain, {domain: {"platform": "test"}})
+    await hass.async_block_till_done()
 
 
 class TestLight(LightEntity):

@@ -35,9 +35,9 @@ from custom_components.confidant.const import (
 )
 
 from .cameras import FRONT_DOOR, async_setup_front_door_camera, porch_jpeg
-from .conftest import Home, agent_subentry, async_load_provider_entry
+from .conftest import PROVIDERS, Home, agent_subentry, async_load_provider_entry
 from .llm_server import LLMServer, Reply
-from .test_conformance import PROVIDERS, WIRES
+from .test_conformance import WIRES
 
 TASK_ID = "ai_task.confidant_ai_task"
 CAMERA_ATTACHMENT = {
@@ -74,11 +74,35 @@ async def add_entry(
     )
 
 
+def media_file(name: str, content_type: str) -> dict[str, str]:
+    """An attachment from the media folder, as a task names it."""
+    return {
+        "media_content_id": f"media-source://media_source/local/{name}",
+        "media_content_type": content_type,
+    }
+
+
+async def run_task(hass: HomeAssistant, **task: Any) -> ai_task.GenDataTaskResult:
+    """Run a task of Confidant's AI task entity."""
+    return await ai_task.async_generate_data(hass, entity_id=TASK_ID, **task)
+
+
 async def failing_task(hass: HomeAssistant, **task: Any) -> HomeAssistantError:
     """Run a task of Confidant's AI task entity that must fail; its error."""
     with pytest.raises(HomeAssistantError) as failed:
-        await ai_task.async_generate_data(hass, entity_id=TASK_ID, **task)
+        await run_task(hass, **task)
     return failed.value
+
+
+async def structured_answer_fails(
+    hass: HomeAssistant, server: LLMServer, answer: str
+) -> HomeAssistantError:
+    """The model answers the front-door task that asks for a structure; its error."""
+    await add_entry(hass, "openai_compatible", server)
+    server.script(Reply(text=answer))
+    return await failing_task(
+        hass, task_name="front door", instructions=INSTRUCTIONS, structure=STRUCTURE
+    )
 
 
 @pytest.fixture
@@ -131,10 +155,9 @@ async def test_structured_task_with_a_camera_image(
     await add_entry(hass, kind, llm_server, **{CONF_ALLOW_CLOUD_IMAGES: True})
     llm_server.script(Reply(text='```json\n{"visitor": "a courier", "people": 1}\n```'))
 
-    result = await ai_task.async_generate_data(
+    result = await run_task(
         hass,
         task_name="front door",
-        entity_id=TASK_ID,
         instructions=INSTRUCTIONS,
         structure=STRUCTURE,
         attachments=[CAMERA_ATTACHMENT],
@@ -191,10 +214,9 @@ async def test_plain_text_task(
     await add_entry(hass, "openai_compatible", llm_server)
     llm_server.script(Reply(text="Good morning! Sunny, 21 degrees."))
 
-    result = await ai_task.async_generate_data(
+    result = await run_task(
         hass,
         task_name="greeting",
-        entity_id=TASK_ID,
         instructions="Write a one-line morning greeting.",
     )
 
@@ -215,17 +237,11 @@ async def test_image_file_from_the_media_folder(
     await add_entry(hass, "ollama", llm_server)
     llm_server.script(Reply(text="A green lawn."))
 
-    result = await ai_task.async_generate_data(
+    result = await run_task(
         hass,
         task_name="garden",
-        entity_id=TASK_ID,
         instructions="What is in the picture?",
-        attachments=[
-            {
-                "media_content_id": "media-source://media_source/local/garden.jpg",
-                "media_content_type": "image/jpeg",
-            }
-        ],
+        attachments=[media_file("garden.jpg", "image/jpeg")],
     )
 
     assert result.data == "A green lawn."
@@ -244,12 +260,7 @@ async def test_a_file_that_is_not_an_image_is_refused(
         hass,
         task_name="bill",
         instructions="How much is the bill?",
-        attachments=[
-            {
-                "media_content_id": "media-source://media_source/local/bill.pdf",
-                "media_content_type": "application/pdf",
-            }
-        ],
+        attachments=[media_file("bill.pdf", "application/pdf")],
     )
     assert refused.translation_key == "unsupported_attachment"
     assert "application/pdf" in str(refused)
@@ -260,11 +271,8 @@ async def test_invalid_json_is_a_clear_error(
     hass: HomeAssistant, tasks: Path, llm_server: LLMServer
 ) -> None:
     """A model that answers in prose when JSON was asked fails the task, in words."""
-    await add_entry(hass, "openai_compatible", llm_server)
-    llm_server.script(Reply(text="Sure! The visitor is a courier."))
-
-    failed = await failing_task(
-        hass, task_name="front door", instructions=INSTRUCTIONS, structure=STRUCTURE
+    failed = await structured_answer_fails(
+        hass, llm_server, "Sure! The visitor is a courier."
     )
     assert failed.translation_domain == DOMAIN
     assert failed.translation_key == "invalid_json"
@@ -291,12 +299,7 @@ async def test_json_of_the_wrong_shape_is_a_clear_error(
     where: str,
 ) -> None:
     """JSON that does not fit the structure fails, naming the field but none of the answer."""
-    await add_entry(hass, "openai_compatible", llm_server)
-    llm_server.script(Reply(text=answer))
-
-    failed = await failing_task(
-        hass, task_name="front door", instructions=INSTRUCTIONS, structure=STRUCTURE
-    )
+    failed = await structured_answer_fails(hass, llm_server, answer)
     assert failed.translation_key == "structure_mismatch"
     assert where in str(failed)
     for words in ("Jane Doe", "two"):

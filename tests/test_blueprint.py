@@ -27,11 +27,11 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_mock_service,
-    setup_test_component_platform,
 )
 
 from .cameras import FRONT_DOOR, async_setup_front_door_camera
 from .conftest import AGENT_ID
+from .entities import async_add_test_entities
 from .llm_server import LLMServer, Reply
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,9 +75,7 @@ async def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
 async def doorbell(hass: HomeAssistant) -> RingingDoorbell:
     """The doorbell as a real event entity."""
     bell = RingingDoorbell()
-    setup_test_component_platform(hass, "event", [bell])
-    assert await async_setup_component(hass, "event", {"event": {"platform": "test"}})
-    await hass.async_block_till_done()
+    await async_add_test_entities(hass, {"event": [bell]})
     assert hass.states.get(DOORBELL) is not None
     return bell
 
@@ -204,6 +202,20 @@ def assert_described(
     assert b"image_url" in request.body
 
 
+async def ring_and_describe(
+    hass: HomeAssistant,
+    llm_server: LLMServer,
+    doorbell: RingingDoorbell,
+    describe_calls: list[ServiceCall],
+    record_property: Any,
+) -> None:
+    """The doorbell rings and the automation has the camera described, once."""
+    llm_server.script(Reply(text=DESCRIPTION))
+    doorbell.press("ring")
+    await hass.async_block_till_done()
+    assert_described(llm_server, describe_calls, record_property)
+
+
 async def test_a_ring_is_announced(
     hass: HomeAssistant,
     config_dir: Path,
@@ -221,12 +233,8 @@ async def test_a_ring_is_announced(
         media_players=["media_player.living_room"],
         tts_entity="tts.piper",
     )
-    llm_server.script(Reply(text=DESCRIPTION))
+    await ring_and_describe(hass, llm_server, doorbell, describe_calls, record_property)
 
-    doorbell.press()
-    await hass.async_block_till_done()
-
-    assert_described(llm_server, describe_calls, record_property)
     (announce,) = speakers["announce"]
     assert announce.data["entity_id"] == [TALKING, ANNOUNCING]
     assert announce.data["message"] == DESCRIPTION
@@ -249,12 +257,8 @@ async def test_follow_up_starts_a_conversation(
     """With a follow-up, a satellite that can listen asks; one that cannot announces."""
     await async_setup_front_door_camera(hass)
     await add_automation(hass, satellites=[TALKING, ANNOUNCING], offer_follow_up=True)
-    llm_server.script(Reply(text=DESCRIPTION))
+    await ring_and_describe(hass, llm_server, doorbell, describe_calls, record_property)
 
-    doorbell.press()
-    await hass.async_block_till_done()
-
-    assert_described(llm_server, describe_calls, record_property)
     (conversation,) = speakers["start_conversation"]
     assert conversation.data["entity_id"] == [TALKING]
     assert (
@@ -289,10 +293,7 @@ async def test_only_the_chosen_event_type_rings(
     assert describe_calls == []
     assert llm_server.requests_to("/v1/chat/completions") == []
 
-    llm_server.script(Reply(text=DESCRIPTION))
-    doorbell.press("ring")
-    await hass.async_block_till_done()
-    assert_described(llm_server, describe_calls, record_property)
+    await ring_and_describe(hass, llm_server, doorbell, describe_calls, record_property)
     (announce,) = speakers["announce"]
     assert announce.data["message"] == DESCRIPTION
 
@@ -308,25 +309,9 @@ async def test_a_binary_sensor_doorbell(
     """A doorbell that is a binary sensor rings when it turns on, not when it turns off."""
     await async_setup_front_door_camera(hass)
     hass.states.async_set("binary_sensor.doorbell", "off")
-    assert await async_setup_component(
-        hass,
-        "automation",
-        {
-            "automation": {
-                "id": "doorbell",
-                "use_blueprint": {
-                    "path": BLUEPRINT_PATH,
-                    "input": {
-                        "doorbell": "binary_sensor.doorbell",
-                        "camera": FRONT_DOOR,
-                        "agent": AGENT_ID,
-                        "satellites": [ANNOUNCING],
-                    },
-                },
-            }
-        },
+    await add_automation(
+        hass, doorbell="binary_sensor.doorbell", satellites=[ANNOUNCING]
     )
-    await hass.async_block_till_done()
     llm_server.script(Reply(text=DESCRIPTION))
 
     hass.states.async_set("binary_sensor.doorbell", "on")

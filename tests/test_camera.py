@@ -21,6 +21,7 @@ from unittest.mock import ANY
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import conversation
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_NAME, CONF_URL
@@ -32,13 +33,10 @@ from homeassistant.exceptions import (
     Unauthorized,
 )
 from homeassistant.helpers import llm
-from homeassistant.setup import async_setup_component
 from PIL import Image
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockUser,
-    async_fire_time_changed,
-    setup_test_component_platform,
 )
 
 from custom_components.confidant.const import (
@@ -62,10 +60,16 @@ from .conftest import (
     async_load_provider_entry,
     real_store_files,
     speech,
+    time_passes,
 )
+from .entities import async_add_test_entities
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
 from .test_conformance import WIRES
-from .test_retention import KEEP, flush, say
+from .test_retention import (  # noqa: F401 - hass_config_dir is a fixture
+    KEEP,
+    flush,
+    hass_config_dir,
+)
 
 CHAT = "/v1/chat/completions"
 LOOK = "confidant__look_at_camera"
@@ -100,9 +104,7 @@ async def cameras(hass: HomeAssistant, home: Home) -> Cameras:
     """Two real camera entities in the test home."""
     front_door = TestCamera("Front door", "front-door", doorstep_jpeg())
     garage = TestCamera("Garage", "garage", doorstep_jpeg((800, 600)))
-    setup_test_component_platform(hass, "camera", [front_door, garage])
-    assert await async_setup_component(hass, "camera", {"camera": {"platform": "test"}})
-    await hass.async_block_till_done()
+    await async_add_test_entities(hass, {"camera": [front_door, garage]})
     assert hass.states.get(FRONT_DOOR) is not None
     assert hass.states.get(GARAGE) is not None
     async_expose_entity(hass, "conversation", FRONT_DOOR, True)
@@ -142,6 +144,16 @@ def look(camera: str, question: str = "Who is at the door?") -> Reply:
     )
 
 
+async def ask_whos_at_the_front_door(
+    hass: HomeAssistant, server: LLMServer, vision: Reply, answer: str
+) -> conversation.ConversationResult:
+    """The model looks through the front door camera, hears back, and answers."""
+    server.script(look("Front door"), vision, Reply(text=answer))
+    result = await ask(hass, "who's at the front door?")
+    assert speech(result) == answer
+    return result
+
+
 def assert_shrunk_jpeg(data: bytes, width: int = 640) -> None:
     """A JPEG no wider than the limit, with the camera's aspect ratio."""
     with Image.open(io.BytesIO(data)) as image:
@@ -160,13 +172,12 @@ async def test_whos_at_the_front_door(
     llm_server: LLMServer,
 ) -> None:
     """Question -> tool call -> vision request with the image -> tool result -> answer."""
-    llm_server.script(
-        look("Front door"),
+    await ask_whos_at_the_front_door(
+        hass,
+        llm_server,
         Reply(text=DESCRIPTION),
-        Reply(text="A courier with a parcel is at the front door."),
+        "A courier with a parcel is at the front door.",
     )
-    result = await ask(hass, "who's at the front door?")
-    assert speech(result) == "A courier with a parcel is at the front door."
     assert cameras.front_door.snapshots == 1
 
     first, vision, final = llm_server.requests_to(CHAT)
@@ -236,7 +247,7 @@ async def test_a_vision_agent_looks_for_the_calling_agent(
     llm_server.script(
         look("camera.front_door"), Reply(text=DESCRIPTION), Reply(text="A courier.")
     )
-    result = await say(
+    result = await ask(
         hass, "who's at the front door?", agent_id="conversation.doorman"
     )
     assert speech(result) == "A courier."
@@ -264,10 +275,9 @@ async def test_a_cloud_agent_hands_images_to_a_local_vision_agent(
         llm_server,
         [agent_subentry("gpt-5-mini", **{CONF_VISION_AGENT: "conversation.eyes"})],
     )
-    llm_server.script(
-        look("Front door"), Reply(text=DESCRIPTION), Reply(text="A courier.")
+    await ask_whos_at_the_front_door(
+        hass, llm_server, Reply(text=DESCRIPTION), "A courier."
     )
-    assert speech(await ask(hass, "who's at the front door?")) == "A courier."
     cloud = llm_server.requests_to(WIRES["openai"].path)
     (local,) = llm_server.requests_to(WIRES["ollama"].path)
     assert len(cloud) == 2
@@ -377,13 +387,9 @@ async def test_a_provider_error_is_a_tool_error(
     llm_server: LLMServer,
 ) -> None:
     """The vision request fails: the model hears why and still answers."""
-    llm_server.script(
-        look("Front door"),
-        Reply(status=400),
-        Reply(text="I couldn't look at the camera."),
+    await ask_whos_at_the_front_door(
+        hass, llm_server, Reply(status=400), "I couldn't look at the camera."
     )
-    result = await ask(hass, "who's at the front door?")
-    assert speech(result) == "I couldn't look at the camera."
     (tool_result,) = tool_results(llm_server.requests_to(CHAT)[2])
     assert tool_result["error"] == "bad_request"
     assert "refused the request" in tool_result["error_text"]
@@ -451,10 +457,17 @@ async def test_no_tools_without_an_exposed_camera(
 # --- The describe_camera action and recent visitors -----------------------------------
 
 
-async def describe(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
+async def describe(
+    hass: HomeAssistant, context: Context | None = None, **data: Any
+) -> dict[str, Any]:
     """Call confidant.describe_camera the way the doorbell blueprint does."""
     response = await hass.services.async_call(
-        DOMAIN, "describe_camera", data, blocking=True, return_response=True
+        DOMAIN,
+        "describe_camera",
+        data,
+        blocking=True,
+        return_response=True,
+        context=context,
     )
     assert isinstance(response, dict)
     return response
@@ -518,9 +531,7 @@ async def test_recent_visitors_are_forgotten_after_a_day(
     visitors = (await api.async_call_tool(call)).data["visitors"]
     assert [visitor["description"] for visitor in visitors] == [DESCRIPTION]
 
-    freezer.tick(timedelta(hours=24, seconds=5))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(hours=24, seconds=5))
     # Gone from memory by the timer, before anyone asks.
     assert not config_entry.runtime_data.visitors._visitors
     assert (await api.async_call_tool(call)).data["visitors"] == []
@@ -559,34 +570,14 @@ async def test_describe_camera_needs_access_to_the_camera(
     user.mock_policy({"entities": {"entity_ids": {FRONT_DOOR: True}}})
     context = Context(user_id=user.id)
     with pytest.raises(Unauthorized):
-        await hass.services.async_call(
-            DOMAIN,
-            "describe_camera",
-            {"camera_entity_id": GARAGE},
-            blocking=True,
-            return_response=True,
-            context=context,
-        )
+        await describe(hass, context, camera_entity_id=GARAGE)
     assert cameras.garage.snapshots == 0
     llm_server.script(Reply(text=DESCRIPTION))
-    response = await hass.services.async_call(
-        DOMAIN,
-        "describe_camera",
-        {"camera_entity_id": FRONT_DOOR},
-        blocking=True,
-        return_response=True,
-        context=context,
-    )
+    response = await describe(hass, context, camera_entity_id=FRONT_DOOR)
     assert response == {"text": DESCRIPTION, "camera": FRONT_DOOR, "time": ANY}
 
 
 # --- Nothing on disk ------------------------------------------------------------------
-
-
-@pytest.fixture
-def hass_config_dir(hass_tmp_config_dir: str) -> str:
-    """A real config directory on disk for every test of this module."""
-    return hass_tmp_config_dir
 
 
 @pytest.fixture

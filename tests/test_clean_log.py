@@ -31,6 +31,8 @@ from custom_components.confidant.const import (
 
 from .cameras import FRONT_DOOR, async_setup_front_door_camera
 from .conftest import (
+    PROVIDERS,
+    TURN_ON_KITCHEN,
     Home,
     agent_subentry,
     ask,
@@ -39,7 +41,7 @@ from .conftest import (
 )
 from .llm_server import LLMServer, Reply, ToolCallStep
 from .test_ai_task import task_subentry
-from .test_conformance import PROVIDERS
+from .test_retention import call
 
 CONFIDANT_PATH = str(Path(__file__).resolve().parent.parent / "custom_components")
 
@@ -97,11 +99,7 @@ async def test_a_whole_life_cycle_logs_nothing_of_confidants(
         )
 
         llm_server.script(
-            Reply(
-                tool_calls=[
-                    ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})
-                ]
-            ),
+            Reply(tool_calls=[TURN_ON_KITCHEN]),
             Reply(text="The kitchen lights are on."),
             Reply(
                 tool_calls=[
@@ -145,16 +143,8 @@ async def test_a_whole_life_cycle_logs_nothing_of_confidants(
         )
         assert described is not None
         for action in ("list_transcripts", "export_transcripts"):
-            await hass.services.async_call(
-                DOMAIN, action, {}, blocking=True, return_response=True
-            )
-        await hass.services.async_call(
-            DOMAIN,
-            "delete_transcripts",
-            {"scope": "all"},
-            blocking=True,
-            return_response=True,
-        )
+            await call(hass, action)
+        await call(hass, "delete_transcripts", scope="all")
 
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()

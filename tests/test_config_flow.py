@@ -39,17 +39,14 @@ from custom_components.confidant.const import (
 )
 
 from .agent_form import advanced_step
-from .conftest import Home
+from .conftest import (
+    PROVIDERS,
+    Home,
+    async_load_provider_entry,
+    provider_entry,
+    provider_url,
+)
 from .llm_server import LLMServer
-
-PROVIDERS = ["openai", "anthropic", "ollama", "openai_compatible"]
-
-
-def server_url(kind: str, server: LLMServer) -> str:
-    """The URL each provider's client expects for the loopback server."""
-    if kind in ("openai", "openai_compatible"):
-        return server.url
-    return f"http://127.0.0.1:{server.port}"
 
 
 def closed_url(kind: str) -> str:
@@ -96,7 +93,7 @@ async def test_setup_recovers_from_every_error(
 
     # The server rejects the key.
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_URL: server_url(kind, llm_server), CONF_API_KEY: "bad-key"}
+        flow_id, {CONF_URL: provider_url(kind, llm_server), CONF_API_KEY: "bad-key"}
     )
     assert result["errors"] == {"base": "invalid_auth"}
 
@@ -106,12 +103,13 @@ async def test_setup_recovers_from_every_error(
         side_effect=RuntimeError,
     ):
         result = await hass.config_entries.flow.async_configure(
-            flow_id, {CONF_URL: server_url(kind, llm_server), CONF_API_KEY: "good-key"}
+            flow_id,
+            {CONF_URL: provider_url(kind, llm_server), CONF_API_KEY: "good-key"},
         )
     assert result["errors"] == {"base": "unknown"}
 
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_URL: server_url(kind, llm_server), CONF_API_KEY: " good-key "}
+        flow_id, {CONF_URL: provider_url(kind, llm_server), CONF_API_KEY: " good-key "}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "model"
@@ -128,7 +126,7 @@ async def test_setup_recovers_from_every_error(
     entry = result["result"]
     assert entry.data == {
         CONF_PROVIDER: kind,
-        CONF_URL: server_url(kind, llm_server).rstrip("/"),
+        CONF_URL: provider_url(kind, llm_server).rstrip("/"),
         CONF_API_KEY: "good-key",
     }
     # The first agent, and an AI task with the same model.
@@ -190,14 +188,7 @@ async def test_reauth_with_a_new_key(
     hass: HomeAssistant, home: Home, llm_server: LLMServer, kind: str
 ) -> None:
     """A rejected key at start-up asks for a new one; a wrong one is refused, the right one reloads."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            CONF_PROVIDER: kind,
-            CONF_URL: server_url(kind, llm_server),
-            CONF_API_KEY: "expired",
-        },
-    )
+    entry = provider_entry(llm_server, kind, api_key="expired")
     entry.add_to_hass(hass)
     llm_server.required_key = "fresh"
     await hass.config_entries.async_setup(entry.entry_id)
@@ -307,16 +298,7 @@ async def test_agent_form_has_provider_options(
     value: object,
 ) -> None:
     """Each provider's own knobs appear in its agent form with their defaults."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            CONF_PROVIDER: kind,
-            CONF_URL: server_url(kind, llm_server),
-            CONF_API_KEY: "k",
-        },
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
+    entry = await async_load_provider_entry(hass, llm_server, kind)
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, "conversation"), context={"source": "user"}
     )
@@ -544,7 +526,7 @@ async def test_each_wrong_url_says_what_to_fix(
 
     # Typed without http:// : no request is made at all.
     requests_before = len(llm_server.requests)
-    no_scheme = server_url(kind, llm_server).removeprefix("http://")
+    no_scheme = provider_url(kind, llm_server).removeprefix("http://")
     assert (await submit(no_scheme))["errors"] == {"base": "invalid_url"}
     assert (await submit("http://"))["errors"] == {"base": "invalid_url"}
     assert len(llm_server.requests) == requests_before
@@ -564,13 +546,13 @@ async def test_each_wrong_url_says_what_to_fix(
 
     # The API, but failing.
     llm_server.models_status = 500
-    assert (await submit(server_url(kind, llm_server)))["errors"] == {
+    assert (await submit(provider_url(kind, llm_server)))["errors"] == {
         "base": "server_error"
     }
     llm_server.models_status = 200
 
     # Corrected in the same flow, it goes on to the model.
-    result = await submit(server_url(kind, llm_server))
+    result = await submit(provider_url(kind, llm_server))
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "model"
 

@@ -33,10 +33,8 @@ from homeassistant.components.valve import (
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    setup_test_component_platform,
 )
 
 from custom_components.confidant.const import (
@@ -44,11 +42,13 @@ from custom_components.confidant.const import (
     CONF_LOCAL_FIRST,
 )
 
-from .conftest import Home, ask, confidant_agent, speech
+from .conftest import TURN_ON_KITCHEN, Home, ask, confidant_agent, speech
+from .entities import async_add_test_entities
 from .llm_server import LLMServer, Reply, ToolCallStep
 
 CHAT = "/v1/chat/completions"
 UNLOCK_FRONT_DOOR = ToolCallStep("intent__HassTurnOff", {"name": "Front door"})
+OPEN_GARAGE = ToolCallStep("intent__HassTurnOn", {"name": "Garage door"})
 QUESTION = "Unlock the front door?"
 # Confidant's own question, which ends every turn that held something.
 ASKS_UNLOCK = "Should I unlock Front door?"
@@ -180,10 +180,7 @@ async def sensitive(hass: HomeAssistant, home: Home) -> Sensitive:
         "valve": [MemoryValve("Main water", "main-water")],
         "alarm_control_panel": [MemoryAlarm("House alarm", "house-alarm")],
     }
-    for domain, entities in platforms.items():
-        setup_test_component_platform(hass, domain, entities)
-        assert await async_setup_component(hass, domain, {domain: {"platform": "test"}})
-    await hass.async_block_till_done()
+    await async_add_test_entities(hass, platforms)
 
     registry = er.async_get(hass)
     ids = {
@@ -219,6 +216,13 @@ def tool_results(server: LLMServer, index: int) -> list[dict[str, Any]]:
     ]
 
 
+def held_call(server: LLMServer, index: int = 1) -> dict[str, Any]:
+    """The one tool result of a request: the model was told its call waits."""
+    [held] = tool_results(server, index)
+    assert held["confirmation_required"] is True
+    return held
+
+
 def last_user_text(server: LLMServer, index: int) -> str:
     """The person's words in one request to the model."""
     messages = server.requests_to(CHAT)[index].json["messages"]
@@ -228,7 +232,7 @@ def last_user_text(server: LLMServer, index: int) -> str:
 def state(hass: HomeAssistant, entity_id: str) -> str:
     """The entity's state: the witness of what really happened."""
     current = hass.states.get(entity_id)
-    assert current is not None
+    assert current is not None, entity_id
     return current.state
 
 
@@ -246,13 +250,42 @@ async def assert_yes_answers_nothing(
     front_door: str,
     conversation_id: str | None,
     device_id: str | None = DEVICE,
+    *,
+    user_id: str | None = None,
 ) -> conversation.ConversationResult:
     """A yes with no question open: the model hears it, the door stays locked."""
     server.script(Reply(text="Yes to what?"))
-    result = await ask(hass, "yes", conversation_id, device_id=device_id)
+    result = await ask(hass, "yes", conversation_id, device_id, user_id=user_id)
     assert speech(result) == "Yes to what?"
     assert state(hass, front_door) == "locked"
     return result
+
+
+async def ask_the_time(
+    hass: HomeAssistant, server: LLMServer, conversation_id: str | None
+) -> conversation.ConversationResult:
+    """Anything but yes or no: the model answers it."""
+    server.script(Reply(text="It's noon."))
+    result = await ask(hass, "what time is it", conversation_id, DEVICE)
+    assert speech(result) == "It's noon."
+    return result
+
+
+def spy_on_local_intents(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[str, bool]]:
+    """Each intent Home Assistant recognised locally, and whether the gate skipped it."""
+    gate = confidant_agent(hass).confirmations
+    verdicts: list[tuple[str, bool]] = []
+    original = gate.skip_local_intent
+
+    def spy(result: RecognizeResult) -> bool:
+        verdict = original(result)
+        verdicts.append((result.intent.name, verdict))
+        return verdict
+
+    monkeypatch.setattr(gate, "skip_local_intent", spy)
+    return verdicts
 
 
 async def test_unlock_waits_for_yes(
@@ -268,8 +301,7 @@ async def test_unlock_waits_for_yes(
     # The model's words, then Confidant's own question, last.
     assert speech(result) == f"{QUESTION} {ASKS_UNLOCK}"
     assert result.continue_conversation is True
-    [held] = tool_results(llm_server, 1)
-    assert held["confirmation_required"] is True
+    held = held_call(llm_server)
     assert held["action"] == "unlock"
     assert held["targets"] == ["Front door"]
     assert "Confidant will itself ask" in held["instruction"]
@@ -313,9 +345,7 @@ async def test_a_different_request_drops_the_question(
     """The question lasts one turn: anything but yes or no goes to the model."""
     result = await ask_to_unlock(hass, llm_server)
 
-    llm_server.script(Reply(text="It's noon."))
-    result = await ask(hass, "what time is it", result.conversation_id, DEVICE)
-    assert speech(result) == "It's noon."
+    result = await ask_the_time(hass, llm_server, result.conversation_id)
     assert last_user_text(llm_server, 2) == "what time is it"
     assert state(hass, sensitive.front_door) == "locked"
 
@@ -333,11 +363,11 @@ async def test_silence_drops_the_question(
 ) -> None:
     """An empty reply (the satellite heard nothing) is not a yes."""
     result = await ask_to_unlock(hass, llm_server)
-    llm_server.script(Reply(text="Sorry?"), Reply(text="Yes to what?"))
+    llm_server.script(Reply(text="Sorry?"))
     result = await ask(hass, "", result.conversation_id, DEVICE)
-    result = await ask(hass, "yes", result.conversation_id, DEVICE)
-    assert state(hass, sensitive.front_door) == "locked"
-    assert speech(result) == "Yes to what?"
+    await assert_yes_answers_nothing(
+        hass, llm_server, sensitive.front_door, result.conversation_id
+    )
 
 
 async def test_the_question_expires(
@@ -448,10 +478,10 @@ async def test_the_model_cannot_confirm_itself(
     assert any("Yes, unlock it" in json.dumps(r) for r in results)
 
     # The person's next words are not a yes: nothing happens, ever.
-    llm_server.script(Reply(text="It's noon."), Reply(text="Yes to what?"))
-    result = await ask(hass, "what time is it", result.conversation_id, DEVICE)
-    result = await ask(hass, "yes", result.conversation_id, DEVICE)
-    assert state(hass, sensitive.front_door) == "locked"
+    result = await ask_the_time(hass, llm_server, result.conversation_id)
+    await assert_yes_answers_nothing(
+        hass, llm_server, sensitive.front_door, result.conversation_id
+    )
 
 
 async def test_the_held_call_runs_once(
@@ -462,13 +492,7 @@ async def test_the_held_call_runs_once(
 ) -> None:
     """Two sensitive calls in one turn are asked about together and both run on yes."""
     llm_server.script(
-        Reply(
-            tool_calls=[
-                UNLOCK_FRONT_DOOR,
-                ToolCallStep("intent__HassTurnOn", {"name": "Garage door"}),
-                UNLOCK_FRONT_DOOR,
-            ]
-        ),
+        Reply(tool_calls=[UNLOCK_FRONT_DOOR, OPEN_GARAGE, UNLOCK_FRONT_DOOR]),
         Reply(text="Unlock the front door and open the garage?"),
     )
     result = await ask(hass, "let me in", device_id=DEVICE)
@@ -520,8 +544,7 @@ async def test_garage_door_needs_confirmation(
     )
     result = await ask(hass, "open the garage door a bit", device_id=DEVICE)
     assert state(hass, sensitive.garage) == "closed"
-    [held] = tool_results(llm_server, 1)
-    assert held["confirmation_required"] is True
+    held = held_call(llm_server)
     assert held["action"] == "open"
     assert held["targets"] == ["Garage door"]
 
@@ -552,7 +575,7 @@ async def test_garage_door_needs_confirmation(
     ("call", "entity", "before", "action"),
     [
         (
-            ToolCallStep("intent__HassTurnOn", {"name": "Garage door"}),
+            OPEN_GARAGE,
             "garage",
             "closed",
             "open",
@@ -600,16 +623,14 @@ async def test_sensitive_calls_are_held(
     await ask(hass, "do it")
     entity_id = getattr(sensitive, entity)
     assert state(hass, entity_id) == before
-    [held] = tool_results(llm_server, 1)
-    assert held["confirmation_required"] is True
-    assert held["action"] == action
+    assert held_call(llm_server)["action"] == action
 
 
 @pytest.mark.parametrize(
     ("call", "entity", "after"),
     [
         (
-            ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"}),
+            TURN_ON_KITCHEN,
             "kitchen",
             STATE_ON,
         ),
@@ -645,9 +666,9 @@ async def test_ordinary_calls_run_at_once(
     assert ran["response_type"] == "action_done"
 
     # Nothing waits for a yes.
-    llm_server.script(Reply(text="Yes to what?"))
-    result = await ask(hass, "yes", result.conversation_id)
-    assert speech(result) == "Yes to what?"
+    await assert_yes_answers_nothing(
+        hass, llm_server, sensitive.front_door, result.conversation_id, None
+    )
 
 
 @pytest.mark.parametrize("agent_options", [{CONF_LOCAL_FIRST: True}])
@@ -664,7 +685,7 @@ async def test_ordinary_calls_run_at_once(
         (
             "open the garage door",
             "HassTurnOn",
-            ToolCallStep("intent__HassTurnOn", {"name": "Garage door"}),
+            OPEN_GARAGE,
             "garage",
             "closed",
         ),
@@ -683,16 +704,7 @@ async def test_local_first_leaves_sensitive_commands_to_the_guarded_model(
     before: str,
 ) -> None:
     """Home Assistant recognises the command but does not run it; the model asks."""
-    gate = confidant_agent(hass).confirmations
-    verdicts: list[tuple[str, bool]] = []
-    original = gate.skip_local_intent
-
-    def spy(result: RecognizeResult) -> bool:
-        verdict = original(result)
-        verdicts.append((result.intent.name, verdict))
-        return verdict
-
-    monkeypatch.setattr(gate, "skip_local_intent", spy)
+    verdicts = spy_on_local_intents(hass, monkeypatch)
     entity_id = getattr(sensitive, entity)
     llm_server.script(Reply(tool_calls=[call]), Reply(text="Are you sure?"))
     result = await ask(hass, sentence, device_id=DEVICE)
@@ -746,7 +758,7 @@ async def test_only_the_sensitive_call_waits(
         Reply(
             tool_calls=[
                 UNLOCK_FRONT_DOOR,
-                ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"}),
+                TURN_ON_KITCHEN,
             ]
         ),
         Reply(text=QUESTION),

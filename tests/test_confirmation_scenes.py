@@ -15,14 +15,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    setup_test_component_platform,
 )
 
 from custom_components.confidant.const import CONF_LOCAL_FIRST
 
 from .conftest import ask, speech
+from .entities import async_add_test_entities
 from .llm_server import LLMServer, Reply, ToolCallStep
-from .test_confirmation import MemoryLock
+from .test_confirmation import MemoryLock, state
 
 CHAT = "/v1/chat/completions"
 FRONT_DOOR = "lock.front_door"
@@ -33,8 +33,7 @@ EVENING = "scene.evening"
 @pytest.fixture
 async def scenes(hass: HomeAssistant) -> None:
     """A locked front door, a scene that unlocks it and one that locks it."""
-    setup_test_component_platform(hass, "lock", [MemoryLock("Front door", "front")])
-    assert await async_setup_component(hass, "lock", {"lock": {"platform": "test"}})
+    await async_add_test_entities(hass, {"lock": [MemoryLock("Front door", "front")]})
     assert await async_setup_component(
         hass,
         "scene",
@@ -52,9 +51,7 @@ async def scenes(hass: HomeAssistant) -> None:
 
 def lock_state(hass: HomeAssistant) -> str:
     """The front door's real state: the witness."""
-    state = hass.states.get(FRONT_DOOR)
-    assert state is not None
-    return state.state
+    return state(hass, FRONT_DOOR)
 
 
 async def say(

@@ -29,17 +29,17 @@ from custom_components.confidant.const import (
 from .conftest import (
     AGENT_ID,
     TINY_JPEG,
+    TURN_ON_KITCHEN,
     Home,
     agent_subentry,
     ask,
     async_load_provider_entry,
     run_turn_with_image,
     speech,
+    tiny_jpeg_file,
 )
 from .ha_versions import chat_session_for
 from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
-
-PROVIDERS = ["openai", "anthropic", "ollama", "openai_compatible"]
 
 
 @dataclass(frozen=True)
@@ -108,12 +108,6 @@ WIRES = {
     "ollama": Wire("/api/chat"),
     "openai_compatible": Wire("/v1/chat/completions"),
 }
-
-
-@pytest.fixture(params=PROVIDERS)
-def kind(request: pytest.FixtureRequest) -> str:
-    """The provider under test."""
-    return str(request.param)
 
 
 @pytest.fixture
@@ -189,9 +183,7 @@ async def test_one_tool_call(
 ) -> None:
     """The model turns the light on through Assist and confirms."""
     llm_server.script(
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})]
-        ),
+        Reply(tool_calls=[TURN_ON_KITCHEN]),
         Reply(text="Done, the kitchen is lit."),
     )
     result = await ask(hass, "turn on the kitchen lights")
@@ -213,7 +205,7 @@ async def test_two_parallel_tool_calls(
     llm_server.script(
         Reply(
             tool_calls=[
-                ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"}),
+                TURN_ON_KITCHEN,
                 ToolCallStep("GetLiveContext", {}),
             ]
         ),
@@ -237,9 +229,7 @@ async def test_two_round_tool_loop(
     """Look first, act second, then answer: three requests, history kept in order."""
     llm_server.script(
         Reply(tool_calls=[ToolCallStep("GetLiveContext", {})]),
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})]
-        ),
+        Reply(tool_calls=[TURN_ON_KITCHEN]),
         Reply(text="It was off, so I turned it on."),
     )
     result = await ask(hass, "is the kitchen light off? if so turn it on")
@@ -259,8 +249,7 @@ async def test_image_in_the_request(
     tmp_path: Path,
 ) -> None:
     """An attached image reaches the provider byte for byte."""
-    path = tmp_path / "porch.jpg"
-    path.write_bytes(TINY_JPEG)
+    path = tiny_jpeg_file(tmp_path, "porch.jpg")
     llm_server.script(Reply(text="A parcel on the porch."))
     assert (
         await run_turn_with_image(hass, "what is on the porch?", path)
@@ -347,9 +336,7 @@ async def test_malformed_tool_call_json(
         Reply(
             tool_calls=[ToolCallStep("intent__HassTurnOn", '{"name": "Kitchen lights"')]
         ),
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})]
-        ),
+        Reply(tool_calls=[TURN_ON_KITCHEN]),
         Reply(text="Fixed it, the light is on."),
     )
     assert hass.states.get(home.kitchen).state == STATE_OFF

@@ -25,7 +25,15 @@ from custom_components.confidant.const import (
 )
 from custom_components.confidant.context_key import ContextKey
 
-from .conftest import AGENT_ID, Home, ask, confidant_agent, speech
+from .conftest import (
+    AGENT_ID,
+    TURN_ON_KITCHEN,
+    Home,
+    ask,
+    confidant_agent,
+    one_conversation,
+    speech,
+)
 from .ha_versions import CHAT_SESSION_TAKES_CONTEXT
 from .llm_server import LLMServer, Reply, ToolCallStep
 
@@ -52,15 +60,16 @@ async def test_three_turn_history(
     """Each turn the model sees exactly the earlier turns of this conversation, in order."""
     llm_server.script(
         Reply(text="It's 21 degrees in the living room."),
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})]
-        ),
+        Reply(tool_calls=[TURN_ON_KITCHEN]),
         Reply(text="The kitchen lights are on."),
         Reply(text="You asked about the temperature first."),
     )
-    first = await ask(hass, "how warm is it inside")
-    second = await ask(hass, "and turn on the kitchen lights", first.conversation_id)
-    third = await ask(hass, "what did I ask first", second.conversation_id)
+    *_, third = await one_conversation(
+        hass,
+        "how warm is it inside",
+        "and turn on the kitchen lights",
+        "what did I ask first",
+    )
     assert speech(third) == "You asked about the temperature first."
 
     assert history(llm_server, 0) == [("user", "how warm is it inside")]
@@ -87,15 +96,13 @@ async def test_trimming_keeps_tool_calls_with_their_results(
     """With room for one earlier turn, the whole last turn is sent, call and result together."""
     llm_server.script(
         Reply(text="Hello."),
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})]
-        ),
+        Reply(tool_calls=[TURN_ON_KITCHEN]),
         Reply(text="On."),
         Reply(text="Sure."),
     )
-    result = await ask(hass, "hi")
-    result = await ask(hass, "kitchen lights on", result.conversation_id)
-    await ask(hass, "thanks for that, and one more thing", result.conversation_id)
+    await one_conversation(
+        hass, "hi", "kitchen lights on", "thanks for that, and one more thing"
+    )
     assert history(llm_server, 3) == [
         ("user", "kitchen lights on"),
         ("assistant", "call intent__HassTurnOn"),

@@ -24,15 +24,16 @@ from custom_components.confidant.const import (
 from custom_components.confidant.diagnostics import _without_credentials
 
 from .conftest import (
-    TINY_JPEG,
+    TURN_ON_KITCHEN,
     Home,
     agent_subentry,
     ask,
     provider_url,
     run_turn_with_image,
     speech,
+    tiny_jpeg_file,
 )
-from .llm_server import LLMServer, Reply, ToolCallStep
+from .llm_server import LLMServer, Reply
 
 KEY = "sk-ant-api03-DIAGNOSTICS-SECRET-KEY"
 # Words that only a conversation (or the agent's own instructions) carries.
@@ -81,14 +82,11 @@ async def test_diagnostics_hold_numbers_not_words(
     result = await ask(hass, "PINEAPPLE-QUESTION: what's the weather?")
     assert speech(result) == "It is MANGO-ANSWER weather."
     llm_server.script(
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})]
-        ),
+        Reply(tool_calls=[TURN_ON_KITCHEN]),
         Reply(text="Done, MANGO-ANSWER."),
     )
     await ask(hass, "turn on the kitchen lights", result.conversation_id)
-    path = tmp_path / "porch.jpg"
-    path.write_bytes(TINY_JPEG)
+    path = tiny_jpeg_file(tmp_path, "porch.jpg")
     llm_server.script(Reply(text="A MANGO-ANSWER parcel."))
     await run_turn_with_image(hass, "PAPAYA-IMAGE-QUESTION", path)
     assert any(b"PINEAPPLE-QUESTION" in request.body for request in llm_server.requests)

@@ -48,6 +48,15 @@ async def add_good_night_scene(hass: HomeAssistant, home: Home, exposed: bool) -
     async_expose_entity(hass, "conversation", "scene.good_night", exposed)
 
 
+async def answered_without_the_model(
+    hass: HomeAssistant, llm_server: LLMServer, text: str, answer: str
+) -> None:
+    """Home Assistant (or the end phrase) answers; the model is never asked."""
+    result = await ask(hass, text)
+    assert speech(result) == answer
+    assert not llm_server.requests_to(CHAT)
+
+
 async def test_a_scene_called_good_night_runs(
     hass: HomeAssistant,
     home: Home,
@@ -58,11 +67,8 @@ async def test_a_scene_called_good_night_runs(
     await add_good_night_scene(hass, home, exposed=True)
     await turn_on_kitchen(hass, home)
 
-    result = await ask(hass, "Good night!")
-
-    assert speech(result) == "Activated"
+    await answered_without_the_model(hass, llm_server, "Good night!", "Activated")
     assert hass.states.get(home.kitchen).state == STATE_OFF
-    assert not llm_server.requests_to(CHAT)
 
 
 @pytest.mark.parametrize("agent_options", [{CONF_LOCAL_FIRST: False}])
@@ -96,10 +102,7 @@ async def test_an_unexposed_scene_does_not_count(
     """A scene Assist may not see gives its name no meaning: the phrase ends."""
     await add_good_night_scene(hass, home, exposed=False)
 
-    result = await ask(hass, "good night")
-
-    assert speech(result) == "Okay."
-    assert not llm_server.requests_to(CHAT)
+    await answered_without_the_model(hass, llm_server, "good night", "Okay.")
 
 
 async def test_an_alias_called_quiet(
@@ -112,11 +115,8 @@ async def test_an_alias_called_quiet(
     er.async_get(hass).async_update_entity(home.kitchen, aliases={"Quiet"})
     assert hass.states.get(home.kitchen).state == STATE_OFF
 
-    result = await ask(hass, "quiet")
-
-    assert speech(result) == "Turned on the light"
+    await answered_without_the_model(hass, llm_server, "quiet", "Turned on the light")
     assert hass.states.get(home.kitchen).state == STATE_ON
-    assert not llm_server.requests_to(CHAT)
 
 
 async def test_a_sentence_trigger_on_stop_runs_its_automation(
@@ -142,11 +142,8 @@ async def test_a_sentence_trigger_on_stop_runs_its_automation(
     )
     await hass.async_block_till_done()
 
-    result = await ask(hass, "Stop.")
-
-    assert speech(result) == "Everything stopped."
+    await answered_without_the_model(hass, llm_server, "Stop.", "Everything stopped.")
     assert hass.states.get(home.kitchen).state == STATE_OFF
-    assert not llm_server.requests_to(CHAT)
 
 
 async def test_never_mind_still_ends(

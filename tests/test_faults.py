@@ -51,6 +51,7 @@ from custom_components.confidant.providers.markup_filter import MAX_SPOKEN_CHARS
 from .cameras import async_setup_front_door_camera, png_header, porch_jpeg
 from .conftest import (
     AGENT_ID,
+    PROVIDERS,
     Home,
     agent_subentry,
     ask,
@@ -62,7 +63,6 @@ from .llm_server import LLMServer, RawReply, Reply, ToolCallStep
 from .protocols.anthropic import anthropic_error_body
 from .protocols.chat_completions import openai_error_body
 from .protocols.ollama import go_json, ollama_error_body
-from .test_conformance import PROVIDERS
 
 # The agent's timeout in the faults about time: each model request,
 # streaming included, must end by then, the whole turn by its deadline.

@@ -37,16 +37,19 @@ from custom_components.confidant.privacy.ledger import (
 from custom_components.confidant.privacy.meter import MeteredProvider
 
 from .conftest import (
-    TINY_JPEG,
+    PROVIDERS,
+    TURN_ON_KITCHEN,
     Home,
     agent_subentry,
     ask,
     async_load_provider_entry,
     run_turn_with_image,
     speech,
+    time_passes,
+    tiny_jpeg_file,
 )
-from .llm_server import LLMServer, RecordedRequest, Reply, ToolCallStep
-from .test_conformance import PROVIDERS, WIRES
+from .llm_server import LLMServer, RecordedRequest, Reply
+from .test_conformance import WIRES
 
 CLOUD = {"openai", "anthropic"}  # 127.0.0.1 or not, the model is in the cloud
 # Requests of the start-up check: the model list, then what the model can do
@@ -126,14 +129,11 @@ async def converse(hass: HomeAssistant, server: LLMServer, tmp_path: Path) -> No
     server.script(Reply(text="It is sunny."))
     assert speech(await ask(hass, "what's the weather like")) == "It is sunny."
     server.script(
-        Reply(
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})]
-        ),
+        Reply(tool_calls=[TURN_ON_KITCHEN]),
         Reply(text="The kitchen is lit."),
     )
     assert speech(await ask(hass, "turn on the kitchen")) == "The kitchen is lit."
-    path = tmp_path / "porch.jpg"
-    path.write_bytes(TINY_JPEG)
+    path = tiny_jpeg_file(tmp_path, "porch.jpg")
     server.script(Reply(text="A parcel."))
     assert await run_turn_with_image(hass, "what is on the porch?", path) == "A parcel."
     # The server received this one and refused it: it left the house all the same.
@@ -255,9 +255,7 @@ async def test_a_new_day_starts_at_local_midnight(
     assert hass.states.get(entity_id).attributes["bytes_today"] == sent
 
     # Still the same day a minute before midnight.
-    freezer.tick(timedelta(minutes=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(minutes=1))
     assert hass.states.get(entity_id).attributes["requests_today"] == 1
 
     freezer.move_to(evening + timedelta(minutes=2, seconds=1))
@@ -284,9 +282,7 @@ async def test_a_new_day_starts_at_local_midnight(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert [row["date"] for row in ledger_of(entry).rows()] == ["2025-03-15"]
-    freezer.tick(timedelta(days=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(days=1))
     assert ledger_of(entry).rows() == []
 
 

@@ -19,13 +19,13 @@ from custom_components.confidant.privacy.gate import (
 )
 
 from .conftest import (
-    TINY_JPEG,
     Home,
     agent_subentry,
     ask,
     async_load_provider_entry,
     run_turn_with_image,
     speech,
+    tiny_jpeg_file,
 )
 from .llm_server import LLMServer, Reply
 
@@ -66,8 +66,7 @@ async def test_images_refused_to_a_cloud_provider(
 ) -> None:
     """Without permission, an image never leaves for a cloud provider: nothing is sent at all."""
     await add_entry(hass, "anthropic", llm_server)
-    path = tmp_path / "door.jpg"
-    path.write_bytes(TINY_JPEG)
+    path = tiny_jpeg_file(tmp_path, "door.jpg")
     with pytest.raises(CloudImagesRefusedError) as refused:
         await run_turn_with_image(hass, "who is at the door?", path)
     assert refused.value.translation_key == "cloud_images_refused"
@@ -79,8 +78,7 @@ async def test_images_go_to_a_local_provider(
 ) -> None:
     """A server in the house may always see images."""
     await add_entry(hass, "ollama", llm_server)
-    path = tmp_path / "door.jpg"
-    path.write_bytes(TINY_JPEG)
+    path = tiny_jpeg_file(tmp_path, "door.jpg")
     llm_server.script(Reply(text="A courier."))
     assert await run_turn_with_image(hass, "who is at the door?", path) == "A courier."
 
@@ -140,8 +138,7 @@ async def test_cloud_images_allowed(
         llm_server,
         **{CONF_ALLOW_CLOUD_IMAGES: True},
     )
-    path = tmp_path / "door.jpg"
-    path.write_bytes(TINY_JPEG)
+    path = tiny_jpeg_file(tmp_path, "door.jpg")
     llm_server.script(Reply(text="A neighbour."))
     assert (
         await run_turn_with_image(hass, "who is at the door?", path) == "A neighbour."

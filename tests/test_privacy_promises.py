@@ -26,8 +26,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from .conftest import Home, ask, speech
-from .llm_server import LLMServer, Reply, ToolCallStep
+from .conftest import TURN_ON_KITCHEN, Home, ask, speech
+from .llm_server import LLMServer, Reply
 
 TURNS = 50
 
@@ -74,11 +74,7 @@ async def test_fifty_turns_leave_no_trace(
         if index % 10 == 3:
             # Some turns use a tool, so tool calls and results are covered too.
             llm_server.script(
-                Reply(
-                    tool_calls=[
-                        ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})
-                    ]
-                ),
+                Reply(tool_calls=[TURN_ON_KITCHEN]),
                 Reply(text=f"Done {answered[index]}"),
             )
         else:

@@ -31,7 +31,7 @@ from custom_components.confidant.providers import (
     UserMessage,
 )
 
-from .conftest import AGENT_ID, Home, ask, speech
+from .conftest import Home, ask, async_load_entry, speech
 from .generated_home import (
     LoadedHome,
     generate_home,
@@ -260,6 +260,16 @@ def home_text(request: RecordedRequest) -> str:
     return system_prompt(request) + "\n" + str(users[-1]["content"])
 
 
+async def greeting_request(
+    hass: HomeAssistant, server: LLMServer, answer: str = "Hello."
+) -> RecordedRequest:
+    """Say hello; the model answers; the one request it was sent."""
+    server.script(Reply(text=answer))
+    assert speech(await ask(hass, "hello")) == answer
+    (request,) = server.requests_to(CHAT)
+    return request
+
+
 def tool_names(request: RecordedRequest) -> list[str]:
     """The tools offered in a chat completions request."""
     return [tool["function"]["name"] for tool in request.json.get("tools", [])]
@@ -354,9 +364,7 @@ async def test_a_small_home_is_sent_whole_without_the_search(
     llm_server: LLMServer,
 ) -> None:
     """Two lights, one exposed: the compact overview, no YAML, no search tool."""
-    llm_server.script(Reply(text="Hello."))
-    await ask(hass, "hello")
-    (request,) = llm_server.requests_to(CHAT)
+    request = await greeting_request(hass, llm_server)
     prompt = system_prompt(request)
     assert "Kitchen:\n- light: Kitchen lights" in prompt
     assert "Hallway light" not in prompt
@@ -400,23 +408,22 @@ async def test_without_the_assist_api_there_is_no_home(
     hass: HomeAssistant, home: Home, llm_server: LLMServer
 ) -> None:
     """An agent that may not control the home is told nothing about it."""
-    entry = MockConfigEntry(
-        domain="confidant",
-        data={"provider": "openai_compatible", "url": llm_server.url},
-        subentries_data=[
-            {
-                "data": {"model": "m", "local_first": False},
-                "subentry_type": "conversation",
-                "title": "Confidant",
-                "unique_id": None,
-            }
-        ],
+    await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain="confidant",
+            data={"provider": "openai_compatible", "url": llm_server.url},
+            subentries_data=[
+                {
+                    "data": {"model": "m", "local_first": False},
+                    "subentry_type": "conversation",
+                    "title": "Confidant",
+                    "unique_id": None,
+                }
+            ],
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    llm_server.script(Reply(text="Hi."))
-    await ask(hass, "hello")
-    (request,) = llm_server.requests_to(CHAT)
+    request = await greeting_request(hass, llm_server, "Hi.")
     assert "Kitchen lights" not in request.body.decode()
     assert "tools" not in request.json
 
@@ -449,9 +456,7 @@ async def test_home_assistant_changes_fall_back_to_its_own_overview(
 ) -> None:
     """Without the parts it relies on, the agent uses Home Assistant's Assist API."""
     monkeypatch.setattr(home_context, "_home_parts", lambda _hass: None)
-    llm_server.script(Reply(text="Hello."))
-    await ask(hass, "hello")
-    (request,) = llm_server.requests_to(CHAT)
+    request = await greeting_request(hass, llm_server)
     assert "Static Context: An overview" in system_prompt(request)
 
 
@@ -471,30 +476,26 @@ async def test_other_apis_are_merged_as_home_assistant_merges_them(
             )
 
     llm.async_register_api(hass, OtherAPI(hass=hass, id="other", name="Other"))
-    entry = MockConfigEntry(
-        domain="confidant",
-        data={"provider": "openai_compatible", "url": llm_server.url},
-        subentries_data=[
-            {
-                "data": {
-                    "model": "m",
-                    "local_first": False,
-                    "llm_hass_api": ["assist", "other"],
-                },
-                "subentry_type": "conversation",
-                "title": "Confidant",
-                "unique_id": None,
-            }
-        ],
+    await async_load_entry(
+        hass,
+        MockConfigEntry(
+            domain="confidant",
+            data={"provider": "openai_compatible", "url": llm_server.url},
+            subentries_data=[
+                {
+                    "data": {
+                        "model": "m",
+                        "local_first": False,
+                        "llm_hass_api": ["assist", "other"],
+                    },
+                    "subentry_type": "conversation",
+                    "title": "Confidant",
+                    "unique_id": None,
+                }
+            ],
+        ),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    llm_server.script(Reply(text="Hi."))
-    result = await conversation.async_converse(
-        hass, "hello", None, Context(), language="en", agent_id=AGENT_ID
-    )
-    assert speech(result) == "Hi."
-    (request,) = llm_server.requests_to(CHAT)
+    request = await greeting_request(hass, llm_server, "Hi.")
     prompt = system_prompt(request)
     assert "Kitchen:\n- light: Kitchen lights" in prompt
     assert "Other." in prompt
@@ -521,9 +522,7 @@ async def test_an_entity_takes_its_devices_area(
     dr.async_get(hass).async_update_device(device.id, area_id=garage.id)
     er.async_get(hass).async_update_entity(home.hallway, device_id=device.id)
     async_expose_entity(hass, "conversation", home.hallway, True)
-    llm_server.script(Reply(text="Hello."))
-    await ask(hass, "hello")
-    (request,) = llm_server.requests_to(CHAT)
+    request = await greeting_request(hass, llm_server)
     # Named as Home Assistant names it: the device's name first.
     assert "Garage:\n- light: OpenAI-compatible server Hallway light" in (
         system_prompt(request)
@@ -538,9 +537,7 @@ async def test_nothing_exposed_asks_to_expose(
 ) -> None:
     """With nothing exposed, the model is told what Home Assistant tells it."""
     async_expose_entity(hass, "conversation", home.kitchen, False)
-    llm_server.script(Reply(text="Hello."))
-    await ask(hass, "hello")
-    (request,) = llm_server.requests_to(CHAT)
+    request = await greeting_request(hass, llm_server)
     prompt = system_prompt(request)
     assert "expose entities" in prompt
     assert "Kitchen lights" not in prompt

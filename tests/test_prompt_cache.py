@@ -51,15 +51,9 @@ from .conftest import (
 from .generated_home import LoadedHome, async_load_home, generate_home
 from .llm_server import LLMServer, RecordedRequest, Reply
 from .prompt_prefix import common_prefix_bytes, prompt_parts, size_bytes
-from .test_conformance import PROVIDERS, WIRES
+from .test_conformance import WIRES
 
 FIND = "confidant__find_entities"
-
-
-@pytest.fixture(params=PROVIDERS)
-def kind(request: pytest.FixtureRequest) -> str:
-    """The provider under test."""
-    return str(request.param)
 
 
 @pytest.fixture

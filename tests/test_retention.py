@@ -28,14 +28,12 @@ from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_URL
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockUser,
-    async_fire_time_changed,
 )
 
 from custom_components.confidant.const import (
@@ -55,14 +53,17 @@ from custom_components.confidant.privacy.retention import (
 
 from .conftest import (
     AGENT_ID,
+    TURN_ON_KITCHEN,
     Home,
     agent_subentry,
     ask,
     async_load_entry,
+    other_devices,
     real_store_files,
     speech,
+    time_passes,
 )
-from .llm_server import LLMServer, Reply, ToolCallStep
+from .llm_server import LLMServer, Reply
 from .test_confirmation import (  # noqa: F401 - the fixture is used by name
     ASKS_UNLOCK,
     DEVICE,
@@ -76,7 +77,6 @@ ENTRY_ID = "01JTRANSCRIPTSTESTENTRY001"
 KEY = storage_key(ENTRY_ID)
 CHAT = "/v1/chat/completions"
 KEEP: dict[str, Any] = {CONF_RETENTION_DAYS: 7, CONF_RETENTION_CONSENT: True}
-TURN_ON_KITCHEN = ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})
 
 # --- Helpers shared with the service and voice tests -------------------------
 
@@ -106,35 +106,39 @@ async def setup_confidant(
     return entry
 
 
-async def say(
-    hass: HomeAssistant,
-    text: str,
-    conversation_id: str | None = None,
-    *,
-    device_id: str | None = None,
-    satellite_id: str | None = None,
-    user_id: str | None = None,
-    language: str = "en",
-    agent_id: str = AGENT_ID,
-) -> conversation.ConversationResult:
-    """Say something to the agent as a device and/or a signed-in user."""
-    return await conversation.async_converse(
-        hass,
-        text,
-        conversation_id,
-        Context(user_id=user_id),
-        language=language,
-        agent_id=agent_id,
-        device_id=device_id,
-        satellite_id=satellite_id,
-    )
-
-
 async def flush(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     """Let delayed store writes happen (Confidant's and Home Assistant's)."""
-    freezer.tick(timedelta(seconds=max(SAVE_DELAY, 10) + 1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(seconds=max(SAVE_DELAY, 10) + 1))
+
+
+async def say_and_save(
+    hass: HomeAssistant,
+    server: LLMServer,
+    freezer: FrozenDateTimeFactory,
+    words: str,
+    answer: str,
+) -> conversation.ConversationResult:
+    """The person says the words, the model answers, the delayed writes happen."""
+    server.script(Reply(text=answer))
+    result = await ask(hass, words)
+    await flush(hass, freezer)
+    return result
+
+
+async def call(
+    hass: HomeAssistant, service: str, user: MockUser | None = None, **data: Any
+) -> dict[str, Any]:
+    """Call one of Confidant's actions (as this user) and return its response."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        service,
+        data,
+        blocking=True,
+        return_response=True,
+        context=Context(user_id=user.id if user else None),
+    )
+    assert response is not None
+    return dict(response)
 
 
 def kept(
@@ -143,6 +147,31 @@ def kept(
     """The turns saved in an entry's store (mocked storage)."""
     saved = hass_storage.get(storage_key(entry_id))
     return [] if saved is None else list(saved["data"]["turns"])
+
+
+def kept_texts(hass_storage: dict[str, Any]) -> list[str]:
+    """The person's words of every turn saved in the store, oldest first."""
+    return [turn["text"] for turn in kept(hass_storage)]
+
+
+async def saved_texts(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, hass_storage: dict[str, Any]
+) -> list[str]:
+    """The words of every turn saved, once the delayed writes are done."""
+    await flush(hass, freezer)
+    return kept_texts(hass_storage)
+
+
+def remembered_texts(entry: MockConfigEntry) -> list[str]:
+    """The words of every turn the entry holds in memory."""
+    return [turn["text"] for turn in entry.runtime_data.transcripts.turns()]
+
+
+def unreadable_issue(hass: HomeAssistant) -> ir.IssueEntry | None:
+    """The repair issue raised for the entry's unreadable store, if any."""
+    return ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{ISSUE_STORE_UNREADABLE}_{ENTRY_ID}"
+    )
 
 
 def stores_with(hass_storage: dict[str, Any], marker: str) -> set[str]:
@@ -258,7 +287,7 @@ async def test_a_turn_is_kept_only_in_confidant_store(
         Reply(tool_calls=[TURN_ON_KITCHEN]), Reply(text="On. answer-marker-b71")
     )
     said_at = dt_util.utcnow()
-    result = await say(
+    result = await ask(
         hass,
         "kitchen lights please, words-marker-a93",
         device_id="kitchen-satellite",
@@ -347,9 +376,13 @@ async def test_nothing_is_kept_unless_retention_is_on_and_agreed(
 ) -> None:
     """Retention off, or on without consent: no store, no words anywhere."""
     entry = await setup_confidant(hass, llm_server, options)
-    llm_server.script(Reply(text="Sure. answer-marker-off"))
-    await ask(hass, "remember this, words-marker-off")
-    await flush(hass, freezer)
+    await say_and_save(
+        hass,
+        llm_server,
+        freezer,
+        "remember this, words-marker-off",
+        "Sure. answer-marker-off",
+    )
 
     assert_nothing_kept(hass_storage, entry, "words-marker-off", "answer-marker-off")
 
@@ -364,17 +397,9 @@ async def test_excluded_devices_and_users_are_never_kept(
     hass_read_only_user: MockUser,
 ) -> None:
     """A child's room device (also through its satellite) and a guest: not kept."""
-    other = MockConfigEntry(domain="test")
-    other.add_to_hass(hass)
-    devices = dr.async_get(hass)
-    kids_room = devices.async_get_or_create(
-        config_entry_id=other.entry_id, identifiers={("test", "kids-room")}
-    )
-    living_room = devices.async_get_or_create(
-        config_entry_id=other.entry_id, identifiers={("test", "living-room")}
-    )
+    kids_room, living_room = other_devices(hass, "kids-room", "living-room")
     satellite = er.async_get(hass).async_get_or_create(
-        "assist_satellite", "test", "kids-satellite", device_id=kids_room.id
+        "assist_satellite", "test", "kids-satellite", device_id=kids_room
     )
     guest = hass_read_only_user
     await setup_confidant(
@@ -382,20 +407,19 @@ async def test_excluded_devices_and_users_are_never_kept(
         llm_server,
         {
             **KEEP,
-            CONF_EXCLUDED_DEVICES: [kids_room.id],
+            CONF_EXCLUDED_DEVICES: [kids_room],
             CONF_EXCLUDED_USERS: [guest.id],
         },
     )
     llm_server.script(*(Reply(text=f"answer {n}") for n in range(5)))
 
-    await say(hass, "kids device secret", device_id=kids_room.id)
-    await say(hass, "kids satellite secret", satellite_id=satellite.entity_id)
-    await say(hass, "guest secret", device_id=living_room.id, user_id=guest.id)
-    await say(hass, "kept from the living room", device_id=living_room.id)
-    await say(hass, "kept from the owner", user_id=hass_admin_user.id)
+    await ask(hass, "kids device secret", device_id=kids_room)
+    await ask(hass, "kids satellite secret", satellite_id=satellite.entity_id)
+    await ask(hass, "guest secret", device_id=living_room, user_id=guest.id)
+    await ask(hass, "kept from the living room", device_id=living_room)
+    await ask(hass, "kept from the owner", user_id=hass_admin_user.id)
 
-    await flush(hass, freezer)
-    assert [turn["text"] for turn in kept(hass_storage)] == [
+    assert await saved_texts(hass, freezer, hass_storage) == [
         "kept from the living room",
         "kept from the owner",
     ]
@@ -420,21 +444,16 @@ async def test_expired_turns_are_purged_every_hour(
     await ask(hass, "first words")
     freezer.tick(timedelta(days=1))
     await ask(hass, "second words")
-    await flush(hass, freezer)
-    assert [turn["text"] for turn in kept(hass_storage)] == [
+    assert await saved_texts(hass, freezer, hass_storage) == [
         "first words",
         "second words",
     ]
 
-    freezer.tick(timedelta(days=1, hours=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(days=1, hours=1))
 
-    assert [turn["text"] for turn in kept(hass_storage)] == ["second words"]
+    assert kept_texts(hass_storage) == ["second words"]
     assert stores_with(hass_storage, "first words") == set()
-    assert [t["text"] for t in entry.runtime_data.transcripts.turns()] == [
-        "second words"
-    ]
+    assert remembered_texts(entry) == ["second words"]
 
 
 async def test_expired_turns_are_purged_at_start_up(
@@ -451,10 +470,8 @@ async def test_expired_turns_are_purged_at_start_up(
     )
     entry = await setup_confidant(hass, llm_server)
 
-    assert [turn["text"] for turn in kept(hass_storage)] == ["from yesterday"]
-    assert [t["text"] for t in entry.runtime_data.transcripts.turns()] == [
-        "from yesterday"
-    ]
+    assert kept_texts(hass_storage) == ["from yesterday"]
+    assert remembered_texts(entry) == ["from yesterday"]
 
 
 # --- Turning retention off, reloading, removing --------------------------------
@@ -475,9 +492,7 @@ async def test_kept_turns_survive_a_reload_and_go_when_retention_is_turned_off(
     # Reloading flushes the pending write and reads it back.
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert [t["text"] for t in entry.runtime_data.transcripts.turns()] == [
-        "keep this, words-marker-r"
-    ]
+    assert remembered_texts(entry) == ["keep this, words-marker-r"]
 
     hass.config_entries.async_update_entry(
         entry, options={CONF_RETENTION_DAYS: 0, CONF_RETENTION_CONSENT: True}
@@ -498,9 +513,7 @@ async def test_withdrawing_consent_deletes_everything_kept(
 ) -> None:
     """Days still set but consent withdrawn: nothing may stay."""
     entry = await setup_confidant(hass, llm_server)
-    llm_server.script(Reply(text="ok"))
-    await ask(hass, "words-marker-c")
-    await flush(hass, freezer)
+    await say_and_save(hass, llm_server, freezer, "words-marker-c", "ok")
     assert stores_with(hass_storage, "words-marker-c") == {KEY}
 
     hass.config_entries.async_update_entry(
@@ -528,9 +541,7 @@ async def test_on_disk_the_words_are_only_in_confidant_store_file(
     await ask(hass, "words-marker-d")
     await flush(hass, freezer)
     # Long enough for every delayed write of Home Assistant's own stores.
-    freezer.tick(timedelta(minutes=5))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(minutes=5))
 
     root = Path(hass.config.config_dir)
     assert files_with(root, "words-marker-d") == {f".storage/{KEY}"}
@@ -557,9 +568,7 @@ async def test_an_unreadable_store_is_moved_aside_and_never_stops_confidant(
 
     entry = await setup_confidant(hass, llm_server)
 
-    issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, f"{ISSUE_STORE_UNREADABLE}_{ENTRY_ID}"
-    )
+    issue = unreadable_issue(hass)
     assert issue is not None
     assert issue.translation_key == ISSUE_STORE_UNREADABLE
     assert issue.severity is ir.IssueSeverity.WARNING
@@ -575,46 +584,26 @@ async def test_an_unreadable_store_is_moved_aside_and_never_stops_confidant(
     assert issue.translation_placeholders["file"] == copy.name
     assert matching(disk, KEY) == []
 
-    llm_server.script(Reply(text="fresh answer"))
-    await ask(hass, "fresh words-marker-56")
-    await flush(hass, freezer)
+    await say_and_save(
+        hass, llm_server, freezer, "fresh words-marker-56", "fresh answer"
+    )
     fresh = json.loads(read(disk / KEY))
     assert [turn["text"] for turn in fresh["data"]["turns"]] == [
         "fresh words-marker-56"
     ]
 
-    exported = await hass.services.async_call(
-        DOMAIN,
-        "export_transcripts",
-        {},
-        blocking=True,
-        return_response=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
-    assert exported is not None
-    [exported_entry] = exported["config_entries"]  # type: ignore[misc]
+    exported = await call(hass, "export_transcripts", hass_admin_user)
+    [exported_entry] = exported["config_entries"]
     assert exported_entry["unreadable_files"] == [copy.name]
 
-    deleted = await hass.services.async_call(
-        DOMAIN,
-        "delete_transcripts",
-        {"scope": "all"},
-        blocking=True,
-        return_response=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
+    deleted = await call(hass, "delete_transcripts", hass_admin_user, scope="all")
     assert deleted == {"deleted": 1}
     root = Path(hass.config.config_dir)
     assert files_with(root, "corrupt-marker-55") == set()
     assert files_with(root, "words-marker-56") == set()
     assert matching(disk, f"{KEY}*") == []
     assert temp_files(disk) == []
-    assert (
-        ir.async_get(hass).async_get_issue(
-            DOMAIN, f"{ISSUE_STORE_UNREADABLE}_{ENTRY_ID}"
-        )
-        is None
-    )
+    assert unreadable_issue(hass) is None
     assert entry.state is ConfigEntryState.LOADED
 
 
@@ -640,9 +629,7 @@ async def test_any_unreadable_store_is_set_aside(
     assert [copy.read_bytes() for copy in matching(disk, f"{KEY}.unreadable.*")] == [
         content
     ]
-    assert ir.async_get(hass).async_get_issue(
-        DOMAIN, f"{ISSUE_STORE_UNREADABLE}_{ENTRY_ID}"
-    )
+    assert unreadable_issue(hass)
     assert entry.runtime_data.transcripts.turns() == []
 
 
@@ -660,18 +647,11 @@ async def test_an_unreadable_copy_expires_with_the_retention_period(
     )
     assert len(matching(disk, f"{KEY}.unreadable.*")) == 1
 
-    freezer.tick(timedelta(days=1, hours=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await time_passes(hass, freezer, timedelta(days=1, hours=1))
 
     assert matching(disk, f"{KEY}.unreadable.*") == []
     assert files_with(Path(hass.config.config_dir), "corrupt-marker-exp") == set()
-    assert (
-        ir.async_get(hass).async_get_issue(
-            DOMAIN, f"{ISSUE_STORE_UNREADABLE}_{ENTRY_ID}"
-        )
-        is None
-    )
+    assert unreadable_issue(hass) is None
 
 
 def crash_leftover(storage: Path, name: str, key: str, marker: str) -> Path:
@@ -695,9 +675,7 @@ async def test_removing_the_entry_deletes_every_file_it_wrote(
 ) -> None:
     """Store, moved-aside copy and a crash's temp file go; other files stay."""
     entry = await setup_confidant(hass, llm_server)
-    llm_server.script(Reply(text="answer-marker-rm"))
-    await ask(hass, "words-marker-rm")
-    await flush(hass, freezer)
+    await say_and_save(hass, llm_server, freezer, "words-marker-rm", "answer-marker-rm")
     put(disk, f"{KEY}.unreadable.20250101T000000000000Z", "words-marker-rm")
     crash_leftover(disk, "tmpk2l9x0ab", KEY, "words-marker-rm")
     unrelated = crash_leftover(disk, "tmpunrelated", "core.restore_state", "other")
@@ -723,9 +701,9 @@ async def test_turning_retention_off_deletes_every_file(
 ) -> None:
     """The reload with 0 days leaves no file with the words behind."""
     entry = await setup_confidant(hass, llm_server)
-    llm_server.script(Reply(text="answer-marker-off2"))
-    await ask(hass, "words-marker-off2")
-    await flush(hass, freezer)
+    await say_and_save(
+        hass, llm_server, freezer, "words-marker-off2", "answer-marker-off2"
+    )
     assert matching(disk, KEY) == [disk / KEY]
     put(disk, f"{KEY}.unreadable.20250101T000000000000Z", "words-marker-off2")
 
@@ -752,13 +730,12 @@ async def test_a_deletion_rewrites_the_file_and_leaves_no_temp_file(
     await flush(hass, freezer)
     crash_leftover(disk, "tmpcrash0001", KEY, "words-marker-gone")
 
-    deleted = await hass.services.async_call(
-        DOMAIN,
+    deleted = await call(
+        hass,
         "delete_transcripts",
-        {"scope": "conversation", "conversation_id": first.conversation_id},
-        blocking=True,
-        return_response=True,
-        context=Context(user_id=hass_admin_user.id),
+        hass_admin_user,
+        scope="conversation",
+        conversation_id=first.conversation_id,
     )
 
     assert deleted == {"deleted": 1}

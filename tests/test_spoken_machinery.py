@@ -20,8 +20,8 @@ from custom_components.confidant.providers.markup_filter import (
     MarkupFilter,
 )
 
-from .conftest import Home, ask, speech, wire_sample
-from .llm_server import LLMServer, Reply, ToolCallStep
+from .conftest import TURN_ON_KITCHEN, Home, ask, speech, wire_sample
+from .llm_server import LLMServer, Reply
 
 
 @pytest.mark.parametrize(
@@ -146,7 +146,7 @@ async def test_tool_calls_still_run_next_to_markup(
     llm_server.script(
         Reply(
             text="<tool_call>",
-            tool_calls=[ToolCallStep("intent__HassTurnOn", {"name": "Kitchen lights"})],
+            tool_calls=[TURN_ON_KITCHEN],
         ),
         Reply(text="The kitchen lights are on."),
     )

@@ -9,9 +9,8 @@ import probatio as vol
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
-from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
@@ -24,16 +23,17 @@ from custom_components.confidant.const import (
     DOMAIN,
 )
 
-from .conftest import AGENT_ID, Home
+from .conftest import AGENT_ID, Home, ask, other_devices
 from .llm_server import LLMServer, Reply
 from .test_retention import (
     ENTRY_ID,
     KEEP,
     KEY,
+    call,
     flush,
     kept,
+    kept_texts,
     saved_store,
-    say,
     setup_confidant,
     stored_turn,
 )
@@ -53,22 +53,6 @@ TURN_FIELDS = {
 }
 
 
-async def call(
-    hass: HomeAssistant, service: str, user: MockUser, **data: Any
-) -> dict[str, Any]:
-    """Call an action as this user and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        service,
-        data,
-        blocking=True,
-        return_response=True,
-        context=Context(user_id=user.id),
-    )
-    assert response is not None
-    return dict(response)
-
-
 def texts(response: dict[str, Any]) -> list[str]:
     """The person's words of every listed turn, in the order listed."""
     return [turn["text"] for turn in response["transcripts"]]
@@ -84,16 +68,8 @@ class Recorded:
 @pytest.fixture
 async def devices(hass: HomeAssistant) -> tuple[str, str]:
     """Two satellites' devices."""
-    other = MockConfigEntry(domain="test")
-    other.add_to_hass(hass)
-    registry = dr.async_get(hass)
-    kitchen = registry.async_get_or_create(
-        config_entry_id=other.entry_id, identifiers={("test", "kitchen")}
-    )
-    bedroom = registry.async_get_or_create(
-        config_entry_id=other.entry_id, identifiers={("test", "bedroom")}
-    )
-    return kitchen.id, bedroom.id
+    kitchen, bedroom = other_devices(hass, "kitchen", "bedroom")
+    return kitchen, bedroom
 
 
 @pytest.fixture
@@ -111,16 +87,16 @@ async def recorded(
     freezer.move_to("2025-03-10T12:00:00+00:00")
     llm_server.script(*(Reply(text=f"answer {n}") for n in range(4)))
     out = Recorded()
-    first = await say(hass, "day one in the kitchen", device_id=kitchen)
+    first = await ask(hass, "day one in the kitchen", device_id=kitchen)
     freezer.tick(timedelta(days=1))
-    second = await say(
+    second = await ask(
         hass, "day two in the kitchen", first.conversation_id, device_id=kitchen
     )
     assert second.conversation_id == first.conversation_id
     freezer.tick(timedelta(days=1))
-    third = await say(hass, "day three in the bedroom", device_id=bedroom)
+    third = await ask(hass, "day three in the bedroom", device_id=bedroom)
     freezer.tick(timedelta(days=1))
-    fourth = await say(hass, "day four from the owner", user_id=hass_admin_user.id)
+    fourth = await ask(hass, "day four from the owner", user_id=hass_admin_user.id)
     out.conversations = [
         first.conversation_id,
         third.conversation_id,
@@ -146,13 +122,13 @@ async def test_only_administrators_may_call(
     """A non-admin user gets an authorization error, and nothing is deleted."""
     await setup_confidant(hass, llm_server)
     llm_server.script(Reply(text="ok"))
-    await say(hass, "still here")
+    await ask(hass, "still here")
     await flush(hass, freezer)
 
     data = {"scope": "all"} if service == "delete_transcripts" else {}
     with pytest.raises(Unauthorized):
         await call(hass, service, hass_read_only_user, **data)
-    assert [turn["text"] for turn in kept(hass_storage)] == ["still here"]
+    assert kept_texts(hass_storage) == ["still here"]
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -238,7 +214,7 @@ async def test_list_with_retention_off_is_empty(
     """Nothing kept, nothing listed, and the answer says why."""
     await setup_confidant(hass, llm_server, {})
     llm_server.script(Reply(text="ok"))
-    await say(hass, "not kept")
+    await ask(hass, "not kept")
     await flush(hass, freezer)
     assert await call(hass, "list_transcripts", hass_admin_user) == {
         "transcripts": [],
@@ -322,9 +298,9 @@ async def test_export_is_everything_kept_with_the_settings_in_force(
     }
     await setup_confidant(hass, llm_server, options)
     llm_server.script(Reply(text="first answer"), Reply(text="second answer"))
-    await say(hass, "first words")
+    await ask(hass, "first words")
     freezer.tick(timedelta(minutes=1))
-    await say(hass, "second words")
+    await ask(hass, "second words")
     await flush(hass, freezer)
 
     exported = await call(hass, "export_transcripts", hass_admin_user)
@@ -396,7 +372,7 @@ async def test_delete_a_time_range(
         until="2025-03-12T23:00:00+00:00",
     )
     assert response == {"deleted": 2}
-    assert [t["text"] for t in kept(hass_storage)] == [
+    assert kept_texts(hass_storage) == [
         "day one in the kitchen",
         "day four from the owner",
     ]
@@ -408,7 +384,7 @@ async def test_delete_a_time_range(
         until="2025-03-10T23:00:00+00:00",
     )
     assert response == {"deleted": 1}
-    assert [t["text"] for t in kept(hass_storage)] == ["day four from the owner"]
+    assert kept_texts(hass_storage) == ["day four from the owner"]
 
 
 async def test_delete_a_device(
@@ -424,7 +400,7 @@ async def test_delete_a_device(
         hass, "delete_transcripts", hass_admin_user, scope="device", device_id=kitchen
     )
     assert response == {"deleted": 2}
-    assert [t["text"] for t in kept(hass_storage)] == [
+    assert kept_texts(hass_storage) == [
         "day three in the bedroom",
         "day four from the owner",
     ]
@@ -445,7 +421,7 @@ async def test_delete_a_conversation(
         conversation_id=recorded.conversations[1],
     )
     assert response == {"deleted": 1}
-    assert "day three in the bedroom" not in [t["text"] for t in kept(hass_storage)]
+    assert "day three in the bedroom" not in kept_texts(hass_storage)
     assert len(kept(hass_storage)) == 3
 
 
@@ -502,8 +478,8 @@ async def test_an_action_covers_one_entry_or_all(
     )
     second_agent = "conversation.second_agent"
     llm_server.script(Reply(text="one"), Reply(text="two"))
-    await say(hass, "to the first")
-    await say(hass, "to the second", agent_id=second_agent)
+    await ask(hass, "to the first")
+    await ask(hass, "to the second", agent_id=second_agent)
     await flush(hass, freezer)
 
     everything = await call(hass, "list_transcripts", hass_admin_user)

@@ -12,7 +12,7 @@ import asyncio
 
 import pytest
 from homeassistant.components import conversation
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import llm
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
@@ -105,25 +105,13 @@ async def test_the_home_assistant_api_is_for_administrators(
     )
 
     llm_server.script(Reply(text="Your automations are fine."))
-    admin = await conversation.async_converse(
-        hass,
-        "are my automations fine?",
-        None,
-        Context(user_id=hass_admin_user.id),
-        language="en",
-        agent_id=AGENT_ID,
-    )
+    admin = await ask(hass, "are my automations fine?", user_id=hass_admin_user.id)
     assert speech(admin) == "Your automations are fine."
     (request,) = llm_server.requests_to(CHAT)
     assert request.json.get("tools")
 
-    refused = await conversation.async_converse(
-        hass,
-        "are my automations fine?",
-        None,
-        Context(user_id=hass_read_only_user.id),
-        language="en",
-        agent_id=AGENT_ID,
+    refused = await ask(
+        hass, "are my automations fine?", user_id=hass_read_only_user.id
     )
     assert refused.response.response_type.value == "error"
     assert speech(refused).startswith(

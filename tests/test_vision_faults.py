@@ -9,7 +9,6 @@ a sane length), never an exception of its own and never an empty text.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 from homeassistant.core import HomeAssistant
@@ -19,22 +18,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.confidant.const import (
     CONF_ALLOW_CLOUD_IMAGES,
     CONF_TIMEOUT,
-    DOMAIN,
 )
 from custom_components.confidant.dialogue.answer_guard import MAX_ANSWER_CHARS
 
 from .cameras import FRONT_DOOR, async_setup_front_door_camera
 from .conftest import Home, agent_subentry, async_load_provider_entry
 from .llm_server import LLMServer, RawReply, Reply
-from .test_conformance import PROVIDERS
+from .test_camera import describe
 
 TIMEOUT = 0.5
-
-
-@pytest.fixture(params=PROVIDERS)
-def kind(request: pytest.FixtureRequest) -> str:
-    """The provider under test."""
-    return str(request.param)
 
 
 @pytest.fixture
@@ -50,18 +42,6 @@ async def entry(
         agent_subentry(**{CONF_TIMEOUT: TIMEOUT}),
         options={CONF_ALLOW_CLOUD_IMAGES: True},
     )
-
-
-async def describe(hass: HomeAssistant) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        "describe_camera",
-        {"camera_entity_id": FRONT_DOOR},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    return response
 
 
 @pytest.mark.parametrize(
@@ -90,12 +70,14 @@ async def test_a_failed_description_is_a_translated_error(
         llm_server.script(fault)
     started = time.monotonic()
     with pytest.raises(HomeAssistantError) as err:
-        await describe(hass)
+        await describe(hass, camera_entity_id=FRONT_DOOR)
     assert time.monotonic() - started < TIMEOUT + 1
     assert err.value.translation_key == key
 
     llm_server.script(Reply(text="A person with a parcel."))
-    assert (await describe(hass))["text"] == "A person with a parcel."
+    assert (await describe(hass, camera_entity_id=FRONT_DOOR))[
+        "text"
+    ] == "A person with a parcel."
 
 
 async def test_a_runaway_description_is_cut(
@@ -103,6 +85,6 @@ async def test_a_runaway_description_is_cut(
 ) -> None:
     """A model that does not stop is not announced for an hour."""
     llm_server.script(Reply(text="A person. " * 50_000, piece_size=5_000))
-    text = (await describe(hass))["text"]
+    text = (await describe(hass, camera_entity_id=FRONT_DOOR))["text"]
     assert text.startswith("A person. A person.")
     assert len(text) <= MAX_ANSWER_CHARS

@@ -13,10 +13,18 @@ from pytest_homeassistant_custom_component.common import MockUser
 from custom_components.confidant.const import CONF_EXCLUDED_DEVICES
 from custom_components.confidant.dialogue.messages import async_spoken_message
 
-from .conftest import Home, speech
+from .conftest import Home, ask, speech
 from .llm_server import LLMServer, Reply
 from .test_conversation import history
-from .test_retention import KEEP, flush, kept, say, setup_confidant, stores_with
+from .test_retention import (
+    KEEP,
+    flush,
+    kept,
+    kept_texts,
+    saved_texts,
+    setup_confidant,
+    stores_with,
+)
 
 CHAT = "/v1/chat/completions"
 KITCHEN = "kitchen-satellite"
@@ -47,7 +55,7 @@ async def in_the_kitchen(
     language: str = "en",
 ) -> conversation.ConversationResult:
     """Say something through the kitchen satellite."""
-    return await say(hass, text, conversation_id, device_id=KITCHEN, language=language)
+    return await ask(hass, text, conversation_id, device_id=KITCHEN, language=language)
 
 
 async def forget(
@@ -119,7 +127,7 @@ async def test_forget_what_i_just_said(
     assert speech(result) == await async_spoken_message(hass, language, message)
     if options:
         assert result.continue_conversation is False
-        assert [turn["text"] for turn in kept(hass_storage)] == ["first words"]
+        assert kept_texts(hass_storage) == ["first words"]
         assert stores_with(hass_storage, "secret-words") == set()
         assert stores_with(hass_storage, FORGET_LAST[language]) == set()
     else:
@@ -146,15 +154,14 @@ async def test_forget_after_a_new_conversation_finds_the_last_turn_of_the_device
     """A satellite that started a new conversation still forgets its last turn."""
     await setup_confidant(hass, llm_server)
     llm_server.script(Reply(text="a"), Reply(text="b"), Reply(text="c"))
-    await say(hass, "older from the kitchen", device_id=KITCHEN)
-    await say(hass, "just now from the kitchen", device_id=KITCHEN)
-    await say(hass, "just now from the bedroom", device_id=BEDROOM)
+    await ask(hass, "older from the kitchen", device_id=KITCHEN)
+    await ask(hass, "just now from the kitchen", device_id=KITCHEN)
+    await ask(hass, "just now from the bedroom", device_id=BEDROOM)
 
-    result = await say(hass, FORGET_LAST["en"], device_id=KITCHEN)
+    result = await ask(hass, FORGET_LAST["en"], device_id=KITCHEN)
 
     assert speech(result) == await async_spoken_message(hass, "en", "forgot_last_turn")
-    await flush(hass, freezer)
-    assert [turn["text"] for turn in kept(hass_storage)] == [
+    assert await saved_texts(hass, freezer, hass_storage) == [
         "older from the kitchen",
         "just now from the bedroom",
     ]
@@ -209,7 +216,7 @@ async def test_delete_everything_i_said_today_with_retention_on(
     await in_the_kitchen(hass, "yesterday in the kitchen", language=language)
     freezer.move_to("2025-03-10T08:00:00+00:00")  # 09:00, the next day
     await in_the_kitchen(hass, "today in the kitchen", language=language)
-    await say(hass, "today in the bedroom", device_id=BEDROOM, language=language)
+    await ask(hass, "today in the bedroom", device_id=BEDROOM, language=language)
     latest = await in_the_kitchen(hass, "later in the kitchen", language=language)
     await flush(hass, freezer)
 
@@ -219,7 +226,7 @@ async def test_delete_everything_i_said_today_with_retention_on(
 
     assert speech(result) == await async_spoken_message(hass, language, "forgot_today")
     assert result.continue_conversation is False
-    assert [turn["text"] for turn in kept(hass_storage)] == [
+    assert kept_texts(hass_storage) == [
         "yesterday in the kitchen",
         "today in the bedroom",
     ]
@@ -244,13 +251,12 @@ async def test_delete_today_for_a_signed_in_user_spares_other_users(
     """Typed in the app, without a device: the user's own turns go."""
     await setup_confidant(hass, llm_server)
     llm_server.script(Reply(text="a"), Reply(text="b"))
-    await say(hass, "from the owner", user_id=hass_admin_user.id)
-    await say(hass, "from the other user", user_id=hass_read_only_user.id)
+    await ask(hass, "from the owner", user_id=hass_admin_user.id)
+    await ask(hass, "from the other user", user_id=hass_read_only_user.id)
 
-    await say(hass, FORGET_TODAY["en"], user_id=hass_admin_user.id)
+    await ask(hass, FORGET_TODAY["en"], user_id=hass_admin_user.id)
 
-    await flush(hass, freezer)
-    assert [turn["text"] for turn in kept(hass_storage)] == ["from the other user"]
+    assert await saved_texts(hass, freezer, hass_storage) == ["from the other user"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

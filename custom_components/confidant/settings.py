@@ -1,7 +1,9 @@
-"""An agent's options, typed, each with its default: read in one place.
+"""Every option, typed, with its default: read in one place.
 
-Also what a new agent, AI task or entry starts with, and which of an agent's
-options the "recommended settings" switch of its form stands for.
+An agent's options (AgentSettings) and an entry's privacy choices
+(EntrySettings). Also what a new agent, AI task or entry starts with, and
+which of an agent's options the "recommended settings" switch of its form
+stands for.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from .const import (
     DEFAULT_TIMEOUT,
     DEFAULT_VISION_MAX_WIDTH,
     FALLBACK_MODEL,
+    MAX_RETENTION_DAYS,
 )
 
 # What the agent form's first step asks; everything else is an advanced
@@ -198,5 +201,48 @@ class AgentSettings:
             vision_agent=options.get(CONF_VISION_AGENT),
             vision_max_width=int(
                 options.get(CONF_VISION_MAX_WIDTH, DEFAULT_VISION_MAX_WIDTH)
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySettings:
+    """An entry's privacy choices (its options), each with its default.
+
+    The defaults are those of DEFAULT_PRIVACY_OPTIONS. Anything missing or
+    malformed keeps nothing and sends nothing more: only an explicit yes
+    turns a choice on.
+    """
+
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    retention_consent: bool = False
+    excluded_devices: frozenset[str] = frozenset()
+    excluded_users: frozenset[str] = frozenset()
+    allow_provider_storage: bool = False
+    allow_cloud_images: bool = False
+    redact: bool = False
+    household_memory: bool = False
+    household_memory_consent: bool = False
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Self:
+        """The choices of an entry's options."""
+        try:
+            days = int(options.get(CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS))
+        except TypeError, ValueError:
+            days = 0
+        return cls(
+            retention_days=max(0, min(days, MAX_RETENTION_DAYS)),
+            retention_consent=options.get(CONF_RETENTION_CONSENT) is True,
+            excluded_devices=frozenset(options.get(CONF_EXCLUDED_DEVICES) or ()),
+            excluded_users=frozenset(options.get(CONF_EXCLUDED_USERS) or ()),
+            allow_provider_storage=bool(
+                options.get(CONF_ALLOW_PROVIDER_STORAGE, False)
+            ),
+            allow_cloud_images=bool(options.get(CONF_ALLOW_CLOUD_IMAGES, False)),
+            redact=bool(options.get(CONF_REDACT, False)),
+            household_memory=options.get(CONF_HOUSEHOLD_MEMORY) is True,
+            household_memory_consent=(
+                options.get(CONF_HOUSEHOLD_MEMORY_CONSENT) is True
             ),
         )

@@ -31,9 +31,10 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 from homeassistant.util import ulid as ulid_util
 
-from ..const import CONF_HOUSEHOLD_MEMORY, CONF_HOUSEHOLD_MEMORY_CONSENT, DOMAIN, LOGGER
+from ..const import DOMAIN, LOGGER
 from ..privacy.exclusions import Exclusions
 from ..privacy.private_store import PrivateStore
+from ..settings import EntrySettings
 from .words import content_words, normalize
 
 STORAGE_VERSION: Final = 1
@@ -68,9 +69,9 @@ class MemorySettings:
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> MemorySettings:
         """Read the options; anything missing or malformed remembers nothing."""
+        settings = EntrySettings.from_options(options)
         return cls(
-            enabled=options.get(CONF_HOUSEHOLD_MEMORY) is True
-            and options.get(CONF_HOUSEHOLD_MEMORY_CONSENT) is True,
+            enabled=settings.household_memory and settings.household_memory_consent,
             excluded=Exclusions.from_options(options),
         )
 

@@ -15,6 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
 from ..const import CONF_EXCLUDED_DEVICES, CONF_EXCLUDED_USERS
+from ..settings import EntrySettings
 
 
 def device_of(hass: HomeAssistant, device_or_entity: str | None) -> str | None:
@@ -35,10 +36,8 @@ class Exclusions:
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> Exclusions:
         """Read the options; nothing excluded when they say nothing."""
-        return cls(
-            devices=frozenset(options.get(CONF_EXCLUDED_DEVICES) or ()),
-            users=frozenset(options.get(CONF_EXCLUDED_USERS) or ()),
-        )
+        settings = EntrySettings.from_options(options)
+        return cls(devices=settings.excluded_devices, users=settings.excluded_users)
 
     def exclude(
         self, hass: HomeAssistant, device_id: str | None, user_id: str | None

@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..const import CONF_ALLOW_CLOUD_IMAGES, CONF_ALLOW_PROVIDER_STORAGE, CONF_REDACT
 from ..providers import (
     AssistantMessage,
     Message,
@@ -22,6 +21,7 @@ from ..providers import (
     ToolResultMessage,
     UserMessage,
 )
+from ..settings import EntrySettings
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # A phone number: optional +, then at least eight digits with the usual
@@ -50,13 +50,12 @@ class PrivacyPolicy:
     @classmethod
     def from_options(cls, options: Mapping[str, Any], *, local: bool) -> PrivacyPolicy:
         """Read the entry's consent choices."""
+        settings = EntrySettings.from_options(options)
         return cls(
             local=local,
-            allow_cloud_images=bool(options.get(CONF_ALLOW_CLOUD_IMAGES, False)),
-            redact=bool(options.get(CONF_REDACT, False)),
-            allow_provider_storage=bool(
-                options.get(CONF_ALLOW_PROVIDER_STORAGE, False)
-            ),
+            allow_cloud_images=settings.allow_cloud_images,
+            redact=settings.redact,
+            allow_provider_storage=settings.allow_provider_storage,
         )
 
 

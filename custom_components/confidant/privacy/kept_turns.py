@@ -15,8 +15,8 @@ from ..const import (
     CONF_RETENTION_CONSENT,
     CONF_RETENTION_DAYS,
     DEFAULT_RETENTION_DAYS,
-    MAX_RETENTION_DAYS,
 )
+from ..settings import EntrySettings
 from .exclusions import Exclusions
 
 _FIELDS: Final[Mapping[str, tuple[type, ...]]] = {
@@ -60,13 +60,10 @@ class RetentionSettings:
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> RetentionSettings:
         """Read the options; anything missing or malformed keeps nothing."""
-        try:
-            days = int(options.get(CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS))
-        except TypeError, ValueError:
-            days = 0
+        settings = EntrySettings.from_options(options)
         return cls(
-            days=max(0, min(days, MAX_RETENTION_DAYS)),
-            consent=options.get(CONF_RETENTION_CONSENT) is True,
+            days=settings.retention_days,
+            consent=settings.retention_consent,
             excluded=Exclusions.from_options(options),
         )
 

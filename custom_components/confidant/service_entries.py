@@ -1,17 +1,47 @@
-"""Which Confidant entries an action call is about."""
+"""Confidant's administrator actions: registering them, the entries a call means."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine, Iterable
+from typing import TYPE_CHECKING, Any, Final
 
+import probatio
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.service import async_register_admin_service
 
 from .const import DOMAIN
 
 if TYPE_CHECKING:
     from . import ConfidantConfigEntry
+
+# Every administrator action may name one entry; without it, all of them.
+ENTRY_FIELD: Final = {probatio.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
+
+type AdminAction = tuple[
+    str,
+    Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]],
+    probatio.Schema,
+]
+
+
+@callback
+def async_register_admin_actions(
+    hass: HomeAssistant, actions: Iterable[AdminAction]
+) -> None:
+    """Register actions only administrators may call; each answers with data."""
+    for name, handler, schema in actions:
+        async_register_admin_service(
+            hass, DOMAIN, name, handler, schema, SupportsResponse.ONLY
+        )
 
 
 def service_entries(

@@ -24,7 +24,6 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
@@ -38,7 +37,11 @@ from .privacy.kept_turns import (
     turn_time,
 )
 from .privacy.retention import TranscriptStore
-from .service_entries import service_entries
+from .service_entries import (
+    ENTRY_FIELD,
+    async_register_admin_actions,
+    service_entries,
+)
 from .vision.action import (
     DESCRIBE_CAMERA_SCHEMA,
     SERVICE_DESCRIBE_CAMERA,
@@ -67,11 +70,10 @@ SCOPE_DEVICE: Final = "device"
 SCOPE_CONVERSATION: Final = "conversation"
 SCOPES: Final = (SCOPE_ALL, SCOPE_TIME_RANGE, SCOPE_DEVICE, SCOPE_CONVERSATION)
 
-_ENTRY_FIELD: Final = {probatio.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
 
 LIST_SCHEMA: Final = probatio.Schema(
     {
-        **_ENTRY_FIELD,
+        **ENTRY_FIELD,
         probatio.Optional(ATTR_SINCE): cv.datetime,
         probatio.Optional(ATTR_UNTIL): cv.datetime,
         probatio.Optional(ATTR_DEVICE_ID): cv.string,
@@ -83,10 +85,10 @@ LIST_SCHEMA: Final = probatio.Schema(
         ),
     }
 )
-EXPORT_SCHEMA: Final = probatio.Schema(_ENTRY_FIELD)
+EXPORT_SCHEMA: Final = probatio.Schema(ENTRY_FIELD)
 DELETE_SCHEMA: Final = probatio.Schema(
     {
-        **_ENTRY_FIELD,
+        **ENTRY_FIELD,
         probatio.Required(ATTR_SCOPE): probatio.In(SCOPES),
         probatio.Optional(ATTR_SINCE): cv.datetime,
         probatio.Optional(ATTR_UNTIL): cv.datetime,
@@ -229,14 +231,14 @@ async def _async_delete(call: ServiceCall) -> ServiceResponse:
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the transcript actions, for administrators only."""
-    for name, handler, schema in (
-        (SERVICE_LIST_TRANSCRIPTS, _async_list, LIST_SCHEMA),
-        (SERVICE_EXPORT_TRANSCRIPTS, _async_export, EXPORT_SCHEMA),
-        (SERVICE_DELETE_TRANSCRIPTS, _async_delete, DELETE_SCHEMA),
-    ):
-        async_register_admin_service(
-            hass, DOMAIN, name, handler, schema, SupportsResponse.ONLY
-        )
+    async_register_admin_actions(
+        hass,
+        (
+            (SERVICE_LIST_TRANSCRIPTS, _async_list, LIST_SCHEMA),
+            (SERVICE_EXPORT_TRANSCRIPTS, _async_export, EXPORT_SCHEMA),
+            (SERVICE_DELETE_TRANSCRIPTS, _async_delete, DELETE_SCHEMA),
+        ),
+    )
     async_setup_memory_services(hass)
     # Describing a camera is for anyone who may see the camera (checked in
     # the handler): a doorbell automation calls it and reads `response.text`.

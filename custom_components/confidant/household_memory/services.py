@@ -17,15 +17,17 @@ from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
     ServiceResponse,
-    SupportsResponse,
     callback,
 )
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.service import async_register_admin_service
 
 from ..const import DOMAIN
-from ..service_entries import service_entries
+from ..service_entries import (
+    ENTRY_FIELD,
+    async_register_admin_actions,
+    service_entries,
+)
 from .store import Fact, FactStore, MemorySettings
 
 if TYPE_CHECKING:
@@ -44,14 +46,12 @@ SCOPE_PERSON: Final = "person"
 SCOPE_FACT: Final = "fact"
 SCOPES: Final = (SCOPE_ALL, SCOPE_HOUSEHOLD, SCOPE_PERSON, SCOPE_FACT)
 
-_ENTRY_FIELD: Final = {probatio.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
-
 LIST_SCHEMA: Final = probatio.Schema(
-    {**_ENTRY_FIELD, probatio.Optional(ATTR_USER_ID): cv.string}
+    {**ENTRY_FIELD, probatio.Optional(ATTR_USER_ID): cv.string}
 )
 DELETE_SCHEMA: Final = probatio.Schema(
     {
-        **_ENTRY_FIELD,
+        **ENTRY_FIELD,
         probatio.Required(ATTR_SCOPE): probatio.In(SCOPES),
         probatio.Optional(ATTR_USER_ID): cv.string,
         probatio.Optional(ATTR_FACT_ID): cv.string,
@@ -138,10 +138,10 @@ async def _async_delete(call: ServiceCall) -> ServiceResponse:
 @callback
 def async_setup_memory_services(hass: HomeAssistant) -> None:
     """Register the memory actions, for administrators only."""
-    for name, handler, schema in (
-        (SERVICE_LIST_MEMORY, _async_list, LIST_SCHEMA),
-        (SERVICE_DELETE_MEMORY, _async_delete, DELETE_SCHEMA),
-    ):
-        async_register_admin_service(
-            hass, DOMAIN, name, handler, schema, SupportsResponse.ONLY
-        )
+    async_register_admin_actions(
+        hass,
+        (
+            (SERVICE_LIST_MEMORY, _async_list, LIST_SCHEMA),
+            (SERVICE_DELETE_MEMORY, _async_delete, DELETE_SCHEMA),
+        ),
+    )

@@ -296,7 +296,7 @@ async def _add_a_second_agent(
     await page.get_by_role("button", name="Submit").click()
     await page.get_by_text("Created configuration for Confidant 2.").wait_for()
     await page.get_by_role("button", name="Finish").click()
-    second = await api.state("conversation.confidant_2")
+    second = await api.wait_for_entity("conversation.confidant_2")
     assert second["attributes"].get("friendly_name") == "Confidant 2", second
 
 
@@ -371,7 +371,9 @@ async def _talk_in_the_assist_dialog(
     async with asyncio.timeout(15):
         while True:
             answers = await _assist_answers(page)
-            if len(answers) > len(greeting) and (local_answer := answers[-1]):
+            # While the answer is on its way the dialog shows "…" in its place.
+            local_answer = answers[-1] if len(answers) > len(greeting) else ""
+            if local_answer.strip() not in ("", "…", "..."):
                 break
             await asyncio.sleep(0.2)
     await steps.shot("assist-turn-on-kitchen-lights")

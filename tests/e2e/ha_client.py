@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from http import HTTPStatus
 from typing import Any, Self
 
 import aiohttp
@@ -62,6 +63,23 @@ class HomeAssistantClient:
             assert response.status == 200, (entity_id, response.status)
             result: dict[str, Any] = await response.json()
             return result
+
+    async def wait_for_entity(self, entity_id: str) -> dict[str, Any]:
+        """Poll the REST API until the entity exists (15 s at most).
+
+        A new agent appears once its entry has reloaded, a moment after the
+        flow that added it has finished.
+        """
+        async with asyncio.timeout(15):
+            while True:
+                async with self.session.get(
+                    f"{self.base_url}/api/states/{entity_id}"
+                ) as response:
+                    if response.status == HTTPStatus.OK:
+                        result: dict[str, Any] = await response.json()
+                        return result
+                    assert response.status == HTTPStatus.NOT_FOUND, response.status
+                await asyncio.sleep(0.2)
 
     async def call_service(self, domain: str, service: str, **data: Any) -> None:
         """POST /api/services/<domain>/<service>."""

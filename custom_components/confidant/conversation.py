@@ -92,7 +92,7 @@ class ConfidantConversationEntity(conversation.ConversationEntity, ConfidantLLME
         await super().async_added_to_hass()
         self.memory = ShortTermMemory(self.hass)
         self.confirmations = ConfirmationGate(
-            self.hass, GatePolicy.from_options(self.subentry.data)
+            self.hass, GatePolicy.from_settings(self.settings)
         )
         self.home = TurnHome(self.hass, self.entry, self.subentry, self.tool_specs)
 

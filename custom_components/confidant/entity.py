@@ -79,6 +79,8 @@ class ConfidantLLMEntity(Entity):
         """Describe the agent as a service device of its own."""
         self.entry = entry
         self.subentry = subentry
+        # A changed subentry reloads the entry, so its options are read once.
+        self.settings = AgentSettings.from_options(subentry.data)
         self._attr_unique_id = subentry.subentry_id
         self._attr_device_info = dr.DeviceInfo(
             identifiers={(DOMAIN, subentry.subentry_id)},
@@ -92,11 +94,6 @@ class ConfidantLLMEntity(Entity):
         # The LLM contexts of this agent's running turns, by id: a tool (the
         # camera tool) called with one of them knows which agent asked.
         self._turn_contexts: dict[int, llm.LLMContext] = {}
-
-    @property
-    def settings(self) -> AgentSettings:
-        """The agent's options, each with its default."""
-        return AgentSettings.from_options(self.subentry.data)
 
     def _request(
         self, chat_log: conversation.ChatLog, messages: list[Message], tail: str = ""

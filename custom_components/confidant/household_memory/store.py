@@ -72,7 +72,7 @@ class MemorySettings:
         settings = EntrySettings.from_options(options)
         return cls(
             enabled=settings.household_memory and settings.household_memory_consent,
-            excluded=Exclusions.from_options(options),
+            excluded=Exclusions.from_settings(settings),
         )
 
     def as_dict(self) -> dict[str, Any]:

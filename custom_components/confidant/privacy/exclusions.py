@@ -7,7 +7,6 @@ same choice, read here once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +33,8 @@ class Exclusions:
     users: frozenset[str] = frozenset()
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> Exclusions:
-        """Read the options; nothing excluded when they say nothing."""
-        settings = EntrySettings.from_options(options)
+    def from_settings(cls, settings: EntrySettings) -> Exclusions:
+        """The exclusions of an entry's choices; nothing when they say nothing."""
         return cls(devices=settings.excluded_devices, users=settings.excluded_users)
 
     def exclude(

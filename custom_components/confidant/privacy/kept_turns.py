@@ -64,7 +64,7 @@ class RetentionSettings:
         return cls(
             days=settings.retention_days,
             consent=settings.retention_consent,
-            excluded=Exclusions.from_options(options),
+            excluded=Exclusions.from_settings(settings),
         )
 
     @property

@@ -162,7 +162,7 @@ class LookAtCameraTool(ConfidantTool):
             return description
         if not description.text:
             return tool_error("NoDescription", "The vision model gave no description.")
-        async_remember(hass, description)
+        async_remember(description)
         return ToolResult(
             data={
                 "camera": description.camera_name,

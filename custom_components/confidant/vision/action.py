@@ -119,7 +119,7 @@ async def async_describe_camera(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"detail": err.detail},
         ) from err
     if call.data[ATTR_REMEMBER] and description.text:
-        async_remember(hass, description)
+        async_remember(description)
     return {
         "text": description.text,
         "camera": camera_id,

@@ -76,7 +76,7 @@ class RecentVisitors:
 
 
 @callback
-def async_remember(hass: HomeAssistant, description: Description) -> None:
+def async_remember(description: Description) -> None:
     """Remember a description in the entry of the agent that made it."""
     description.agent.entry.runtime_data.visitors.add(description.as_visitor())
 

@@ -56,13 +56,10 @@ class ConfirmationGate:
         """Start with nothing pending."""
         self._hass = hass
         self.policy = policy or GatePolicy()
+        # Reads calls under this agent's choices.
+        self.reader = SensitivityReader(hass, self.policy.sensitivity)
         self._held = HeldCallStore(window)
         self._lockout = PinLockout()
-
-    @property
-    def reader(self) -> SensitivityReader:
-        """Reads calls under this agent's choices."""
-        return SensitivityReader(self._hass, self.policy.sensitivity)
 
     # --- During a turn ------------------------------------------------------
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 from ...const import DEFAULT_CONFIRM_WITHOUT_DEVICE
 from ...settings import AgentSettings
@@ -24,9 +23,8 @@ class GatePolicy:
     pin: str | None = None
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> GatePolicy:
-        """The choices stored in an agent's subentry."""
-        settings = AgentSettings.from_options(options)
+    def from_settings(cls, settings: AgentSettings) -> GatePolicy:
+        """The choices of an agent's settings."""
         pin = settings.confirm_pin
         return cls(
             sensitivity=SensitivityPolicy(
